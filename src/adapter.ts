@@ -1,0 +1,26 @@
+/** The interface every tool module in adapters/ implements. Adapters hold tool knowledge only (paths, entry
+ * shape, how the tool resolves references); reading, editing and writing files, HTTP and output are the core's.
+ * Adapters never write anything: they return plans, which the core shows, checks and applies. */
+import type { Detection, Environment, InstalledEntry, Scope, SetupRequest, ToolId, ToolPlan } from './model.js';
+
+export interface Adapter {
+  readonly id: ToolId;
+  /** Display name, e.g. "Cursor". */
+  readonly name: string;
+  /** 'config': the adapter writes files or runs the tool's CLI. 'instructions': settings-screen apps. */
+  readonly kind: 'config' | 'instructions';
+  readonly scopes: readonly Scope[];
+  /** Whether the tool can use an API token at all (settings-screen apps take OAuth only). */
+  readonly acceptsToken: boolean;
+  /** The token reference a `--secret ref` entry uses: an environment variable the user must export, or a
+   * prompt the tool shows itself (VS Code `${input:…}`), or none (literal only). */
+  readonly secretReference: 'env' | 'prompt' | 'none';
+
+  detect(environment: Environment): Promise<Detection>;
+  /** One plan per configured target (Copilot returns one per detected host). Pure: reads, never writes. */
+  plan(environment: Environment, request: SetupRequest): Promise<ToolPlan[]>;
+  /** Plans taking out the entry named `name` (and only what we added with it). */
+  planRemove(environment: Environment, options: { name: string; scope: Scope }): Promise<ToolPlan[]>;
+  /** Entries pointing at `serverUrl` (or legacy mittwald URLs), or named `name`, as the tool will read them. */
+  inspect(environment: Environment, options: { name: string; serverUrl: string }): Promise<InstalledEntry[]>;
+}

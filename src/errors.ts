@@ -1,0 +1,51 @@
+/** Every failure the CLI reports is a SetupError: a stable code for scripts and `--json`, a one-line
+ * message saying what happened, and a hint saying what to do next. */
+export type ErrorCode =
+  | 'USAGE'
+  | 'CANCELLED'
+  | 'CONFIG_PARSE'
+  | 'CONFIG_READ_ONLY'
+  | 'CONFIG_IO'
+  | 'UNREACHABLE'
+  | 'TIMEOUT'
+  | 'TLS'
+  | 'TOKEN_REJECTED'
+  | 'SESSION_EXPIRED'
+  | 'FORBIDDEN'
+  | 'NOT_MCP'
+  | 'RATE_LIMITED'
+  | 'SERVER_ERROR'
+  | 'PROTOCOL'
+  | 'OAUTH'
+  | 'OAUTH_DENIED'
+  | 'OAUTH_STATE'
+  | 'OAUTH_TIMEOUT'
+  | 'OAUTH_UNSUPPORTED'
+  | 'OAUTH_SCOPE'
+  | 'PORT_IN_USE'
+  | 'COMMAND_FAILED'
+  | 'CREDENTIAL_MISSING';
+
+export class SetupError extends Error {
+  override readonly name = 'SetupError';
+  readonly code: ErrorCode;
+  /** What the user should do next; printed on its own line under the message. */
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.hint = options.hint;
+  }
+}
+
+/** Exit statuses of the command-line contract. */
+export const ExitCode = { ok: 0, failed: 1, usage: 2, cancelled: 130 } as const;
+
+export function usageError(message: string, hint?: string): SetupError {
+  return new SetupError('USAGE', message, hint === undefined ? {} : { hint });
+}
+
+export function isSetupError(error: unknown): error is SetupError {
+  return error instanceof SetupError;
+}

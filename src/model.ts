@@ -1,0 +1,117 @@
+/** The vocabulary shared by the core and the adapters: tools, scopes, credentials, and the plan of changes. */
+
+export const TOOL_IDS = ['claude-code', 'codex', 'cursor', 'copilot', 'claude-desktop', 'chatgpt'] as const;
+export type ToolId = (typeof TOOL_IDS)[number];
+
+export type Scope = 'user' | 'project';
+
+export const DEFAULT_SERVER_URL = 'https://mcp.mittwald.de/mcp';
+export const DEFAULT_API_URL = 'https://api.mittwald.de';
+export const DEFAULT_ENTRY_NAME = 'mittwald';
+/** The variable mittwald's docs and CLI use for an API token; secret references point at it. */
+export const TOKEN_ENV_VAR = 'MITTWALD_API_TOKEN';
+
+/** Where the CLI runs. Injected everywhere so that Windows and macOS paths are testable on Linux. */
+export interface Environment {
+  platform: 'linux' | 'darwin' | 'win32';
+  home: string;
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** How a tool will authenticate to the MCP server. */
+export type Credential =
+  | { kind: 'oauth'; scopes?: readonly string[] }
+  /** `storage: 'ref'` writes the tool's own reference to `envVar` (or VS Code's secret prompt) instead of
+   * the token itself. */
+  | { kind: 'token'; token: string; storage: 'ref' | 'literal'; envVar: string };
+
+/** How an entry found in a config authenticates. */
+export type AuthMode = 'oauth' | 'token-literal' | 'token-ref';
+
+export interface SetupRequest {
+  serverUrl: string;
+  name: string;
+  scope: Scope;
+  credential: Credential;
+  /** Replace mittwald entries stored under other names (old `/sse`, `*.fly.dev` or duplicate URLs). */
+  replaceStale: boolean;
+}
+
+/** One file the plan creates or changes. `before === null`: the file does not exist yet;
+ * `after === null`: the file is deleted. */
+export interface FileStep {
+  kind: 'file';
+  path: string;
+  before: string | null;
+  after: string | null;
+  /** The new contents hold a literal secret: written with mode 0600, masked in diffs. */
+  secret: boolean;
+}
+
+/** A program run with arguments (no shell). `display` is the command as shown to people, secrets masked. */
+export interface CommandStep {
+  kind: 'command';
+  argv: readonly string[];
+  display: string;
+  /** Why it is run, e.g. "remove the old entry". */
+  purpose: string;
+  /** A non-zero exit of this command is expected and harmless (e.g. removing an entry that is absent). */
+  mayFail?: boolean;
+}
+
+export type Step = FileStep | CommandStep;
+
+/** An entry, under any name, that points at mittwald and will be replaced (or reported). */
+export interface StaleEntry {
+  name: string;
+  url: string;
+  file: string;
+  reason: 'legacy-sse' | 'legacy-fly' | 'duplicate';
+}
+
+/** What one tool (or one Copilot host) needs: steps to apply, or instructions for a settings screen. */
+export interface ToolPlan {
+  tool: ToolId;
+  /** e.g. "Cursor (user)", "VS Code Insiders (project)". */
+  target: string;
+  /** Set for tools with several hosts (Copilot). */
+  host?: string;
+  steps: Step[];
+  stale: StaleEntry[];
+  /** Stale entries found but kept because replacing them was not allowed. */
+  staleKept: StaleEntry[];
+  /** Rendered text for settings-screen apps. */
+  instructions?: string;
+  /** What the person must still do, in order. */
+  nextSteps: string[];
+  /** Warnings worth showing before applying. */
+  warnings: string[];
+}
+
+export type DetectionState = 'installed' | 'config-found' | 'not-installed';
+
+export interface Detection {
+  tool: ToolId;
+  state: DetectionState;
+  /** Copilot: each host found, e.g. ['VS Code', 'Copilot CLI']. */
+  hosts: string[];
+  /** Why we think so: a path or command found. */
+  evidence: string[];
+}
+
+/** An entry as a tool will read it, for `status` and for checking after a write. */
+export interface InstalledEntry {
+  tool: ToolId;
+  scope: Scope;
+  host?: string;
+  file: string;
+  name: string;
+  url: string;
+  auth: AuthMode;
+  /** The header value the tool will send, with references resolved from the environment; absent for OAuth
+   * or when a referenced variable is unset. */
+  authorization?: string;
+  /** Variables (or VS Code inputs) the entry refers to that have no value here. */
+  unresolved: string[];
+}

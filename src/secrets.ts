@@ -1,0 +1,60 @@
+/** Masking and clean-up of credentials. Nothing the CLI prints may contain a secret: output goes through
+ * `redact`, and values shown on purpose go through `maskSecret`. */
+
+const BULLETS = '••••';
+
+/** `Bearer ••••1234`-style display of a secret: only the last four characters, and none for short ones. */
+export function maskSecret(secret: string): string {
+  return secret.length >= 12 ? `${BULLETS}${secret.slice(-4)}` : BULLETS;
+}
+
+/** Replaces every occurrence of each secret in `text` with its masked form. */
+export function redact(text: string, secrets: Iterable<string>): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length < 4) continue;
+    out = out.split(secret).join(maskSecret(secret));
+  }
+  return out;
+}
+
+export interface CleanedToken {
+  token: string;
+  /** What was fixed, to tell the user (never containing the token). */
+  fixes: string[];
+}
+
+/** Undoes the usual paste mistakes around an API token: surrounding whitespace or newlines, quotes, and a
+ * leading `Bearer ` or `Authorization:` that came along from a header. Other shapes are accepted as they are:
+ * mittwald does not document its token format. */
+export function cleanToken(raw: string): CleanedToken {
+  const fixes: string[] = [];
+  let token = raw;
+  const trimmed = token.trim();
+  if (trimmed !== token) fixes.push('removed surrounding whitespace');
+  token = trimmed;
+  const quoted = /^(["'`])(.*)\1$/s.exec(token);
+  if (quoted?.[2] !== undefined) {
+    token = quoted[2].trim();
+    fixes.push('removed surrounding quotes');
+  }
+  const header = /^authorization\s*:\s*/i.exec(token);
+  if (header) {
+    token = token.slice(header[0].length);
+    fixes.push('removed an "Authorization:" prefix');
+  }
+  const bearer = /^bearer\s+/i.exec(token);
+  if (bearer) {
+    token = token.slice(bearer[0].length).trim();
+    fixes.push('removed a "Bearer " prefix');
+  }
+  return { token, fixes };
+}
+
+/** A token that cannot be sent as-is in an HTTP header, or is obviously not a token. */
+export function tokenProblem(token: string): string | undefined {
+  if (token.length === 0) return 'the token is empty';
+  if (/\s/.test(token)) return 'the token contains whitespace — was more than the token pasted?';
+  if (/[^\x21-\x7e]/.test(token)) return 'the token contains characters that cannot be sent in an HTTP header';
+  return undefined;
+}
