@@ -1,6 +1,6 @@
 /** The one HTTP client of the CLI: undici with HTTP(S)_PROXY / NO_PROXY honoured, a user agent, timeouts,
  * and network failures turned into SetupErrors that say which of DNS, refusal, TLS or time-out it was. */
-import { EnvHttpProxyAgent, fetch as undiciFetch, type RequestInit, type Response } from 'undici';
+import { EnvHttpProxyAgent, Headers, fetch as undiciFetch, type RequestInit, type Response } from 'undici';
 import { SetupError } from './errors.js';
 
 export type { Response } from 'undici';
@@ -36,7 +36,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     userAgent,
     async fetch(url, init = {}) {
       const { timeoutMs = defaultTimeout, headers, signal, ...rest } = init;
-      const merged = new Headers(headers as ConstructorParameters<typeof Headers>[0]);
+      const merged = new Headers(headers);
       if (!merged.has('user-agent')) merged.set('user-agent', userAgent);
       const timeout = AbortSignal.timeout(timeoutMs);
       const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;

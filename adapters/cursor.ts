@@ -1,0 +1,54 @@
+/** Cursor: `~/.cursor/mcp.json` or `<project>/.cursor/mcp.json`, `mcpServers.<name> = { url, headers? }`
+ * (no `type` key). Cursor expands `${env:NAME}` in headers and signs in with OAuth on first use. */
+import { bearerValue, headerOf } from '../src/json-servers.js';
+import { appInstallPaths, cursorUserFile, joinPath } from '../src/paths.js';
+import { defineServersFileAdapter } from '../src/servers-file-adapter.js';
+import { exportVariableSteps } from '../src/next-steps.js';
+
+export const cursorEntry = (serverUrl: string, authorization?: string) => ({
+  url: serverUrl,
+  ...(authorization === undefined ? {} : { headers: { Authorization: authorization } }),
+});
+
+/** Cursor's one-click install link: the bare entry as base64 JSON. */
+export function cursorInstallLink(name: string, serverUrl: string): string {
+  const config = Buffer.from(JSON.stringify(cursorEntry(serverUrl))).toString('base64');
+  return `cursor://anysphere.cursor-deeplink/mcp/install?name=${encodeURIComponent(name)}&config=${encodeURIComponent(config)}`;
+}
+
+export default defineServersFileAdapter({
+  id: 'cursor',
+  name: 'Cursor',
+  secretReference: 'env',
+  clues: (environment) => ({
+    commands: ['cursor'],
+    installPaths: appInstallPaths(environment, 'cursor'),
+    configPaths: [joinPath(environment, environment.home, '.cursor')],
+  }),
+  files: (environment, projectDir) => ({
+    user: { path: cursorUserFile(environment), format: 'jsonc', serversPath: ['mcpServers'] },
+    project: { path: joinPath(environment, projectDir, '.cursor', 'mcp.json'), format: 'jsonc', serversPath: ['mcpServers'] },
+  }),
+  shape: {
+    syntax: 'vscode',
+    build: (request) => cursorEntry(request.serverUrl, bearerValue(request.credential, (variable) => `\${env:${variable}}`)),
+    read: (entry) => {
+      const object = (entry ?? {}) as { url?: unknown; headers?: unknown };
+      return {
+        ...(typeof object.url === 'string' ? { url: object.url } : {}),
+        ...(headerOf(object.headers, 'authorization') === undefined ? {} : { authorization: headerOf(object.headers, 'authorization') }),
+      };
+    },
+  },
+  nextSteps(request, _file, environment) {
+    const { credential } = request;
+    if (credential.kind === 'oauth') {
+      return [
+        `In Cursor open Settings → MCP, find "${request.name}" and click Connect (or Login) to sign in with mittwald.`,
+        `Or install it with one click: ${cursorInstallLink(request.name, request.serverUrl)}`,
+      ];
+    }
+    const steps = credential.storage === 'ref' ? exportVariableSteps(environment, credential.envVar, 'Cursor') : [];
+    return [...steps, 'Reload Cursor (or toggle the server off and on in Settings → MCP) to pick up the change.'];
+  },
+});

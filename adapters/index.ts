@@ -1,0 +1,22 @@
+/** The registry of tool adapters. Each is loaded only when its tool is used. */
+import type { Adapter } from '../src/adapter.js';
+import { TOOL_IDS, type ToolId } from '../src/model.js';
+
+const LOADERS: Record<ToolId, (() => Promise<{ default: Adapter }>) | undefined> = {
+  'claude-code': undefined,
+  codex: undefined,
+  cursor: () => import('./cursor.js'),
+  copilot: undefined,
+  'claude-desktop': undefined,
+  chatgpt: undefined,
+};
+
+export async function loadAdapter(id: ToolId): Promise<Adapter> {
+  const loader = LOADERS[id];
+  if (!loader) throw new Error(`The ${id} adapter is not available in this version.`);
+  return (await loader()).default;
+}
+
+export function availableTools(): ToolId[] {
+  return TOOL_IDS.filter((id) => LOADERS[id] !== undefined);
+}

@@ -1,0 +1,101 @@
+/** Applies a plan: file steps through the atomic writer (with backups), command steps through execa
+ * without a shell. Stops at the first failing step of a tool and restores that tool's earlier files, so a
+ * tool is either fully configured or left as it was. */
+import { deleteConfigFile, writeConfigFile } from './config-file.js';
+import { SetupError } from './errors.js';
+import type { CommandStep, FileStep, ToolPlan } from './model.js';
+
+export type FileChange = 'created' | 'modified' | 'deleted' | 'unchanged';
+
+export interface AppliedFile {
+  path: string;
+  change: FileChange;
+  backup?: string;
+}
+
+export interface AppliedCommand {
+  command: string;
+  exitCode: number;
+}
+
+export interface AppliedPlan {
+  files: AppliedFile[];
+  commands: AppliedCommand[];
+}
+
+export function fileChange(step: FileStep): FileChange {
+  if (step.before === step.after) return 'unchanged';
+  if (step.before === null) return 'created';
+  if (step.after === null) return 'deleted';
+  return 'modified';
+}
+
+/** Whether applying the plan would change anything. */
+export function planChanges(plan: ToolPlan): boolean {
+  return plan.steps.some((step) => step.kind === 'command' || fileChange(step) !== 'unchanged');
+}
+
+export interface ApplyOptions {
+  backupDir: string;
+  /** Runs a command step; injectable for tests. Resolves to the exit code. */
+  runCommand?: (step: CommandStep) => Promise<{ exitCode: number; output: string }>;
+}
+
+export async function applyPlan(plan: ToolPlan, options: ApplyOptions): Promise<AppliedPlan> {
+  const result: AppliedPlan = { files: [], commands: [] };
+  const written: FileStep[] = [];
+  try {
+    for (const step of plan.steps) {
+      if (step.kind === 'file') {
+        const change = fileChange(step);
+        if (change === 'unchanged') {
+          result.files.push({ path: step.path, change });
+          continue;
+        }
+        const outcome =
+          step.after === null
+            ? await deleteConfigFile(step.path, { backupDir: options.backupDir })
+            : await writeConfigFile(step.path, step.after, { secret: step.secret, backupDir: options.backupDir, expected: step.before });
+        written.push(step);
+        result.files.push({ path: step.path, change, ...(outcome.backup ? { backup: outcome.backup } : {}) });
+      } else {
+        const run = options.runCommand ?? runCommand;
+        const { exitCode, output } = await run(step);
+        result.commands.push({ command: step.display, exitCode });
+        if (exitCode !== 0 && !step.mayFail) {
+          throw new SetupError('COMMAND_FAILED', `\`${step.display}\` failed (exit ${exitCode})${output ? `: ${lastLine(output)}` : '.'}`, {
+            hint: 'Run the command yourself to see the full output.',
+          });
+        }
+      }
+    }
+  } catch (error) {
+    await restore(written, options.backupDir);
+    throw error;
+  }
+  return result;
+}
+
+async function restore(steps: FileStep[], backupDir: string): Promise<void> {
+  for (const step of steps.reverse()) {
+    try {
+      if (step.before === null) await deleteConfigFile(step.path, { backupDir });
+      else await writeConfigFile(step.path, step.before, { secret: step.secret, backupDir });
+    } catch {
+      // The backup written before the change is still there for the user.
+    }
+  }
+}
+
+function lastLine(text: string): string {
+  const lines = text.trim().split('\n');
+  return (lines[lines.length - 1] ?? '').slice(0, 300);
+}
+
+async function runCommand(step: CommandStep): Promise<{ exitCode: number; output: string }> {
+  const { execa } = await import('execa');
+  const [file, ...args] = step.argv;
+  if (!file) throw new Error('empty command');
+  const child = await execa(file, args, { reject: false, stdin: 'ignore', all: true, timeout: 120_000 });
+  return { exitCode: child.exitCode ?? 1, output: child.all ?? '' };
+}

@@ -1,0 +1,112 @@
+/** `mittwald-mcp-setup [setup] --tool …`: the non-interactive run, top to bottom. The wizard (no --tool on
+ * a terminal) composes the same phases with prompts in between. */
+import { checkToken, connectedMessage, EntryChecker } from '../connection.js';
+import { SetupError, usageError } from '../errors.js';
+import type { Options } from '../options.js';
+import { SYMBOLS } from '../output.js';
+import { cleanToken, tokenProblem } from '../secrets.js';
+import {
+  applyAndVerify,
+  backupDirectory,
+  credentialFor,
+  failedResult,
+  planTools,
+  printResults,
+  resultFromPlan,
+  scopeFor,
+  selectTools,
+  showPlans,
+  succeeded,
+  type ToolResult,
+} from '../setup-steps.js';
+import type { RunContext } from '../run-context.js';
+import { TOOL_IDS } from '../model.js';
+
+export async function runSetup(options: Options, context: RunContext): Promise<number> {
+  const { environment, out } = context;
+  const { paint } = out;
+  if (options.tools.length === 0) {
+    throw usageError(
+      context.interactive ? 'No tool selected.' : 'No tool selected, and no terminal to ask which.',
+      `Pass --tool <id>[,<id>…] (${TOOL_IDS.join(', ')}, detected, all), e.g. --tool cursor --token <token>.`,
+    );
+  }
+
+  // 1. Which tools.
+  const adapters = await selectTools(options.tools, environment);
+  const http = await context.http();
+
+  // 2. The credential, checked before any file is touched.
+  let auth: { token?: string; source?: NonNullable<Options['token']>['source']; scopes?: string[] } = {};
+  const report: Record<string, unknown> = { method: options.token ? 'token' : 'oauth' };
+  if (options.token) {
+    const { token, fixes } = cleanToken(options.token.value);
+    out.addSecret(token);
+    out.addSecret(options.token.value.trim());
+    const problem = tokenProblem(token);
+    if (problem) throw usageError(`The API token looks wrong: ${problem}.`, 'Copy it again from mStudio → User Settings → API Tokens.');
+    for (const fix of fixes) out.line(paint.dim(`${SYMBOLS.info} Token: ${fix}.`));
+    const oauthOnly = adapters.filter((adapter) => !adapter.acceptsToken);
+    if (oauthOnly.length > 0) out.line(paint.dim(`${SYMBOLS.info} ${oauthOnly.map((adapter) => adapter.name).join(' and ')} take no API token: they sign in with OAuth.`));
+    if (options.verify) {
+      const check = await checkToken(http, options, token);
+      out.line(`${paint.green(SYMBOLS.ok)} ${connectedMessage(check)}`);
+      Object.assign(report, { identity: check.identity, toolCount: check.toolCount });
+    }
+    auth = { token, source: options.token.source };
+  } else {
+    if (options.scopes) auth.scopes = options.scopes;
+    if (options.verify) {
+      const { checkOAuthSignIn } = await import('../oauth-check.js');
+      Object.assign(report, await checkOAuthSignIn(http, options, context));
+    }
+  }
+
+  // 3. Plan every tool.
+  const planned = await planTools(adapters, environment, (adapter) => ({
+    serverUrl: options.serverUrl,
+    name: options.name,
+    scope: scopeFor(adapter, options.scope),
+    credential: credentialFor(adapter, auth, options.secret),
+    replaceStale: options.yes,
+  }));
+
+  // 4. Show it; a dry run stops here.
+  const secrets = auth.token ? [auth.token] : [];
+  showPlans(out, planned.flatMap((item) => (item.plan ? [item.plan] : [])), { diff: options.dryRun, secrets });
+  let results: ToolResult[];
+  if (options.dryRun) {
+    results = planned.map((item) => (item.plan ? resultFromPlan(item.plan, item.adapter.kind === 'instructions' ? 'instructions' : 'planned') : failedResult(item)));
+    out.line();
+    out.line(paint.dim('Dry run: nothing was changed.'));
+  } else {
+    // 5. Apply and check each tool's written entry. Ctrl-C lets the current atomic write finish.
+    const checker = options.verify ? new EntryChecker(http) : undefined;
+    const backupDir = backupDirectory(environment);
+    results = [];
+    let interrupted = false;
+    const onInterrupt = () => {
+      interrupted = true;
+    };
+    process.on('SIGINT', onInterrupt);
+    try {
+      for (const item of planned) {
+        if (interrupted) break;
+        results.push(item.plan ? await applyAndVerify({ ...item, plan: item.plan }, { environment, backupDir, ...(checker ? { checker } : {}) }) : failedResult(item));
+      }
+    } finally {
+      process.off('SIGINT', onInterrupt);
+    }
+    for (const item of planned) if (item.plan?.instructions) out.line(`\n${item.plan.instructions}`);
+    printResults(out, results);
+    if (interrupted) {
+      out.line(paint.yellow(`Cancelled after ${results.length} of ${planned.length} tools; the ones listed above were written (backups shown).`));
+      if (options.json) out.json({ ok: false, command: 'setup', dryRun: false, serverUrl: options.serverUrl, auth: report, tools: results, error: { code: 'CANCELLED', message: 'Cancelled' } });
+      throw new SetupError('CANCELLED', 'Cancelled.', { hint: 'Run the same command again to finish.' });
+    }
+  }
+
+  const ok = results.every(succeeded);
+  if (options.json) out.json({ ok, command: 'setup', dryRun: options.dryRun, serverUrl: options.serverUrl, auth: report, tools: results });
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,65 @@
+/** `status`: per tool and scope, what is configured and whether it connects now. Changes nothing. */
+import { availableTools, loadAdapter } from '../../adapters/index.js';
+import { EntryChecker, errorDetails, type CheckResult } from '../connection.js';
+import type { Detection, InstalledEntry } from '../model.js';
+import type { Options } from '../options.js';
+import { SYMBOLS } from '../output.js';
+import type { RunContext } from '../run-context.js';
+import { classifyServerUrl } from '../server-url.js';
+import { selectTools } from '../setup-steps.js';
+
+interface StatusEntry extends Omit<InstalledEntry, 'authorization'> {
+  /** Whether the credential resolves here (always true for OAuth entries). */
+  credentialResolves: boolean;
+  urlKind: ReturnType<typeof classifyServerUrl>;
+  check?: CheckResult;
+}
+
+interface ToolStatus {
+  tool: string;
+  name: string;
+  detection: Detection;
+  entries: StatusEntry[];
+  error?: ReturnType<typeof errorDetails>;
+}
+
+export async function runStatus(options: Options, context: RunContext): Promise<number> {
+  const { environment, out } = context;
+  const { paint } = out;
+  const adapters = options.tools.length > 0 ? await selectTools(options.tools, environment) : await Promise.all(availableTools().map(loadAdapter));
+  const checker = options.verify ? new EntryChecker(await context.http()) : undefined;
+  const tools: ToolStatus[] = [];
+  for (const adapter of adapters) {
+    const detection = await adapter.detect(environment);
+    try {
+      const found = await adapter.inspect(environment, { name: options.name, serverUrl: options.serverUrl });
+      const entries = await Promise.all(
+        found.map(async ({ authorization, ...entry }): Promise<StatusEntry> => {
+          if (authorization) out.addSecret(authorization.replace(/^Bearer\s+/i, ''));
+          const check = checker ? await checker.check({ ...entry, ...(authorization ? { authorization } : {}) }) : undefined;
+          return { ...entry, credentialResolves: entry.unresolved.length === 0, urlKind: classifyServerUrl(entry.url, options.serverUrl), ...(check ? { check } : {}) };
+        }),
+      );
+      tools.push({ tool: adapter.id, name: adapter.name, detection, entries });
+    } catch (error) {
+      tools.push({ tool: adapter.id, name: adapter.name, detection, entries: [], error: errorDetails(error) });
+    }
+  }
+
+  for (const tool of tools) {
+    const installed = tool.detection.state === 'installed' ? 'installed' : tool.detection.state === 'config-found' ? 'config found' : 'not installed';
+    out.line(`${paint.bold(tool.name)} ${paint.dim(`(${installed}${tool.detection.hosts.length ? `: ${tool.detection.hosts.join(', ')}` : ''})`)}`);
+    if (tool.error) out.line(`  ${paint.red(SYMBOLS.fail)} ${tool.error.message}`);
+    else if (tool.entries.length === 0) out.line(paint.dim(`  no "${options.name}" entry`));
+    for (const entry of tool.entries) {
+      const symbol = entry.check?.status === 'failed' || entry.urlKind.startsWith('legacy') ? paint.red(SYMBOLS.fail) : entry.check?.status === 'connected' ? paint.green(SYMBOLS.ok) : paint.yellow(SYMBOLS.warn);
+      const auth = entry.auth === 'oauth' ? 'OAuth' : entry.auth === 'token-ref' ? 'token by reference' : 'token (literal)';
+      const legacy = entry.urlKind.startsWith('legacy') ? ` — retired URL, run setup again to migrate` : '';
+      out.line(`  ${symbol} "${entry.name}" ${entry.scope}${entry.host ? ` ${entry.host}` : ''}, ${auth}${legacy} ${paint.dim(entry.file)}`);
+      if (entry.check) out.line(`      ${entry.check.message}`);
+    }
+  }
+  const ok = tools.every((tool) => !tool.error && tool.entries.every((entry) => entry.check?.status !== 'failed'));
+  if (options.json) out.json({ ok, command: 'status', serverUrl: options.serverUrl, tools });
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,50 @@
+/** Builds the Environment from the running process, and answers "is this installed?" without spawning. */
+import { access, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Environment } from './model.js';
+
+export function currentEnvironment(): Environment {
+  const platform = process.platform === 'win32' || process.platform === 'darwin' ? process.platform : 'linux';
+  return { platform, home: process.env.HOME ?? os.homedir(), cwd: process.cwd(), env: process.env };
+}
+
+export async function pathExists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Finds `command` on PATH the way a shell would (PATHEXT on Windows); returns its path or undefined. */
+export async function findOnPath(environment: Environment, command: string): Promise<string | undefined> {
+  const win = environment.platform === 'win32';
+  const delimiter = win ? ';' : ':';
+  const dirs = (environment.env.PATH ?? environment.env.Path ?? '').split(delimiter).filter(Boolean);
+  const extensions = win ? (environment.env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : [''];
+  for (const dir of dirs) {
+    for (const extension of extensions) {
+      const candidate = (win ? path.win32 : path.posix).join(dir, command + extension.toLowerCase());
+      try {
+        const info = await stat(candidate);
+        if (info.isFile()) return candidate;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The folder of the project the user is in: the nearest ancestor of cwd with a `.git`, else undefined. */
+export async function findProjectRoot(environment: Environment): Promise<string | undefined> {
+  let dir = environment.cwd;
+  for (;;) {
+    if (await pathExists(path.join(dir, '.git'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}

@@ -1,0 +1,44 @@
+/** The text of `--help`. */
+export const HELP = `mittwald-mcp-setup — connect your AI agent tools to the mittwald MCP server, and prove it works.
+
+Usage
+  mittwald-mcp-setup [setup] [options]     interactive wizard; with --tool it runs non-interactively
+  mittwald-mcp-setup status [--tool …] [--json]
+  mittwald-mcp-setup remove --tool <id> [--scope user|project] [--dry-run]
+
+Tools
+  claude-code  codex  cursor  copilot  claude-desktop  chatgpt
+  detected (every installed tool)   all
+
+Options
+  --tool <id>[,<id>…]     tools to set up (repeatable)
+  --token <token>         use an API token (also read from MITTWALD_API_TOKEN)
+  --token-stdin           read the API token from standard input
+  --oauth                 use OAuth (the default when no token is given)
+  --scopes <s>[,<s>…]     OAuth scopes to ask for (default: the server's default scopes)
+  --secret ref|literal    store the token as a reference (env var / VS Code prompt) or literally (0600 file)
+  --scope user|project    where the entry goes, for tools that have both (default: user)
+  --server-url <url>      MCP endpoint (default https://mcp.mittwald.de/mcp, env MITTWALD_MCP_URL)
+  --api-url <url>         mittwald API (default https://api.mittwald.de, env MITTWALD_API_URL)
+  --name <name>           the entry's name in each tool (default: mittwald)
+  --dry-run               print the plan and a diff per file; change nothing
+  --json                  print one JSON result object on stdout, nothing else
+  --no-verify             skip the connection checks
+  --no-browser            print the sign-in URL instead of opening a browser
+  --no-color              plain output (NO_COLOR is honoured too)
+  --debug                 stack traces and HTTP traces (secrets stay masked)
+  -y, --yes               accept defaults, never prompt
+  -h, --help              show this help
+  -v, --version           print the version
+
+Exit status: 0 configured and verified, 1 a tool or check failed, 2 usage error, 130 cancelled.
+
+Examples
+  npx mittwald-mcp-setup
+  npx mittwald-mcp-setup --tool cursor --token "$MITTWALD_API_TOKEN"
+  MITTWALD_API_TOKEN=… npx mittwald-mcp-setup --tool codex,claude-code --yes
+  npx mittwald-mcp-setup --tool cursor --scope project --dry-run
+  npx mittwald-mcp-setup --tool chatgpt,claude-desktop
+  npx mittwald-mcp-setup status --json
+  npx mittwald-mcp-setup remove --tool cursor
+`;

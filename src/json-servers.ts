@@ -1,0 +1,151 @@
+/** The shared machinery for tools that keep MCP servers as a map in a JSON/JSONC file (Cursor, VS Code,
+ * Copilot hosts, Claude Code's files). An adapter describes the file and its entry shape; this module reads,
+ * plans the edit (our entry replaced whole, stale mittwald entries handled, nothing else touched) and
+ * inspects what the tool will read. */
+import { isDeepStrictEqual } from 'node:util';
+import { readConfigFile } from './config-file.js';
+import { SetupError } from './errors.js';
+import { getJsonValue, parseJsonDocument, removeJsonValue, setJsonValue, type JsonFormat } from './jsonc-document.js';
+import type { AuthMode, Environment, FileStep, InstalledEntry, Scope, SetupRequest, StaleEntry, ToolId } from './model.js';
+import { hasReference, resolveReferences, type ReferenceSyntax } from './references.js';
+import { classifyServerUrl, findStaleEntries } from './server-url.js';
+
+export interface ServersFile {
+  tool: ToolId;
+  scope: Scope;
+  host?: string;
+  path: string;
+  format: JsonFormat;
+  /** Key path of the servers map, e.g. ['mcpServers'] or ['projects', '/abs/path', 'mcpServers']. */
+  serversPath: readonly string[];
+}
+
+/** How one tool spells a remote server entry. */
+export interface EntryShape {
+  build(request: SetupRequest): Record<string, unknown>;
+  /** The URL and the raw Authorization header value of any entry found in the map. */
+  read(entry: unknown): { url?: string; authorization?: string };
+  syntax: ReferenceSyntax;
+}
+
+/** A text transformation applied after our entry is set or removed (e.g. VS Code's `inputs`). */
+export type ExtraEdit = (text: string, request: { name: string; credential?: SetupRequest['credential'] }) => string;
+
+export interface ServersFilePlan {
+  step: FileStep;
+  stale: StaleEntry[];
+  staleKept: StaleEntry[];
+}
+
+function serversMap(document: Record<string, unknown> | undefined, file: ServersFile): Record<string, unknown> {
+  let node: unknown = document;
+  for (const key of file.serversPath) {
+    if (node === undefined) return {};
+    node = (node as Record<string, unknown>)[key];
+  }
+  if (node === undefined || node === null) return {};
+  if (typeof node !== 'object' || Array.isArray(node)) {
+    throw new SetupError('CONFIG_PARSE', `${file.path}: "${file.serversPath.join('.')}" is not an object.`, {
+      hint: 'Fix that key by hand (it must map server names to entries), then run again.',
+    });
+  }
+  return node as Record<string, unknown>;
+}
+
+export async function planServersFile(
+  file: ServersFile,
+  shape: EntryShape,
+  request: SetupRequest,
+  extraEdit?: ExtraEdit,
+): Promise<ServersFilePlan> {
+  const snapshot = await readConfigFile(file.path);
+  const before = snapshot.text;
+  const servers = serversMap(parseJsonDocument(before ?? '', file.path, file.format), file);
+  const found = Object.entries(servers).map(([name, entry]) => ({ name, url: shape.read(entry).url }));
+  const stale = findStaleEntries(found, request.name, request.serverUrl, file.path);
+
+  const entry = shape.build(request);
+  let text = before ?? '';
+  if (!isDeepStrictEqual(servers[request.name], entry)) text = setJsonValue(text, [...file.serversPath, request.name], entry);
+  if (request.replaceStale) {
+    for (const old of stale) text = removeJsonValue(text, [...file.serversPath, old.name]);
+  }
+  if (extraEdit) text = extraEdit(text, { name: request.name, credential: request.credential });
+  const secret = request.credential.kind === 'token' && request.credential.storage === 'literal';
+  return {
+    step: { kind: 'file', path: file.path, before, after: text === (before ?? '') ? before : text, secret },
+    stale: request.replaceStale ? stale : [],
+    staleKept: request.replaceStale ? [] : stale,
+  };
+}
+
+/** Plans taking our entry out; the step's `after` equals `before` when there is nothing to remove. A file
+ * we created is left in place with its (possibly empty) servers map. */
+export async function planServersFileRemoval(file: ServersFile, name: string, extraEdit?: ExtraEdit): Promise<FileStep> {
+  const snapshot = await readConfigFile(file.path);
+  const before = snapshot.text;
+  if (before === null) return { kind: 'file', path: file.path, before, after: before, secret: false };
+  parseJsonDocument(before, file.path, file.format);
+  let text = getJsonValue(before, [...file.serversPath, name]) === undefined ? before : removeJsonValue(before, [...file.serversPath, name]);
+  if (extraEdit) text = extraEdit(text, { name });
+  return { kind: 'file', path: file.path, before, after: text, secret: false };
+}
+
+/** Entries named `name`, or pointing at mittwald (current or retired URL), as the tool will read them. */
+export async function inspectServersFile(
+  file: ServersFile,
+  shape: EntryShape,
+  environment: Environment,
+  options: { name: string; serverUrl: string },
+): Promise<InstalledEntry[]> {
+  const snapshot = await readConfigFile(file.path);
+  if (snapshot.text === null) return [];
+  const servers = serversMap(parseJsonDocument(snapshot.text, file.path, file.format), file);
+  const entries: InstalledEntry[] = [];
+  for (const [name, raw] of Object.entries(servers)) {
+    const { url, authorization } = shape.read(raw);
+    if (url === undefined) continue;
+    if (name !== options.name && classifyServerUrl(url, options.serverUrl) === 'other') continue;
+    entries.push({
+      tool: file.tool,
+      scope: file.scope,
+      ...(file.host === undefined ? {} : { host: file.host }),
+      file: file.path,
+      name,
+      url,
+      ...describeAuthorization(authorization, shape.syntax, environment),
+    });
+  }
+  return entries;
+}
+
+/** Classifies an Authorization header value and resolves its references against the environment. */
+export function describeAuthorization(
+  authorization: string | undefined,
+  syntax: ReferenceSyntax,
+  environment: Environment,
+): { auth: AuthMode; authorization?: string; unresolved: string[] } {
+  if (authorization === undefined) return { auth: 'oauth', unresolved: [] };
+  if (!hasReference(authorization, syntax)) return { auth: 'token-literal', authorization, unresolved: [] };
+  const resolved = resolveReferences(authorization, syntax, environment.env);
+  return {
+    auth: 'token-ref',
+    ...(resolved.value === undefined ? {} : { authorization: resolved.value }),
+    unresolved: resolved.unresolved,
+  };
+}
+
+/** Reads `headers.Authorization` (any case) from a plain entry object. */
+export function headerOf(headers: unknown, name: string): string | undefined {
+  if (!headers || typeof headers !== 'object') return undefined;
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === name.toLowerCase() && typeof value === 'string') return value;
+  }
+  return undefined;
+}
+
+/** The header value our entry stores for a token credential, given the tool's reference spelling. */
+export function bearerValue(credential: SetupRequest['credential'], reference: (envVar: string) => string): string | undefined {
+  if (credential.kind !== 'token') return undefined;
+  return `Bearer ${credential.storage === 'ref' ? reference(credential.envVar) : credential.token}`;
+}

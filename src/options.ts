@@ -1,0 +1,121 @@
+/** Turns raw command-line values and the environment into validated Options. The contract is in
+ * shared/design.md; every violation is a one-line USAGE error naming the fix. */
+import { z } from 'zod';
+import type { Command, ParsedArgs } from './cli-args.js';
+import { usageError } from './errors.js';
+import { DEFAULT_API_URL, DEFAULT_ENTRY_NAME, DEFAULT_SERVER_URL, TOKEN_ENV_VAR, TOOL_IDS, type Scope, type ToolId } from './model.js';
+
+export const TOOL_SELECTORS = [...TOOL_IDS, 'detected', 'all'] as const;
+export type ToolSelector = (typeof TOOL_SELECTORS)[number];
+
+export type TokenSource = 'flag' | 'stdin' | 'env';
+
+export interface Options {
+  command: Command;
+  tools: ToolSelector[];
+  /** Raw token as given (cleaned later, so that fixes can be reported). */
+  token?: { value: string; source: TokenSource };
+  /** `--oauth` given, or no token anywhere. */
+  oauth: boolean;
+  scopes?: string[];
+  secret?: 'ref' | 'literal';
+  scope: Scope;
+  scopeGiven: boolean;
+  serverUrl: string;
+  apiUrl: string;
+  name: string;
+  dryRun: boolean;
+  json: boolean;
+  verify: boolean;
+  browser: boolean;
+  color: boolean;
+  debug: boolean;
+  yes: boolean;
+}
+
+const httpUrl = (flag: string) =>
+  z
+    .string()
+    .refine((value) => {
+      try {
+        return ['http:', 'https:'].includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, `${flag} must be an http(s) URL, e.g. https://mcp.mittwald.de/mcp`);
+
+function splitList(values: readonly string[] | undefined): string[] {
+  return (values ?? []).flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean);
+}
+
+function check<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw usageError(result.error.issues[0]?.message ?? 'Invalid value.', 'See mittwald-mcp-setup --help.');
+  return result.data;
+}
+
+export interface OptionSources {
+  env: Readonly<Record<string, string | undefined>>;
+  /** Reads all of standard input (for --token-stdin). */
+  readStdin: () => Promise<string>;
+  /** Whether stdout supports colour (a TTY). */
+  colorCapable: boolean;
+}
+
+export async function resolveOptions({ command, values }: ParsedArgs, sources: OptionSources): Promise<Options> {
+  const tools = splitList(values.tool).map((tool) => {
+    if (!(TOOL_SELECTORS as readonly string[]).includes(tool)) {
+      throw usageError(`Unknown tool "${tool}".`, `Use one of: ${TOOL_SELECTORS.join(', ')}.`);
+    }
+    return tool as ToolSelector;
+  });
+  if (command === 'remove' && tools.length === 0) throw usageError('remove needs --tool <id>.', 'Example: mittwald-mcp-setup remove --tool cursor');
+
+  if (values.token !== undefined && values['token-stdin']) throw usageError('Use either --token or --token-stdin, not both.');
+  if (values.oauth && (values.token !== undefined || values['token-stdin'])) {
+    throw usageError('Use either --oauth or an API token, not both.', 'Drop --oauth to use the token, or drop the token to sign in with OAuth.');
+  }
+  let token: Options['token'];
+  if (values.token !== undefined) token = { value: values.token, source: 'flag' };
+  else if (values['token-stdin']) token = { value: await sources.readStdin(), source: 'stdin' };
+  else if (!values.oauth && sources.env[TOKEN_ENV_VAR]) token = { value: sources.env[TOKEN_ENV_VAR]!, source: 'env' };
+  if (values.token !== undefined && values.token.trim() === '') throw usageError('--token is empty.', `Pass the API token, or set ${TOKEN_ENV_VAR}.`);
+
+  const scopes = splitList(values.scopes);
+  if (scopes.length > 0 && token) throw usageError('--scopes applies to OAuth only.', 'API tokens carry their own permissions (api_read / api_write).');
+  for (const scope of scopes) {
+    if (!/^[a-z_-]+(:[a-z_-]+)?$/.test(scope)) throw usageError(`"${scope}" is not a scope name.`, 'Scopes look like project:read or app:write.');
+  }
+
+  const secret = values.secret === undefined ? undefined : check(z.enum(['ref', 'literal'], { error: '--secret must be ref or literal.' }), values.secret);
+  const scope = check(z.enum(['user', 'project'], { error: '--scope must be user or project.' }), values.scope ?? 'user');
+  const serverUrl = check(httpUrl('--server-url'), values['server-url'] ?? sources.env.MITTWALD_MCP_URL ?? DEFAULT_SERVER_URL);
+  const apiUrl = check(httpUrl('--api-url'), values['api-url'] ?? sources.env.MITTWALD_API_URL ?? DEFAULT_API_URL);
+  const name = check(
+    z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, '--name may use letters, digits, - and _ only (every tool accepts those).'),
+    values.name ?? DEFAULT_ENTRY_NAME,
+  );
+
+  return {
+    command,
+    tools,
+    ...(token ? { token } : {}),
+    oauth: !token,
+    ...(scopes.length ? { scopes } : {}),
+    ...(secret ? { secret } : {}),
+    scope,
+    scopeGiven: values.scope !== undefined,
+    serverUrl: serverUrl.replace(/\/+$/, ''),
+    apiUrl: apiUrl.replace(/\/+$/, ''),
+    name,
+    dryRun: Boolean(values['dry-run']),
+    json: Boolean(values.json),
+    verify: !values['no-verify'],
+    browser: !values['no-browser'],
+    color: !values['no-color'] && !sources.env.NO_COLOR && sources.colorCapable && !values.json,
+    debug: Boolean(values.debug),
+    yes: Boolean(values.yes),
+  };
+}
+
+export type { ToolId };

@@ -1,0 +1,76 @@
+/** Builds a complete Adapter from a declarative description of a tool that keeps servers in a JSON file
+ * per scope. Tool modules in adapters/ stay short: paths, entry shape, detection clues and next steps. */
+import type { Adapter } from './adapter.js';
+import { detectFromClues, type DetectionClues } from './detect.js';
+import { findProjectRoot } from './environment.js';
+import { inspectServersFile, planServersFile, planServersFileRemoval, type EntryShape, type ExtraEdit, type ServersFile } from './json-servers.js';
+import type { Environment, Scope, SetupRequest, ToolId, ToolPlan } from './model.js';
+
+export interface ServersFileTool {
+  id: ToolId;
+  name: string;
+  secretReference: Adapter['secretReference'];
+  clues(environment: Environment): DetectionClues;
+  /** The file for each scope the tool has; `projectDir` is the enclosing git repository (or cwd). */
+  files(environment: Environment, projectDir: string): Partial<Record<Scope, Omit<ServersFile, 'tool' | 'scope'>>>;
+  shape: EntryShape;
+  extraEdit?: ExtraEdit;
+  nextSteps(request: SetupRequest, file: ServersFile, environment: Environment): string[];
+  warnings?(request: SetupRequest, file: ServersFile): string[];
+}
+
+export async function projectDirectory(environment: Environment): Promise<string> {
+  return (await findProjectRoot(environment)) ?? environment.cwd;
+}
+
+async function resolveFiles(tool: ServersFileTool, environment: Environment): Promise<ServersFile[]> {
+  const files = tool.files(environment, await projectDirectory(environment));
+  return (Object.entries(files) as Array<[Scope, Omit<ServersFile, 'tool' | 'scope'>]>).map(([scope, file]) => ({ ...file, tool: tool.id, scope }));
+}
+
+function fileFor(files: ServersFile[], tool: ServersFileTool, scope: Scope): ServersFile {
+  const file = files.find((candidate) => candidate.scope === scope);
+  if (!file) throw new Error(`${tool.name} has no ${scope} scope`);
+  return file;
+}
+
+function targetName(tool: ServersFileTool, file: ServersFile): string {
+  return `${file.host ?? tool.name} (${file.scope})`;
+}
+
+export function defineServersFileAdapter(tool: ServersFileTool, scopes: readonly Scope[] = ['user', 'project']): Adapter {
+  return {
+    id: tool.id,
+    name: tool.name,
+    kind: 'config',
+    scopes,
+    acceptsToken: true,
+    secretReference: tool.secretReference,
+    detect: (environment) => detectFromClues(tool.id, environment, tool.clues(environment)),
+    async plan(environment, request): Promise<ToolPlan[]> {
+      const file = fileFor(await resolveFiles(tool, environment), tool, request.scope);
+      const planned = await planServersFile(file, tool.shape, request, tool.extraEdit);
+      return [
+        {
+          tool: tool.id,
+          target: targetName(tool, file),
+          steps: [planned.step],
+          stale: planned.stale,
+          staleKept: planned.staleKept,
+          nextSteps: tool.nextSteps(request, file, environment),
+          warnings: tool.warnings?.(request, file) ?? [],
+        },
+      ];
+    },
+    async planRemove(environment, { name, scope }): Promise<ToolPlan[]> {
+      const file = fileFor(await resolveFiles(tool, environment), tool, scope);
+      const step = await planServersFileRemoval(file, name, tool.extraEdit);
+      return [{ tool: tool.id, target: targetName(tool, file), steps: [step], stale: [], staleKept: [], nextSteps: [], warnings: [] }];
+    },
+    async inspect(environment, options) {
+      const files = await resolveFiles(tool, environment);
+      const found = await Promise.all(files.map((file) => inspectServersFile(file, tool.shape, environment, options)));
+      return found.flat();
+    },
+  };
+}

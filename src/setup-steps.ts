@@ -1,0 +1,220 @@
+/** The phases of a setup run — select, credential, plan, show, apply, verify, report — as functions that
+ * the non-interactive command and the wizard both compose. No phase prompts. */
+import path from 'node:path';
+import type { Adapter } from './adapter.js';
+import { applyPlan, fileChange, type AppliedFile } from './apply.js';
+import { EntryChecker, errorDetails, type CheckResult } from './connection.js';
+import { unifiedDiff } from './diff.js';
+import { SetupError } from './errors.js';
+import { TOKEN_ENV_VAR, TOOL_IDS, type Credential, type Environment, type InstalledEntry, type Scope, type SetupRequest, type StaleEntry, type ToolId, type ToolPlan } from './model.js';
+import type { Options, TokenSource } from './options.js';
+import { SYMBOLS, type Output } from './output.js';
+import type { HttpClient } from './http.js';
+import { loadAdapter } from '../adapters/index.js';
+
+export type ToolStatus = 'configured' | 'unchanged' | 'planned' | 'instructions' | 'failed';
+
+/** One tool's outcome, as printed and as serialised in `--json`. */
+export interface ToolResult {
+  tool: ToolId;
+  target: string;
+  status: ToolStatus;
+  files: Array<AppliedFile | { path: string; change: string }>;
+  commands: string[];
+  stale: StaleEntry[];
+  staleKept: StaleEntry[];
+  check?: CheckResult;
+  nextSteps: string[];
+  warnings: string[];
+  instructions?: string;
+  error?: { code: string; message: string; hint?: string };
+}
+
+export interface PlannedTool {
+  adapter: Adapter;
+  request: SetupRequest;
+  plan?: ToolPlan;
+  error?: unknown;
+}
+
+/** Expands `detected` and `all`, keeps the order of TOOL_IDS, and drops duplicates. */
+export async function selectTools(selectors: Options['tools'], environment: Environment): Promise<Adapter[]> {
+  const wanted = new Set<ToolId>();
+  for (const selector of selectors) {
+    if (selector === 'all') TOOL_IDS.forEach((id) => wanted.add(id));
+    else if (selector !== 'detected') wanted.add(selector);
+  }
+  if (selectors.includes('detected')) {
+    const detections = await Promise.all(TOOL_IDS.map(async (id) => (await loadAdapter(id)).detect(environment)));
+    const installed = detections.filter((detection) => detection.state === 'installed');
+    if (installed.length === 0 && wanted.size === 0) {
+      throw new SetupError('USAGE', 'No supported tool is installed here.', { hint: `Name the tools with --tool (${TOOL_IDS.join(', ')}).` });
+    }
+    installed.forEach((detection) => wanted.add(detection.tool));
+  }
+  return Promise.all(TOOL_IDS.filter((id) => wanted.has(id)).map(loadAdapter));
+}
+
+/** The storage rule of the design: a reference when it works with no extra step (VS Code's prompt; the
+ * token came from MITTWALD_API_TOKEN), otherwise literal — unless --secret says otherwise. */
+export function secretStorage(adapter: Adapter, requested: Options['secret'], source: TokenSource): 'ref' | 'literal' {
+  if (adapter.secretReference === 'none') return 'literal';
+  if (requested) return requested;
+  if (adapter.secretReference === 'prompt') return 'ref';
+  return source === 'env' ? 'ref' : 'literal';
+}
+
+export function credentialFor(adapter: Adapter, auth: { token?: string; source?: TokenSource; scopes?: string[] }, secret: Options['secret']): Credential {
+  if (!adapter.acceptsToken || auth.token === undefined || auth.source === undefined) {
+    return { kind: 'oauth', ...(auth.scopes ? { scopes: auth.scopes } : {}) };
+  }
+  return { kind: 'token', token: auth.token, storage: secretStorage(adapter, secret, auth.source), envVar: TOKEN_ENV_VAR };
+}
+
+export function scopeFor(adapter: Adapter, scope: Scope): Scope {
+  return adapter.scopes.includes(scope) ? scope : (adapter.scopes[0] ?? 'user');
+}
+
+export async function planTools(adapters: readonly Adapter[], environment: Environment, requestFor: (adapter: Adapter) => SetupRequest): Promise<PlannedTool[]> {
+  const planned: PlannedTool[] = [];
+  for (const adapter of adapters) {
+    const request = requestFor(adapter);
+    try {
+      for (const plan of await adapter.plan(environment, request)) planned.push({ adapter, request, plan });
+    } catch (error) {
+      planned.push({ adapter, request, error });
+    }
+  }
+  return planned;
+}
+
+export function failedResult(planned: PlannedTool): ToolResult {
+  return {
+    tool: planned.adapter.id,
+    target: planned.plan?.target ?? planned.adapter.name,
+    status: 'failed',
+    files: [],
+    commands: [],
+    stale: [],
+    staleKept: [],
+    nextSteps: [],
+    warnings: [],
+    error: errorDetails(planned.error),
+  };
+}
+
+/** A tool's result before anything ran: what its plan would change. */
+export function resultFromPlan(plan: ToolPlan, status: ToolStatus): ToolResult {
+  return {
+    tool: plan.tool,
+    target: plan.target,
+    status,
+    files: plan.steps.flatMap((step) => (step.kind === 'file' ? [{ path: step.path, change: fileChange(step) }] : [])),
+    commands: plan.steps.flatMap((step) => (step.kind === 'command' ? [step.display] : [])),
+    stale: plan.stale,
+    staleKept: plan.staleKept,
+    nextSteps: plan.nextSteps,
+    warnings: plan.warnings,
+    ...(plan.instructions ? { instructions: plan.instructions } : {}),
+  };
+}
+
+/** Prints what will happen per tool; with `diff`, a unified diff per changed file (secrets masked). */
+export function showPlans(out: Output, plans: readonly ToolPlan[], options: { diff: boolean; secrets: readonly string[] }): void {
+  const { paint } = out;
+  for (const plan of plans) {
+    out.line(paint.bold(plan.target));
+    for (const step of plan.steps) {
+      if (step.kind === 'file') {
+        const change = fileChange(step);
+        out.line(`  ${change === 'unchanged' ? paint.dim('unchanged') : paint.cyan(change === 'created' ? 'new' : change)}  ${step.path}`);
+        if (options.diff && change !== 'unchanged') out.line(indent(unifiedDiff(step.path, step.before, step.after, options.secrets), '    '));
+      } else {
+        out.line(`  ${paint.cyan('run')}  ${step.display}`);
+      }
+    }
+    for (const old of plan.stale) out.line(`  ${paint.yellow('replace')}  "${old.name}" (${old.url}) — ${staleReason(old)}`);
+    for (const old of plan.staleKept) out.line(`  ${paint.yellow('kept')}  "${old.name}" (${old.url}) — ${staleReason(old)}; pass --yes to replace it`);
+    for (const warning of plan.warnings) out.line(`  ${paint.yellow(SYMBOLS.warn)} ${warning}`);
+  }
+}
+
+export function staleReason(entry: StaleEntry): string {
+  return entry.reason === 'legacy-sse' ? 'retired /sse endpoint' : entry.reason === 'legacy-fly' ? 'retired fly.dev host' : 'duplicate of the mittwald entry';
+}
+
+function indent(text: string, prefix: string): string {
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((line) => prefix + line)
+    .join('\n');
+}
+
+export function backupDirectory(environment: Environment, now = new Date()): string {
+  return path.join(environment.home, '.mittwald-mcp-setup', 'backups', now.toISOString().replace(/[:.]/g, '-'));
+}
+
+/** Applies one tool's plan and checks its written entry with the credential the tool will use. */
+export async function applyAndVerify(
+  planned: PlannedTool & { plan: ToolPlan },
+  context: { environment: Environment; backupDir: string; checker?: EntryChecker },
+): Promise<ToolResult> {
+  const { plan, adapter, request } = planned;
+  if (adapter.kind === 'instructions') return resultFromPlan(plan, 'instructions');
+  const changed = plan.steps.some((step) => step.kind === 'command' || fileChange(step) !== 'unchanged');
+  let result: ToolResult;
+  try {
+    const applied = await applyPlan(plan, { backupDir: context.backupDir });
+    result = { ...resultFromPlan(plan, changed ? 'configured' : 'unchanged'), files: applied.files, commands: applied.commands.map((command) => command.command) };
+  } catch (error) {
+    return { ...resultFromPlan(plan, 'failed'), error: errorDetails(error) };
+  }
+  if (!context.checker) return result;
+  const entry = await findWrittenEntry(adapter, context.environment, request, plan);
+  if (!entry) {
+    return {
+      ...result,
+      status: 'failed',
+      check: { status: 'failed', message: `${adapter.name} does not show the "${request.name}" entry after writing it` },
+      error: { code: 'PROTOCOL', message: `The ${adapter.name} entry could not be read back.` },
+    };
+  }
+  const check = await context.checker.check(entry);
+  return { ...result, check, ...(check.status === 'failed' ? { status: 'failed' as const, ...(check.error ? { error: check.error } : {}) } : {}) };
+}
+
+async function findWrittenEntry(adapter: Adapter, environment: Environment, request: SetupRequest, plan: ToolPlan): Promise<InstalledEntry | undefined> {
+  const entries = await adapter.inspect(environment, { name: request.name, serverUrl: request.serverUrl });
+  return entries.find((entry) => entry.name === request.name && entry.scope === request.scope && (plan.host === undefined || entry.host === plan.host));
+}
+
+/** Results that are not failures of the run: exit 0 when every tool has one of these. */
+export function succeeded(result: ToolResult): boolean {
+  return result.status !== 'failed';
+}
+
+export function printResults(out: Output, results: readonly ToolResult[]): void {
+  const { paint } = out;
+  out.line();
+  for (const result of results) {
+    const symbol = result.status === 'failed' ? paint.red(SYMBOLS.fail) : result.check && result.check.status !== 'connected' ? paint.yellow(SYMBOLS.warn) : paint.green(SYMBOLS.ok);
+    const what =
+      result.status === 'failed'
+        ? (result.error?.message ?? 'failed')
+        : result.status === 'instructions'
+          ? 'follow the steps above'
+          : `${result.status}${result.check ? ` — ${result.check.message}` : ''}`;
+    out.line(`${symbol} ${paint.bold(result.target)}: ${what}`);
+    if (result.status === 'failed' && result.error?.hint) out.line(`  ${result.error.hint}`);
+    for (const file of result.files) {
+      if ('backup' in file && file.backup) out.line(paint.dim(`  backup of ${file.path}: ${file.backup}`));
+    }
+  }
+  const steps = results.flatMap((result) => result.nextSteps.map((step) => ({ target: result.target, step })));
+  if (steps.length > 0) {
+    out.line();
+    out.line(paint.bold('Next steps'));
+    steps.forEach(({ target, step }, index) => out.line(`  ${index + 1}. ${target}: ${step}`));
+  }
+}
