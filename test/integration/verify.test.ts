@@ -1,0 +1,431 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SetupError, type ErrorCode } from '../../src/errors.js';
+import { createHttpClient } from '../../src/http.js';
+import { API_TOKENS_URL, checkApiToken, checkMcp, parseBearerChallenge, probeMcpAuth, retryAfterSeconds } from '../../src/verify.js';
+import {
+  createTestToken,
+  createTestUser,
+  startMittwaldServer,
+  type MittwaldTestServer,
+  type TestUser,
+} from '../support/mittwald-server.js';
+
+const http = createHttpClient({ version: 'test', timeoutMs: 5_000 });
+
+/** Runs `run`, expects a SetupError with `code`, and checks that no secret leaked into what users see. */
+async function expectSetupError(run: () => Promise<unknown>, code: ErrorCode, secrets: readonly string[] = []): Promise<SetupError> {
+  let caught: unknown;
+  try {
+    await run();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(SetupError);
+  const error = caught as SetupError;
+  expect(error.code, error.message).toBe(code);
+  expect(error.hint).toBeTruthy();
+  for (const secret of secrets) {
+    expect(error.message).not.toContain(secret);
+    expect(error.hint).not.toContain(secret);
+  }
+  return error;
+}
+
+function recordingSleep(): { sleep: (ms: number) => Promise<void>; waits: number[] } {
+  const waits: number[] = [];
+  return { waits, sleep: async (ms) => void waits.push(ms) };
+}
+
+async function startRawServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; server: Server }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, server };
+}
+
+async function stopRawServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+describe.each([
+  { mode: 'SSE', jsonResponse: false },
+  { mode: 'JSON', jsonResponse: true },
+])('checkMcp against the mittwald stand-in ($mode replies)', ({ jsonResponse }) => {
+  let server: MittwaldTestServer;
+  let user: TestUser;
+  let token: string;
+
+  beforeAll(async () => {
+    server = await startMittwaldServer({ jsonResponse });
+    user = createTestUser({ person: { firstName: 'Grace', lastName: 'Hopper' } });
+    token = createTestToken();
+    server.addToken(token, user);
+  });
+  afterAll(() => server.close());
+  afterEach(() => {
+    server.clearFaults();
+    server.clearLog();
+  });
+
+  it('connects, pages through all tools, identifies the user and ends the session', async () => {
+    const check = await checkMcp(http, server.mcpUrl, `Bearer ${token}`);
+
+    expect(check).toEqual({
+      serverName: 'mittwald-mstudio-mcp',
+      serverVersion: '1.0.1',
+      protocolVersion: '2025-11-25',
+      toolCount: 116,
+      identity: { userId: user.userId, name: 'Grace Hopper', email: user.email },
+    });
+    const mcp = server.log.filter((r) => r.path === '/mcp');
+    expect(mcp.map((r) => `${r.method} ${r.rpc.join(',')} ${r.status}`)).toEqual([
+      `POST initialize 200`,
+      `POST notifications/initialized 202`,
+      `POST tools/list 200`,
+      `POST tools/list 200`,
+      `POST tools/list 200`,
+      `POST tools/call 200`,
+      `DELETE  200`,
+    ]);
+    const [init, ...later] = mcp;
+    expect(init?.headers['accept']).toBe('application/json, text/event-stream');
+    expect(init?.headers['content-type']).toBe('application/json');
+    expect(init?.headers['mcp-session-id']).toBeUndefined();
+    const sessionId = later[0]?.sessionId;
+    expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    for (const request of later) {
+      expect(request.sessionId).toBe(sessionId);
+      expect(request.headers['mcp-protocol-version']).toBe(check.protocolVersion);
+      expect(request.headers['authorization']).toBe(`Bearer ${token}`);
+    }
+    expect(server.sessions()).toEqual([]);
+  });
+
+  it('reports a rejected API token as TOKEN_REJECTED with the mStudio hint', async () => {
+    const wrong = createTestToken();
+    const error = await expectSetupError(() => checkMcp(http, server.mcpUrl, `Bearer ${wrong}`), 'TOKEN_REJECTED', [wrong]);
+    expect(error.message).toContain('invalid_token');
+    expect(error.hint).toContain(API_TOKENS_URL);
+  });
+});
+
+describe('checkMcp failure classification', () => {
+  let server: MittwaldTestServer;
+  let token: string;
+  const user = createTestUser();
+
+  beforeAll(async () => {
+    server = await startMittwaldServer();
+    token = createTestToken();
+    server.addToken(token, user);
+  });
+  afterAll(() => server.close());
+  afterEach(() => {
+    server.clearFaults();
+    server.clearLog();
+    server.setAccessTokenVerifier(undefined);
+  });
+
+  it('tells an expired OAuth access token apart from an API token', async () => {
+    server.setAccessTokenVerifier(async () => undefined);
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
+    const error = await expectSetupError(() => checkMcp(http, server.mcpUrl, `Bearer ${jwt}`), 'TOKEN_REJECTED', [jwt]);
+    expect(error.message).toContain('OAuth');
+    expect(error.hint).toMatch(/sign in again/i);
+  });
+
+  it('connects with an OAuth access token the verifier hook accepts', async () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJvayJ9.c2lnbmF0dXJl';
+    server.setAccessTokenVerifier(async (candidate) => (candidate === jwt ? { ...user, scopes: ['user:read'] } : undefined));
+    const check = await checkMcp(http, server.mcpUrl, `Bearer ${jwt}`);
+    expect(check.identity?.userId).toBe(user.userId);
+    expect(server.log[0]?.auth).toEqual({ kind: 'oauth', userId: user.userId, scopes: ['user:read'] });
+  });
+
+  it('reports a 403 from mittwald_user_get (missing scope) as FORBIDDEN', async () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJybyJ9.c2lnbmF0dXJl';
+    server.setAccessTokenVerifier(async () => ({ ...user, scopes: ['project:read'] }));
+    const error = await expectSetupError(() => checkMcp(http, server.mcpUrl, `Bearer ${jwt}`), 'FORBIDDEN', [jwt]);
+    expect(error.message).toContain('user:read');
+    expect(server.log.at(-1)?.method).toBe('DELETE');
+  });
+
+  it('reports any other tool error of mittwald_user_get as PROTOCOL', async () => {
+    server.setToolFailure('mittwald_user_get', 'upstream API did not answer');
+    const error = await expectSetupError(() => checkMcp(http, server.mcpUrl, `Bearer ${token}`), 'PROTOCOL', [token]);
+    expect(error.message).toContain('upstream API did not answer');
+  });
+
+  it('reports an HTTP 403 as FORBIDDEN', async () => {
+    server.failNext(1, { status: 403, body: JSON.stringify({ error: 'forbidden', message: 'token lacks api_read' }) });
+    const error = await expectSetupError(() => checkMcp(http, server.mcpUrl, `Bearer ${token}`), 'FORBIDDEN', [token]);
+    expect(error.message).toContain('token lacks api_read');
+  });
+
+  it('reports a closed port as UNREACHABLE', async () => {
+    const { url, server: doomed } = await startRawServer((_req, res) => res.end());
+    await stopRawServer(doomed);
+    const error = await expectSetupError(() => checkMcp(http, `${url}/mcp`, `Bearer ${token}`), 'UNREACHABLE', [token]);
+    expect(error.message).toContain('refused');
+  });
+
+  it.each(['/', '/sse'])('reports the wrong path %s (404) as NOT_MCP', async (path) => {
+    const error = await expectSetupError(() => checkMcp(http, `${server.origin}${path}`, `Bearer ${token}`), 'NOT_MCP', [token]);
+    expect(error.hint).toContain('/mcp');
+    expect(error.hint).toContain('/sse');
+    expect(server.log.at(-1)).toMatchObject({ path, status: 404 });
+  });
+
+  it('reports a website answering 200 with HTML as NOT_MCP', async () => {
+    const { url, server: site } = await startRawServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end('<!doctype html><title>Welcome</title><h1>Hello</h1>');
+    });
+    try {
+      const error = await expectSetupError(() => checkMcp(http, `${url}/mcp`, `Bearer ${token}`), 'NOT_MCP', [token]);
+      expect(error.message).toContain('text/html');
+    } finally {
+      await stopRawServer(site);
+    }
+  });
+
+  it('reports JSON that is not JSON-RPC as NOT_MCP', async () => {
+    const { url, server: api } = await startRawServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ hello: 'world' }));
+    });
+    try {
+      await expectSetupError(() => checkMcp(http, `${url}/mcp`, `Bearer ${token}`), 'NOT_MCP', [token]);
+    } finally {
+      await stopRawServer(api);
+    }
+  });
+
+  it('waits out a short Retry-After and retries once', async () => {
+    server.rateLimitNext(1, 1);
+    const { sleep, waits } = recordingSleep();
+    const check = await checkMcp(http, server.mcpUrl, `Bearer ${token}`, { sleep });
+    expect(check.identity?.userId).toBe(user.userId);
+    expect(waits).toEqual([1000]);
+    expect(server.log.slice(0, 2).map((r) => `${r.rpc.join(',')} ${r.status}`)).toEqual(['initialize 429', 'initialize 200']);
+  });
+
+  it('gives up with RATE_LIMITED and the wait when Retry-After is long', async () => {
+    server.rateLimitNext(1, 600);
+    const { sleep, waits } = recordingSleep();
+    const error = await expectSetupError(() => checkMcp(http, server.mcpUrl, `Bearer ${token}`, { sleep }), 'RATE_LIMITED', [token]);
+    expect(error.message).toContain('10 minutes');
+    expect(waits).toEqual([]);
+  });
+
+  it('reports RATE_LIMITED when the retry is rate-limited too', async () => {
+    server.rateLimitNext(2, 2);
+    const { sleep, waits } = recordingSleep();
+    const error = await expectSetupError(() => checkMcp(http, server.mcpUrl, `Bearer ${token}`, { sleep }), 'RATE_LIMITED');
+    expect(error.message).toContain('2 s');
+    expect(waits).toEqual([2000]);
+  });
+
+  it('reports a 500 as SERVER_ERROR', async () => {
+    server.failNext(1, { status: 500, body: JSON.stringify({ error: 'internal_error', message: 'database on fire' }) });
+    const error = await expectSetupError(() => checkMcp(http, server.mcpUrl, `Bearer ${token}`), 'SERVER_ERROR', [token]);
+    expect(error.message).toContain('500');
+  });
+
+  it('re-initializes once when the session expires (401 -32002)', async () => {
+    server.expireNextSession(1);
+    const check = await checkMcp(http, server.mcpUrl, `Bearer ${token}`);
+    expect(check.toolCount).toBe(116);
+    expect(check.identity?.userId).toBe(user.userId);
+    const mcp = server.log.filter((r) => r.method === 'POST');
+    expect(mcp.slice(0, 4).map((r) => `${r.rpc.join(',')} ${r.status}`)).toEqual([
+      'initialize 200',
+      'notifications/initialized 401',
+      'initialize 200',
+      'notifications/initialized 202',
+    ]);
+    expect(mcp[2]?.headers['mcp-session-id']).toBeUndefined();
+    expect(mcp[3]?.sessionId).not.toBe(mcp[1]?.sessionId);
+  });
+
+  it('re-initializes when the session expires in the middle of paging, and resumes at the same page', async () => {
+    server.expireNextSession(1, 2);
+    const check = await checkMcp(http, server.mcpUrl, `Bearer ${token}`);
+    expect(check.toolCount).toBe(116);
+    expect(server.log.filter((r) => r.method === 'POST').map((r) => `${r.rpc.join(',')} ${r.status}`)).toEqual([
+      'initialize 200',
+      'notifications/initialized 202',
+      'tools/list 200',
+      'tools/list 401',
+      'initialize 200',
+      'notifications/initialized 202',
+      'tools/list 200',
+      'tools/list 200',
+      'tools/call 200',
+    ]);
+  });
+
+  it('reports SESSION_EXPIRED when the new session expires as well', async () => {
+    server.expireNextSession(2);
+    const error = await expectSetupError(() => checkMcp(http, server.mcpUrl, `Bearer ${token}`), 'SESSION_EXPIRED', [token]);
+    expect(error.message).toContain('session');
+    expect(server.log.filter((r) => r.rpc.includes('initialize'))).toHaveLength(2);
+  });
+});
+
+describe('checkMcp reading event streams', () => {
+  let raw: { url: string; server: Server };
+  const seen: Array<{ method: string; headers: IncomingMessage['headers'] }> = [];
+
+  beforeAll(async () => {
+    // A hand-written MCP server: CRLF line ends, comments, a server notification and a stray reply before ours,
+    // JSON spread over several data lines, tiny chunks, and a stream it never closes.
+    raw = await startRawServer((req, res) => {
+      let text = '';
+      req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      req.on('end', () => {
+        seen.push({ method: req.method ?? '', headers: req.headers });
+        if (req.method === 'DELETE') return void res.writeHead(405).end();
+        const message = JSON.parse(text) as { id?: number; method: string };
+        if (message.id === undefined) return void res.writeHead(202).end();
+        const result =
+          message.method === 'initialize'
+            ? { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'scripted', version: '9.9' } }
+            : message.method === 'tools/list'
+              ? { tools: [{ name: 'mittwald_user_get', inputSchema: { type: 'object' } }] }
+              : { content: [{ type: 'text', text: JSON.stringify({ status: 'success', message: 'ok', data: { user: { userId: 'u-1', person: { firstName: 'Multi', lastName: 'Line' } } } }) }] };
+        const reply = JSON.stringify({ jsonrpc: '2.0', id: message.id, result }, null, 2).split('\n');
+        const stream =
+          `: keep-alive comment\r\n\r\n` +
+          `event: message\r\ndata: {"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"hi"}}\r\n\r\n` +
+          `data: {"jsonrpc":"2.0","id":9999,"result":{}}\r\n\r\n` +
+          `id: 7\r\n${reply.map((line) => `data: ${line}`).join('\r\n')}\r\n\r\n`;
+        res.writeHead(200, { 'Content-Type': 'text/event-stream', ...(message.method === 'initialize' ? { 'Mcp-Session-Id': 'scripted-1' } : {}) });
+        const chunks = stream.match(/[\s\S]{1,7}/g) ?? [];
+        const writeNext = (): void => {
+          const chunk = chunks.shift();
+          if (chunk !== undefined) res.write(chunk, writeNext);
+        };
+        writeNext();
+      });
+    });
+  });
+  afterAll(() => stopRawServer(raw.server));
+
+  it('picks the reply with our id from a chunked, multi-line, never-ending stream', async () => {
+    const started = Date.now();
+    const check = await checkMcp(http, `${raw.url}/mcp`, 'Bearer scripted-token');
+    expect(check).toEqual({
+      serverName: 'scripted',
+      serverVersion: '9.9',
+      protocolVersion: '2025-06-18',
+      toolCount: 1,
+      identity: { userId: 'u-1', name: 'Multi Line' },
+    });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(seen.at(-1)?.method).toBe('DELETE');
+    expect(seen.at(-1)?.headers['mcp-session-id']).toBe('scripted-1');
+    expect(seen.at(-1)?.headers['mcp-protocol-version']).toBe('2025-06-18');
+  });
+});
+
+describe('checkApiToken', () => {
+  let server: MittwaldTestServer;
+  const user = createTestUser({ person: { firstName: 'Linus', lastName: 'Torvalds' } });
+  const token = createTestToken();
+
+  beforeAll(async () => {
+    server = await startMittwaldServer({ tokens: [[token, user]] });
+  });
+  afterAll(() => server.close());
+
+  it('returns who a good token belongs to', async () => {
+    await expect(checkApiToken(http, server.apiUrl, token)).resolves.toEqual({
+      userId: user.userId,
+      name: 'Linus Torvalds',
+      email: user.email,
+    });
+    expect(server.log.at(-1)).toMatchObject({ target: 'api', path: '/v2/users/self', status: 200 });
+    expect(server.log.at(-1)?.headers['authorization']).toBe(`Bearer ${token}`);
+  });
+
+  it('reports a bad token as TOKEN_REJECTED', async () => {
+    const wrong = createTestToken();
+    const error = await expectSetupError(() => checkApiToken(http, server.apiUrl, wrong), 'TOKEN_REJECTED', [wrong]);
+    expect(error.hint).toContain(API_TOKENS_URL);
+  });
+
+  it('reports a 503 of the API as SERVER_ERROR', async () => {
+    server.failNext(1, { status: 503 }, 'api');
+    await expectSetupError(() => checkApiToken(http, server.apiUrl, token), 'SERVER_ERROR', [token]);
+  });
+
+  it('reports a URL that is not the mittwald API', async () => {
+    const error = await expectSetupError(() => checkApiToken(http, server.origin, token), 'PROTOCOL', [token]);
+    expect(error.hint).toContain('--api-url');
+  });
+});
+
+describe('probeMcpAuth', () => {
+  it('sees mittwald’s challenge: authorization_uri and no resource_metadata', async () => {
+    const server = await startMittwaldServer({ authorizationServer: 'http://127.0.0.1:9/' });
+    try {
+      await expect(probeMcpAuth(http, server.mcpUrl)).resolves.toEqual({
+        requiresAuth: true,
+        authorizationUri: 'http://127.0.0.1:9/authorize',
+      });
+      expect(server.log[0]?.headers['authorization']).toBeUndefined();
+      expect(server.log[0]?.status).toBe(401);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('passes resource_metadata on when the server sends it', async () => {
+    const server = await startMittwaldServer({ resourceMetadataInChallenge: true });
+    try {
+      await expect(probeMcpAuth(http, server.mcpUrl)).resolves.toEqual({
+        requiresAuth: true,
+        authorizationUri: `${server.origin}/authorize`,
+        resourceMetadata: `${server.origin}/.well-known/oauth-protected-resource/mcp`,
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('reports an open server as not requiring auth, and a wrong path as NOT_MCP', async () => {
+    const { url, server: open } = await startRawServer((req, res) => {
+      if (req.url !== '/mcp') return void res.writeHead(404).end();
+      if (req.method !== 'POST') return void res.writeHead(405).end();
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ jsonrpc: '2.0', id: 1, result: { protocolVersion: '2025-06-18', capabilities: {}, serverInfo: { name: 'open', version: '1' } } }));
+    });
+    try {
+      await expect(probeMcpAuth(http, `${url}/mcp`)).resolves.toEqual({ requiresAuth: false });
+      await expectSetupError(() => probeMcpAuth(http, `${url}/sse`), 'NOT_MCP');
+    } finally {
+      await stopRawServer(open);
+    }
+  });
+});
+
+describe('parsers', () => {
+  it('reads the Bearer challenge among others, with quoted and escaped values', () => {
+    expect(
+      parseBearerChallenge('Basic realm="x", Bearer realm="MCP Server", error="invalid_token", error_description="a \\"b\\", c", scope=user:read'),
+    ).toEqual({ realm: 'MCP Server', error: 'invalid_token', error_description: 'a "b", c', scope: 'user:read' });
+    expect(parseBearerChallenge('Basic realm="x"')).toBeUndefined();
+    expect(parseBearerChallenge('Bearer')).toEqual({});
+  });
+
+  it('reads Retry-After as seconds or as a date', () => {
+    expect(retryAfterSeconds('7')).toBe(7);
+    expect(retryAfterSeconds('Wed, 21 Oct 2015 07:28:30 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT'))).toBe(30);
+    expect(retryAfterSeconds('soon')).toBeUndefined();
+    expect(retryAfterSeconds(undefined)).toBeUndefined();
+  });
+});
