@@ -7,8 +7,8 @@ const LOADERS: Record<ToolId, (() => Promise<{ default: Adapter }>) | undefined>
   codex: undefined,
   cursor: () => import('./cursor.js'),
   copilot: undefined,
-  'claude-desktop': undefined,
-  chatgpt: undefined,
+  'claude-desktop': () => import('./claude-desktop.js'),
+  chatgpt: () => import('./chatgpt.js'),
 };
 
 export async function loadAdapter(id: ToolId): Promise<Adapter> {

@@ -36,6 +36,8 @@ export interface SetupRequest {
   credential: Credential;
   /** Replace mittwald entries stored under other names (old `/sse`, `*.fly.dev` or duplicate URLs). */
   replaceStale: boolean;
+  /** Set when an OAuth sign-in from here succeeded: who signed in (for settings-screen instructions). */
+  oauthVerifiedAs?: string;
 }
 
 /** One file the plan creates or changes. `before === null`: the file does not exist yet;

@@ -1,0 +1,154 @@
+/** The first complete path, end to end: the built CLI configures Cursor with an API token against the local
+ * mittwald stand-in, as a user would run it. */
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli, tempHome } from '../support/cli.js';
+import { createTestToken, createTestUser, startMittwaldServer, type MittwaldTestServer } from '../support/mittwald-server.js';
+
+let server: MittwaldTestServer;
+const user = createTestUser({ person: { firstName: 'Ada', lastName: 'Lovelace' }, email: 'ada@example.test' });
+const token = createTestToken();
+let home: Awaited<ReturnType<typeof tempHome>>;
+
+beforeAll(async () => {
+  server = await startMittwaldServer({ tokens: [[token, user]] });
+});
+afterAll(() => server.close());
+beforeEach(async () => {
+  home = await tempHome();
+});
+afterEach(() => home.cleanup());
+
+const cursorFile = () => path.join(home.dir, '.cursor', 'mcp.json');
+const urls = () => ['--server-url', server.mcpUrl, '--api-url', server.apiUrl];
+const setup = (...args: string[]) => runCli(['--tool', 'cursor', ...urls(), ...args], { home: home.dir });
+
+describe('cursor with an API token', () => {
+  it('writes the entry, verifies it and exits 0', async () => {
+    const run = await setup('--token', token);
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain('Connected as Ada Lovelace <ada@example.test> — 116 tools');
+    const written = JSON.parse(await readFile(cursorFile(), 'utf8'));
+    expect(written).toEqual({ mcpServers: { mittwald: { url: server.mcpUrl, headers: { Authorization: `Bearer ${token}` } } } });
+    expect((await stat(cursorFile())).mode & 0o777).toBe(0o600);
+    expect(run.stdout).not.toContain(token);
+    // The check after writing used the credential from the file, and the session was ended.
+    expect(server.log.some((record) => record.method === 'DELETE')).toBe(true);
+  });
+
+  it('says unchanged on a second identical run and leaves bytes and mtime alone', async () => {
+    expect((await setup('--token', token)).exitCode).toBe(0);
+    const before = await stat(cursorFile());
+    const bytes = await readFile(cursorFile());
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const second = await setup('--token', token);
+    expect(second.exitCode).toBe(0);
+    expect(second.stdout).toMatch(/unchanged/);
+    expect((await stat(cursorFile())).mtimeMs).toBe(before.mtimeMs);
+    expect(await readFile(cursorFile())).toEqual(bytes);
+  });
+
+  it('keeps other servers and comments, and replaces a stale entry of ours whole', async () => {
+    await mkdir(path.dirname(cursorFile()), { recursive: true });
+    const original = [
+      '{',
+      '  // my servers',
+      '  "mcpServers": {',
+      '    "github": { "url": "https://api.githubcopilot.com/mcp/" },',
+      '    "mittwald": { "url": "https://mcp.mittwald.de/sse", "timeout": 5 }',
+      '  }',
+      '}',
+      '',
+    ].join('\n');
+    await writeFile(cursorFile(), original);
+    const run = await setup('--token', token);
+    expect(run.exitCode).toBe(0);
+    const text = await readFile(cursorFile(), 'utf8');
+    expect(text).toContain('// my servers');
+    expect(text).toContain('"github": { "url": "https://api.githubcopilot.com/mcp/" },');
+    expect(text).not.toContain('/sse');
+    expect(text).not.toContain('timeout');
+    expect(run.stdout).toMatch(/backup of .*mcp\.json: .*\.mittwald-mcp-setup/);
+  });
+
+  it('stops before writing when the token is rejected', async () => {
+    const run = await setup('--token', createTestToken());
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/rejected/i);
+    await expect(stat(cursorFile())).rejects.toThrow();
+  });
+
+  it('stops before writing when the server is unreachable', async () => {
+    const run = await runCli(['--tool', 'cursor', '--token', token, '--server-url', 'http://127.0.0.1:9/mcp', '--api-url', 'http://127.0.0.1:9'], { home: home.dir });
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/refused/);
+    await expect(stat(path.dirname(cursorFile()))).rejects.toThrow();
+  });
+
+  it('changes nothing with --dry-run and shows a masked diff', async () => {
+    const run = await setup('--token', token, '--dry-run');
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain('+++ b');
+    expect(run.stdout).toContain(`Bearer ••••${token.slice(-4)}`);
+    expect(run.stdout).not.toContain(token);
+    await expect(stat(cursorFile())).rejects.toThrow();
+  });
+
+  it('prints one parseable JSON object with --json and no secret', async () => {
+    const run = await setup('--token', token, '--json');
+    expect(run.exitCode).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result).toMatchObject({ ok: true, command: 'setup', auth: { method: 'token', identity: { name: 'Ada Lovelace' }, toolCount: 116 } });
+    expect(result.tools[0]).toMatchObject({ tool: 'cursor', status: 'configured', check: { status: 'connected' }, files: [{ path: cursorFile(), change: 'created' }] });
+    expect(run.stdout).not.toContain(token);
+  });
+
+  it('stores a reference when the token came from MITTWALD_API_TOKEN, and checks it as Cursor resolves it', async () => {
+    const run = await runCli(['--tool', 'cursor', ...urls(), '--json'], { home: home.dir, env: { MITTWALD_API_TOKEN: token } });
+    expect(run.exitCode).toBe(0);
+    const written = JSON.parse(await readFile(cursorFile(), 'utf8'));
+    expect(written.mcpServers.mittwald.headers.Authorization).toBe('Bearer ${env:MITTWALD_API_TOKEN}');
+    expect(JSON.parse(run.stdout).tools[0].check.status).toBe('connected');
+  });
+
+  it('says what to export when a reference is asked for and the variable is unset', async () => {
+    const run = await setup('--token', token, '--secret', 'ref');
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(/MITTWALD_API_TOKEN has no value here/);
+    expect(run.stdout).toMatch(/export MITTWALD_API_TOKEN='<your token>'/);
+    expect(await readFile(cursorFile(), 'utf8')).not.toContain(token);
+  });
+
+  it('never overwrites a file it cannot parse', async () => {
+    await mkdir(path.dirname(cursorFile()), { recursive: true });
+    const broken = '{\n  "mcpServers": {\n    "x": { "url": "a" \n  }\n';
+    await writeFile(cursorFile(), broken);
+    const run = await setup('--token', token);
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout + run.stderr).toMatch(new RegExp(`${cursorFile().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+`));
+    expect(await readFile(cursorFile(), 'utf8')).toBe(broken);
+  });
+
+  it('writes the project file with --scope project', async () => {
+    const project = path.join(home.dir, 'site');
+    await mkdir(path.join(project, '.git'), { recursive: true });
+    const run = await runCli(['--tool', 'cursor', ...urls(), '--token', token, '--scope', 'project'], { home: home.dir, cwd: project });
+    expect(run.exitCode).toBe(0);
+    expect(JSON.parse(await readFile(path.join(project, '.cursor', 'mcp.json'), 'utf8')).mcpServers.mittwald.url).toBe(server.mcpUrl);
+  });
+
+  it('cleans up a pasted "Bearer " prefix and quotes, and says so', async () => {
+    const run = await setup('--token', ` "Bearer ${token}"\n`);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(/removed a "Bearer " prefix/);
+    expect(JSON.parse(await readFile(cursorFile(), 'utf8')).mcpServers.mittwald.headers.Authorization).toBe(`Bearer ${token}`);
+  });
+
+  it('reads the token from standard input with --token-stdin', async () => {
+    const run = await runCli(['--tool', 'cursor', ...urls(), '--token-stdin'], { home: home.dir, input: `${token}\n` });
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).not.toContain(token);
+  });
+});
