@@ -124,6 +124,36 @@ describe('setTomlTable', () => {
     expect(removeTomlTable(WITHOUT_MITTWALD, TABLE)).toBe(WITHOUT_MITTWALD);
   });
 
+  it('is not fooled by escaped or extra closing quotes, brackets in strings, or comments in arrays', () => {
+    const tricky = [
+      '[profiles.tricky]',
+      'a = """one quote before the end""""',
+      "b = '''two quotes before the end'''''",
+      'c = """escaped \\""" still inside',
+      '[mcp_servers.mittwald]',
+      'url = "not a key"',
+      '"""',
+      'd = "a # not a comment [mcp_servers.mittwald]"',
+      "e = 'C:\\path\\'",
+      'f = [ "]", \'[\', { x = "}" }, # a comment ]',
+      '  [1, 2],',
+      ']',
+      'g = [\'x\']',
+      'h = ["\\"]", 1]',
+      '',
+    ].join('\n');
+    expect(parse(tricky)['profiles']).toHaveProperty('tricky.c', 'escaped """ still inside\n[mcp_servers.mittwald]\nurl = "not a key"\n');
+    const text = `${tricky}\n[mcp_servers.mittwald]\nurl = "old"\n`;
+    expect(setTomlTable(text, TABLE, ENTRY)).toBe(`${tricky}\n${BLOCK}\n`);
+    expect(removeTomlTable(text, TABLE)).toBe(tricky);
+    expect(setTomlTable(tricky, TABLE, ENTRY)).toBe(`${tricky}\n${BLOCK}\n`);
+  });
+
+  it('writes the table where its own header was, even when a sub-table comes first', () => {
+    const text = '[mcp_servers.mittwald.env]\nA = "b"\n\n[profiles.x]\nmodel = "o3"\n\n[mcp_servers.mittwald]\nurl = "old"\n\n[z]\n';
+    expect(setTomlTable(text, TABLE, ENTRY)).toBe(`[profiles.x]\nmodel = "o3"\n\n${BLOCK}\n\n[z]\n`);
+  });
+
   it('writes nested objects as inline tables and string arrays as arrays', () => {
     const value = { url: 'https://mcp.mittwald.de/mcp', http_headers: { Authorization: 'Bearer abc' }, scopes: ['a', 'b'] };
     const result = setTomlTable('model = "o3"\n', TABLE, value);
