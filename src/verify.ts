@@ -302,22 +302,11 @@ async function endSession(conn: Connection): Promise<void> {
 
 /** A request within the session; re-initializes once when the server lost or expired the session. */
 async function rpc(conn: Connection, method: string, params: Record<string, unknown>): Promise<unknown> {
-  try {
-    return (await rpcOnce(conn, method, params, 'session')).result;
-  } catch (error) {
-    if (!(error instanceof SessionLost)) throw error;
-    if (conn.reinitBudget <= 0) throw sessionExpiredError(error.failure);
-    conn.reinitBudget--;
-    await initialize(conn);
-    try {
-      return (await rpcOnce(conn, method, params, 'session')).result;
-    } catch (retryError) {
-      if (retryError instanceof SessionLost) throw sessionExpiredError(retryError.failure);
-      throw retryError;
-    }
-  }
+  return withSessionRecovery(conn, async () => (await rpcOnce(conn, method, params, 'session')).result, true);
 }
 
+/** A notification within the session; after a re-initialization it is not repeated, as initialize sends
+ * the only notification we use. */
 async function notify(conn: Connection, method: string): Promise<void> {
   const send = async (): Promise<void> => {
     const res = await post(conn, { jsonrpc: '2.0', method });
@@ -325,13 +314,25 @@ async function notify(conn: Connection, method: string): Promise<void> {
     if (failure) throw classifyMcpFailure(conn, failure, 'session');
     await res.body?.cancel().catch(() => undefined);
   };
+  await withSessionRecovery(conn, send, false);
+}
+
+/** Runs `step`; when the server says the session is gone (401 -32002, or 404 on our session id), opens a new
+ * session — once per check — and, if `repeat`, runs the step again. A second loss is SESSION_EXPIRED. */
+async function withSessionRecovery<T>(conn: Connection, step: () => Promise<T>, repeat: boolean): Promise<T | undefined> {
   try {
-    await send();
+    return await step();
   } catch (error) {
     if (!(error instanceof SessionLost)) throw error;
     if (conn.reinitBudget <= 0) throw sessionExpiredError(error.failure);
     conn.reinitBudget--;
     await initialize(conn);
+    if (!repeat) return undefined;
+    try {
+      return await step();
+    } catch (retryError) {
+      throw retryError instanceof SessionLost ? sessionExpiredError(retryError.failure) : retryError;
+    }
   }
 }
 

@@ -220,7 +220,7 @@ export async function startMittwaldServer(options: MittwaldServerOptions = {}): 
       if (expireBudget > 0 && expireAfter > 0) expireAfter--;
       else if (expireBudget > 0) {
         expireBudget--;
-        await expire(sessionId);
+        await drop(sessionId, true);
         return sendRpcError(res, 401, -32002, 'Session expired');
       }
       if (session.grant.user.userId !== grant.user.userId) return sendRpcError(res, 404, -32001, 'Session not found');
@@ -351,23 +351,16 @@ export async function startMittwaldServer(options: MittwaldServerOptions = {}): 
     });
   }
 
-  async function expire(id: string): Promise<void> {
+  /** Forgets a session at once (so the very next request sees it gone) and closes its transport after. */
+  function drop(id: string, markExpired: boolean): Promise<void> {
     const session = sessions.get(id);
     sessions.delete(id);
-    expired.add(id);
-    await session?.transport.close().catch(() => undefined);
+    if (markExpired) expired.add(id);
+    return session ? session.transport.close().catch(() => undefined) : Promise.resolve();
   }
 
-  async function dropAll(markExpired: boolean): Promise<void> {
-    const ids = [...sessions.keys()];
-    for (const id of ids) {
-      if (markExpired) await expire(id);
-      else {
-        const session = sessions.get(id);
-        sessions.delete(id);
-        await session?.transport.close().catch(() => undefined);
-      }
-    }
+  function dropAll(markExpired: boolean): Promise<void> {
+    return Promise.all([...sessions.keys()].map((id) => drop(id, markExpired))).then(() => undefined);
   }
 
   return {
