@@ -695,7 +695,6 @@ function tokenizeChallenges(header: string): ChallengeToken[] {
       const valueStart = i;
       skip(/[^\s,]/);
       value = header.slice(valueStart, i);
-      // token68 (`Basic abc==`) — a value with no name before it; treat as belonging to the scheme.
     }
     out.push({ kind: 'param', name, value });
   }
