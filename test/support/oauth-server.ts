@@ -142,6 +142,13 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
       backchannel_authentication: '/backchannel',
       challenge: '/challenge',
     },
+    // The default page works too, but announces on every error that it is the default.
+    renderError: (ctx: KoaContextLike, out: Record<string, string>) => {
+      ctx.type = 'html';
+      ctx.body = `<!doctype html><title>oops</title><h1>Something went wrong</h1>${Object.entries(out)
+        .map(([key, value]) => `<p><strong>${escapeHtml(key)}</strong>: ${escapeHtml(String(value))}</p>`)
+        .join('')}`;
+    },
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
     ttl: {
       AccessToken: accessTokenTtl,
