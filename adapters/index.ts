@@ -6,7 +6,7 @@ const LOADERS: Record<ToolId, (() => Promise<{ default: Adapter }>) | undefined>
   'claude-code': undefined,
   codex: undefined,
   cursor: () => import('./cursor.js'),
-  copilot: undefined,
+  copilot: () => import('./copilot.js'),
   'claude-desktop': () => import('./claude-desktop.js'),
   chatgpt: () => import('./chatgpt.js'),
 };

@@ -1,0 +1,294 @@
+/** GitHub Copilot: one tool with several hosts — VS Code (stable and Insiders), Copilot for JetBrains and for
+ * Xcode, Visual Studio and the Copilot CLI — each with its own file and entry shape. plan() returns one plan
+ * per detected host (VS Code when none is found). Only VS Code keeps a token by reference: an
+ * `${input:<name>-token}` prompt whose answer VS Code stores in its secret storage; the other hosts document
+ * no reference, so they get the token literally, in a 0600 file. */
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import type { Adapter } from '../src/adapter.js';
+import { detectFromClues, type DetectionClues } from '../src/detect.js';
+import { SetupError } from '../src/errors.js';
+import { headerOf, inspectServersFile, planServersFile, planServersFileRemoval, type EntryShape, type ExtraEdit, type ServersFile } from '../src/json-servers.js';
+import { getJsonValue, removeJsonValue, setJsonValue } from '../src/jsonc-document.js';
+import type { Credential, Detection, Environment, FileStep, Scope, SetupRequest, ToolPlan } from '../src/model.js';
+import { appInstallPaths, copilotCliFile, copilotIdeFile, joinPath, visualStudioUserFile, vscodeUserDir } from '../src/paths.js';
+import { projectDirectory } from '../src/servers-file-adapter.js';
+
+interface CopilotHost {
+  name: string;
+  platforms: readonly Environment['platform'][];
+  clues(environment: Environment): DetectionClues;
+  userFile(environment: Environment): Pick<ServersFile, 'path' | 'format' | 'serversPath'>;
+  shape: EntryShape;
+  /** Why this host gets a token literally even when a reference is asked for; absent for VS Code. */
+  literalReason?: string;
+  extraEdit?: ExtraEdit;
+  /** Reads the project's `.vscode/mcp.json` (VS Code editions); the other hosts have a user file only. */
+  readsProjectFile?: true;
+  nextSteps(request: SetupRequest, file: ServersFile): string[];
+}
+
+const EVERYWHERE = ['linux', 'darwin', 'win32'] as const;
+
+/** The id of the VS Code input that prompts for the token of entry `name`. */
+export const tokenInputId = (name: string): string => `${name}-token`;
+
+/** The VS Code input we add next to our entry; VS Code asks for it once and keeps it in its secret storage. */
+export function tokenInput(name: string): Record<string, unknown> {
+  return { id: tokenInputId(name), type: 'promptString', description: 'mittwald API token', password: true };
+}
+
+/** VS Code's one-click install link (`vscode:` or `vscode-insiders:`); it adds an OAuth entry to the profile. */
+export function vscodeInstallLink(name: string, serverUrl: string, insiders = false): string {
+  const config = encodeURIComponent(JSON.stringify({ name, type: 'http', url: serverUrl }));
+  return `${insiders ? 'vscode-insiders' : 'vscode'}:mcp/install?${config}`;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function readEntry(entry: unknown, headers: (entry: Record<string, unknown>) => unknown): { url?: string; authorization?: string } {
+  const object = isObject(entry) ? entry : {};
+  const authorization = headerOf(headers(object), 'authorization');
+  return { ...(typeof object.url === 'string' ? { url: object.url } : {}), ...(authorization === undefined ? {} : { authorization }) };
+}
+
+/** The Authorization value for a host without references: the token itself. */
+const literalBearer = (credential: Credential): string | undefined => (credential.kind === 'token' ? `Bearer ${credential.token}` : undefined);
+
+const withHeaders = (entry: Record<string, unknown>, authorization: string | undefined): Record<string, unknown> =>
+  authorization === undefined ? entry : { ...entry, headers: { Authorization: authorization } };
+
+/** VS Code and Visual Studio: `servers.<name> = { type, url, headers? }`. */
+const vscodeShape: EntryShape = {
+  syntax: 'vscode',
+  build: ({ serverUrl, name, credential }) =>
+    withHeaders(
+      { type: 'http', url: serverUrl },
+      credential.kind === 'token' && credential.storage === 'ref' ? `Bearer \${input:${tokenInputId(name)}}` : literalBearer(credential),
+    ),
+  read: (entry) => readEntry(entry, (object) => object.headers),
+};
+
+/** Copilot for JetBrains and Xcode: headers go under `requestInit`, as in a fetch() call. */
+const ideShape: EntryShape = {
+  syntax: 'vscode',
+  build: ({ serverUrl, credential }) => {
+    const authorization = literalBearer(credential);
+    return { url: serverUrl, ...(authorization === undefined ? {} : { requestInit: { headers: { Authorization: authorization } } }) };
+  },
+  read: (entry) => readEntry(entry, (object) => (isObject(object.requestInit) ? object.requestInit.headers : undefined)),
+};
+
+/** Copilot CLI: `mcpServers.<name>`, with every tool of the server allowed. */
+const cliShape: EntryShape = {
+  syntax: 'vscode',
+  build: ({ serverUrl, credential }) => ({ ...withHeaders({ type: 'http', url: serverUrl }, literalBearer(credential)), tools: ['*'] }),
+  read: (entry) => readEntry(entry, (object) => object.headers),
+};
+
+/** Keeps our token input in `inputs` in step with our entry: present (replaced whole, by id) for a token
+ * reference, absent otherwise. Other inputs are untouched; an `inputs` array we empty is removed. */
+export const syncTokenInput: ExtraEdit = (text, { name, credential }) => {
+  const inputs = getJsonValue(text, ['inputs']);
+  const list: unknown[] = Array.isArray(inputs) ? inputs : [];
+  const index = list.findIndex((input) => isObject(input) && input.id === tokenInputId(name));
+  if (credential?.kind === 'token' && credential.storage === 'ref') {
+    const wanted = tokenInput(name);
+    if (inputs === undefined) return setJsonValue(text, ['inputs'], [wanted]);
+    if (!Array.isArray(inputs)) {
+      throw new SetupError('CONFIG_PARSE', 'The "inputs" key of the VS Code mcp.json is not an array.', {
+        hint: 'Fix that key by hand (it must be a list of inputs), then run again.',
+      });
+    }
+    if (index >= 0 && isDeepStrictEqual(list[index], wanted)) return text;
+    return setJsonValue(text, ['inputs', index >= 0 ? index : list.length], wanted);
+  }
+  if (index < 0) return text;
+  return removeJsonValue(text, list.length === 1 ? ['inputs'] : ['inputs', index]);
+};
+
+function vscodeHost(edition: 'Code' | 'Code - Insiders'): CopilotHost {
+  const insiders = edition === 'Code - Insiders';
+  const name = insiders ? 'VS Code Insiders' : 'VS Code';
+  return {
+    name,
+    platforms: EVERYWHERE,
+    clues: (environment) => ({
+      commands: [insiders ? 'code-insiders' : 'code'],
+      installPaths: appInstallPaths(environment, insiders ? 'vscode-insiders' : 'vscode'),
+      configPaths: [vscodeUserDir(environment, edition)],
+    }),
+    userFile: (environment) => ({ path: joinPath(environment, vscodeUserDir(environment, edition), 'mcp.json'), format: 'jsonc', serversPath: ['servers'] }),
+    shape: vscodeShape,
+    extraEdit: syncTokenInput,
+    readsProjectFile: true,
+    nextSteps({ name: entry, serverUrl, credential }, file) {
+      if (credential.kind === 'oauth') {
+        return [
+          `In ${name} open ${file.path} and click Start, then Auth, in the CodeLens above "${entry}" to sign in with mittwald.`,
+          // The link installs into the profile, so it is no alternative to a project entry.
+          ...(file.scope === 'user' ? [`Or add it with one click: ${vscodeInstallLink(entry, serverUrl, insiders)}`] : []),
+        ];
+      }
+      if (credential.storage === 'ref') {
+        return [
+          `In ${name} open ${file.path} and click Start above "${entry}": ${name} asks for your mittwald API token once and keeps it in its secret storage.`,
+        ];
+      }
+      return [`In ${name} open ${file.path} and click Start (or Restart) above "${entry}" to load the change.`];
+    },
+  };
+}
+
+function copilotIdeHost(ide: 'intellij' | 'xcode'): CopilotHost {
+  const name = ide === 'intellij' ? 'Copilot for JetBrains' : 'Copilot for Xcode';
+  const app = ide === 'intellij' ? 'your JetBrains IDE' : 'Xcode';
+  return {
+    name,
+    platforms: ide === 'xcode' ? ['darwin'] : EVERYWHERE,
+    // The plugin creates this folder; nothing else does.
+    clues: (environment) => ({ installPaths: [dirname(environment, copilotIdeFile(environment, ide))] }),
+    userFile: (environment) => ({ path: copilotIdeFile(environment, ide), format: 'jsonc', serversPath: ['servers'] }),
+    shape: ideShape,
+    literalReason: `${name} documents no way to reference a secret`,
+    nextSteps: ({ name: entry, credential }) =>
+      credential.kind === 'oauth'
+        ? [
+            `In ${app} open Copilot Chat in Agent mode and look for "${entry}" under the tools.`,
+            `${name} may not support OAuth sign-in to MCP servers yet (unconfirmed): if no sign-in is offered, run this again with an API token (--token), the reliable choice.`,
+          ]
+        : [`In ${app} open Copilot Chat in Agent mode; "${entry}" appears under the tools (restart ${app} if it does not).`],
+  };
+}
+
+const VSCODE = vscodeHost('Code');
+
+const HOSTS: readonly CopilotHost[] = [
+  VSCODE,
+  vscodeHost('Code - Insiders'),
+  copilotIdeHost('intellij'),
+  copilotIdeHost('xcode'),
+  {
+    name: 'Visual Studio',
+    platforms: ['win32'],
+    clues: (environment) => ({ installPaths: appInstallPaths(environment, 'visual-studio'), configPaths: [visualStudioUserFile(environment)] }),
+    userFile: (environment) => ({ path: visualStudioUserFile(environment), format: 'jsonc', serversPath: ['servers'] }),
+    shape: vscodeShape,
+    literalReason: "Visual Studio's support for VS Code's ${input:} prompts is unconfirmed",
+    nextSteps: ({ name: entry, credential }) =>
+      credential.kind === 'oauth'
+        ? [`In Visual Studio open Copilot Chat in Agent mode, select the tools icon and sign in to "${entry}" when asked.`]
+        : [`Restart Visual Studio (or reopen Copilot Chat in Agent mode) to load "${entry}".`],
+  },
+  {
+    name: 'Copilot CLI',
+    platforms: EVERYWHERE,
+    clues: (environment) => ({ commands: ['copilot'], configPaths: [dirname(environment, copilotCliFile(environment))] }),
+    userFile: (environment) => ({ path: copilotCliFile(environment), format: 'json', serversPath: ['mcpServers'] }),
+    shape: cliShape,
+    literalReason: 'Copilot CLI documents no secret references',
+    nextSteps: ({ name: entry, credential }) => [
+      `Start \`copilot\` and run \`/mcp\` to see "${entry}"${credential.kind === 'oauth' ? '; it signs in with mittwald the first time the server is used' : ''}.`,
+    ],
+  },
+];
+
+/** Every Copilot host, by display name, in the order plans are returned. */
+export const COPILOT_HOSTS: readonly string[] = HOSTS.map((host) => host.name);
+
+function dirname(environment: Environment, file: string): string {
+  return (environment.platform === 'win32' ? path.win32 : path.posix).dirname(file);
+}
+
+const hostsOn = (environment: Environment): CopilotHost[] => HOSTS.filter((host) => host.platforms.includes(environment.platform));
+
+async function detectHosts(environment: Environment): Promise<Array<{ host: CopilotHost; detection: Detection }>> {
+  const found = await Promise.all(
+    hostsOn(environment).map(async (host) => ({ host, detection: await detectFromClues('copilot', environment, host.clues(environment)) })),
+  );
+  return found.filter(({ detection }) => detection.state !== 'not-installed');
+}
+
+function userFile(host: CopilotHost, environment: Environment): ServersFile {
+  return { ...host.userFile(environment), tool: 'copilot', scope: 'user', host: host.name };
+}
+
+/** `.vscode/mcp.json` of the project: one file that VS Code and VS Code Insiders share. */
+async function projectFile(environment: Environment): Promise<ServersFile> {
+  const dir = await projectDirectory(environment);
+  return { path: joinPath(environment, dir, '.vscode', 'mcp.json'), format: 'jsonc', serversPath: ['servers'], tool: 'copilot', scope: 'project', host: VSCODE.name };
+}
+
+function hostPlan(host: CopilotHost, file: ServersFile, step: FileStep, rest: Partial<ToolPlan> = {}): ToolPlan {
+  return { tool: 'copilot', target: `${host.name} (${file.scope})`, host: host.name, steps: [step], stale: [], staleKept: [], nextSteps: [], warnings: [], ...rest };
+}
+
+async function planHost(host: CopilotHost, file: ServersFile, environment: Environment, request: SetupRequest): Promise<ToolPlan> {
+  const { credential } = request;
+  const literal = credential.kind === 'token' && (credential.storage === 'literal' || host.literalReason !== undefined);
+  const hostRequest: SetupRequest = literal ? { ...request, credential: { ...credential, storage: 'literal' } as Credential } : request;
+  const planned = await planServersFile(file, host.shape, hostRequest, host.extraEdit);
+  const where = `the token is stored in plain text in ${file.path}${environment.platform === 'win32' ? '' : ' (file mode 0600)'}`;
+  const warning = host.literalReason
+    ? `${host.literalReason}, so ${where}.`
+    : `With --secret literal ${where}; without it, ${host.name} asks for the token once and keeps it in its secret storage.`;
+  return hostPlan(host, file, planned.step, {
+    stale: planned.stale,
+    staleKept: planned.staleKept,
+    nextSteps: host.nextSteps(hostRequest, file),
+    warnings: literal ? [warning] : [],
+  });
+}
+
+async function planRemoval(host: CopilotHost, file: ServersFile, name: string): Promise<ToolPlan> {
+  return hostPlan(host, file, await planServersFileRemoval(file, name, host.extraEdit));
+}
+
+const copilot: Adapter = {
+  id: 'copilot',
+  name: 'GitHub Copilot',
+  kind: 'config',
+  scopes: ['user', 'project'] satisfies Scope[],
+  acceptsToken: true,
+  secretReference: 'prompt',
+
+  async detect(environment) {
+    const found = await detectHosts(environment);
+    const state = found.some(({ detection }) => detection.state === 'installed') ? 'installed' : found.length > 0 ? 'config-found' : 'not-installed';
+    return { tool: 'copilot', state, hosts: found.map(({ host }) => host.name), evidence: found.flatMap(({ detection }) => detection.evidence) };
+  },
+
+  async plan(environment, request) {
+    const found = (await detectHosts(environment)).map(({ host }) => host);
+    const hosts = found.length > 0 ? found : [VSCODE];
+    const warnings =
+      found.length > 0 ? [] : [`No GitHub Copilot host (${COPILOT_HOSTS.join(', ')}) was found here; configuring VS Code, the most common one.`];
+    if (request.scope === 'project') {
+      const plan = await planHost(VSCODE, await projectFile(environment), environment, request);
+      const userOnly = hosts.filter((host) => !host.readsProjectFile);
+      for (const host of userOnly) warnings.push(`${host.name} has no project configuration and was left out; run again with --scope user to configure it.`);
+      return [{ ...plan, warnings: [...warnings, ...plan.warnings] }];
+    }
+    const plans = await Promise.all(hosts.map((host) => planHost(host, userFile(host, environment), environment, request)));
+    const [first, ...rest] = plans;
+    return first ? [{ ...first, warnings: [...warnings, ...first.warnings] }, ...rest] : [];
+  },
+
+  async planRemove(environment, { name, scope }) {
+    if (scope === 'project') return [await planRemoval(VSCODE, await projectFile(environment), name)];
+    const detected = new Set((await detectHosts(environment)).map(({ host }) => host.name));
+    const plans = await Promise.all(hostsOn(environment).map((host) => planRemoval(host, userFile(host, environment), name)));
+    const changes = (plan: ToolPlan) => plan.steps.some((step) => step.kind === 'file' && step.after !== step.before);
+    const wanted = plans.filter((plan) => detected.has(plan.host ?? '') || changes(plan));
+    return wanted.length > 0 ? wanted : plans.filter((plan) => plan.host === VSCODE.name);
+  },
+
+  async inspect(environment, options) {
+    const files = hostsOn(environment).map((host) => ({ host, file: userFile(host, environment) }));
+    files.push({ host: VSCODE, file: await projectFile(environment) });
+    const found = await Promise.all(files.map(({ host, file }) => inspectServersFile(file, host.shape, environment, options)));
+    return found.flat();
+  },
+};
+
+export default copilot;
