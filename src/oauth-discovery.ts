@@ -100,7 +100,8 @@ export async function discoverAuthorization(http: HttpClient, serverUrl: string)
   const defaultScopes = resourceMetadata.default_scopes ?? [...MITTWALD_DEFAULT_SCOPES];
   return {
     resourceMetadataUrl: found.url,
-    resource: serverUrl,
+    // The server's own spelling of its URL (checked above to be the same resource) is what its AS expects.
+    resource: resourceMetadata.resource ?? serverUrl,
     scopesSupported,
     defaultScopes,
     issuer: metadata.issuer,

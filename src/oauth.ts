@@ -85,7 +85,8 @@ export async function signInWithOAuth(http: HttpClient, options: OAuthSignInOpti
       }).href;
 
       options.onAuthorizationUrl(authorizationUrl);
-      if (!options.noBrowser) await options.openBrowser(authorizationUrl);
+      // A browser that does not open is not fatal: the URL has been reported for copying.
+      if (!options.noBrowser) await options.openBrowser(authorizationUrl).catch(() => false);
       callback = await listener.waitForCallback({
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         ...(signal ? { signal } : {}),
