@@ -3,8 +3,8 @@ import type { Adapter } from '../src/adapter.js';
 import { TOOL_IDS, type ToolId } from '../src/model.js';
 
 const LOADERS: Record<ToolId, (() => Promise<{ default: Adapter }>) | undefined> = {
-  'claude-code': undefined,
-  codex: undefined,
+  'claude-code': () => import('./claude-code.js'),
+  codex: () => import('./codex.js'),
   cursor: () => import('./cursor.js'),
   copilot: () => import('./copilot.js'),
   'claude-desktop': () => import('./claude-desktop.js'),

@@ -1,0 +1,212 @@
+/** Claude Code. Our `user` scope is Claude's user scope (top-level `mcpServers` in `~/.claude.json`, or
+ * `$CLAUDE_CONFIG_DIR/.claude.json`); our `project` scope is `<repo>/.mcp.json`. Entry:
+ * `{ "type": "http", "url", "headers"?: { "Authorization" }, "oauth"?: { "scopes" } }`; Claude expands
+ * `${VAR}` / `${VAR:-default}` in headers in every scope.
+ *
+ * When `claude` is on PATH the change goes through `claude mcp remove` + `claude mcp add-json`: Claude Code
+ * rewrites `~/.claude.json` itself while it runs, so its own CLI is the safe writer. Without it, the files
+ * are edited in place (every other byte kept).
+ *
+ * Claude's third scope, "local" (`projects["<project dir>"].mcpServers` in `~/.claude.json`), is never
+ * written, but inspect() reports its entries as scope 'project' with host 'local': they apply to this
+ * project only and take precedence over both other scopes, so `status` must show them. */
+import type { Adapter } from '../src/adapter.js';
+import { fileChange } from '../src/apply.js';
+import { detectFromClues } from '../src/detect.js';
+import { findOnPath, pathExists } from '../src/environment.js';
+import { bearerValue, headerOf, inspectServersFile, planServersFile, planServersFileRemoval, type EntryShape, type ServersFile } from '../src/json-servers.js';
+import { DEFAULT_SERVER_URL, type CommandStep, type Environment, type InstalledEntry, type Scope, type SetupRequest, type Step, type ToolPlan } from '../src/model.js';
+import { getJsonValue } from '../src/jsonc-document.js';
+import { exportVariableSteps } from '../src/next-steps.js';
+import { claudeCodeConfigDir, claudeCodeUserFile, joinPath } from '../src/paths.js';
+import { redact } from '../src/secrets.js';
+import { projectDirectory } from '../src/servers-file-adapter.js';
+
+const NAME = 'Claude Code';
+
+/** Our entry as Claude Code stores it. OAuth scopes go to `oauth.scopes`, a space-separated string that
+ * Claude sends instead of the server's advertised scopes. */
+export function claudeCodeEntry(request: Pick<SetupRequest, 'serverUrl' | 'credential'>): Record<string, unknown> {
+  const { credential } = request;
+  const authorization = bearerValue(credential, (variable) => `\${${variable}}`);
+  return {
+    type: 'http',
+    url: request.serverUrl,
+    ...(authorization === undefined ? {} : { headers: { Authorization: authorization } }),
+    ...(credential.kind === 'oauth' && credential.scopes?.length ? { oauth: { scopes: credential.scopes.join(' ') } } : {}),
+  };
+}
+
+const shape: EntryShape = {
+  syntax: 'shell',
+  build: claudeCodeEntry,
+  read: (entry) => {
+    const object = (entry ?? {}) as { url?: unknown; headers?: unknown };
+    const authorization = headerOf(object.headers, 'authorization');
+    return {
+      ...(typeof object.url === 'string' ? { url: object.url } : {}),
+      ...(authorization === undefined ? {} : { authorization }),
+    };
+  },
+};
+
+/** Claude Code's global file. Installs that predate `~/.claude.json` keep using `<config dir>/.config.json`
+ * as long as it exists (Claude 2.1.197 still writes there), so we follow it too. */
+export async function claudeCodeGlobalFile(environment: Environment): Promise<string> {
+  const legacy = joinPath(environment, claudeCodeConfigDir(environment), '.config.json');
+  return (await pathExists(legacy)) ? legacy : claudeCodeUserFile(environment);
+}
+
+interface ClaudeFiles {
+  projectDir: string;
+  user: ServersFile;
+  project: ServersFile;
+  /** Local-scope entries of this project; reported, never written. */
+  local: ServersFile;
+}
+
+async function claudeFiles(environment: Environment): Promise<ClaudeFiles> {
+  const projectDir = await projectDirectory(environment);
+  const global = await claudeCodeGlobalFile(environment);
+  // Claude keys projects by their absolute path, with forward slashes on Windows.
+  const projectKey = environment.platform === 'win32' ? projectDir.replace(/\\/g, '/') : projectDir;
+  return {
+    projectDir,
+    user: { tool: 'claude-code', scope: 'user', path: global, format: 'json', serversPath: ['mcpServers'] },
+    project: { tool: 'claude-code', scope: 'project', path: joinPath(environment, projectDir, '.mcp.json'), format: 'json', serversPath: ['mcpServers'] },
+    local: { tool: 'claude-code', scope: 'project', host: 'local', path: global, format: 'json', serversPath: ['projects', projectKey, 'mcpServers'] },
+  };
+}
+
+/** The `claude` executable to drive, when it can write the file we planned: `claude mcp add-json --scope
+ * project` writes `.mcp.json` in its working directory, and commands run in ours, so the project scope goes
+ * through the CLI only when we are at the project root. */
+async function claudeCli(environment: Environment, scope: Scope, projectDir: string): Promise<string | undefined> {
+  if (scope === 'project' && environment.cwd !== projectDir) return undefined;
+  return findOnPath(environment, 'claude');
+}
+
+function shellQuote(argument: string): string {
+  return /^[\w@%+=:,./-]+$/.test(argument) ? argument : `'${argument.replace(/'/g, `'\\''`)}'`;
+}
+
+function command(claude: string, args: readonly string[], purpose: string, secrets: readonly string[] = [], mayFail = false): CommandStep {
+  return {
+    kind: 'command',
+    argv: [claude, ...args],
+    display: redact(['claude', ...args].map(shellQuote).join(' '), secrets),
+    purpose,
+    ...(mayFail ? { mayFail } : {}),
+  };
+}
+
+function removeCommand(claude: string, name: string, scope: Scope, purpose: string, mayFail = false): CommandStep {
+  return command(claude, ['mcp', 'remove', name, '--scope', scope], purpose, [], mayFail);
+}
+
+/** `.mcp.json` is committed and shared, so it never holds the token itself: a literal becomes a reference.
+ * Returns the request to write, and whether it was changed. */
+function sharedSafe(request: SetupRequest): { request: SetupRequest; forced: boolean } {
+  const { credential } = request;
+  if (request.scope !== 'project' || credential.kind !== 'token' || credential.storage !== 'literal') return { request, forced: false };
+  return { request: { ...request, credential: { ...credential, storage: 'ref' } }, forced: true };
+}
+
+function nextSteps(request: SetupRequest, environment: Environment, projectDir: string, forced: boolean): string[] {
+  const { credential, name } = request;
+  const steps: string[] = [];
+  if (request.scope === 'project') {
+    steps.push(
+      `Claude Code asks before it uses a server from .mcp.json: start \`claude\` in ${projectDir} and approve "${name}" (or open /mcp and enable it). To approve it ahead of time, add "${name}" to "enabledMcpjsonServers" in ~/.claude/settings.json.`,
+    );
+  }
+  if (credential.kind === 'oauth') {
+    steps.push(`Sign in with mittwald: run \`claude mcp login ${name}\` in a terminal, or inside Claude Code open /mcp, select "${name}" and choose Authenticate.`);
+  } else if (credential.storage === 'ref') {
+    steps.push(...exportVariableSteps(environment, credential.envVar, NAME));
+    if (forced) steps.push(`Everyone who uses this project sets their own mittwald API token in ${credential.envVar}: .mcp.json only names the variable.`);
+  }
+  steps.push('Start a new Claude Code session to load the server (running sessions keep their list); `claude mcp list` shows whether it connects.');
+  return steps;
+}
+
+/** A local-scope entry of the same name wins over ours in this project. */
+async function shadowWarning(environment: Environment, files: ClaudeFiles, name: string): Promise<string[]> {
+  const local = await inspectServersFile(files.local, shape, environment, { name, serverUrl: DEFAULT_SERVER_URL });
+  if (!local.some((entry) => entry.name === name)) return [];
+  return [`A local-scope "${name}" entry for ${files.projectDir} in ${files.local.path} takes precedence in this project; take it out with \`claude mcp remove ${name} --scope local\` if it is outdated.`];
+}
+
+const adapter: Adapter = {
+  id: 'claude-code',
+  name: NAME,
+  kind: 'config',
+  scopes: ['user', 'project'],
+  acceptsToken: true,
+  secretReference: 'env',
+
+  detect(environment) {
+    const home = environment.home;
+    const exe = environment.platform === 'win32' ? 'claude.exe' : 'claude';
+    return detectFromClues('claude-code', environment, {
+      commands: ['claude'],
+      // The native installer and the old "local" install put claude here, often without adding it to PATH.
+      installPaths: [joinPath(environment, home, '.local', 'bin', exe), joinPath(environment, home, '.claude', 'local', exe)],
+      configPaths: [claudeCodeConfigDir(environment), claudeCodeUserFile(environment)],
+    });
+  },
+
+  async plan(environment, request): Promise<ToolPlan[]> {
+    const files = await claudeFiles(environment);
+    const file = files[request.scope];
+    const { request: effective, forced } = sharedSafe(request);
+    const planned = await planServersFile(file, shape, effective);
+    const claude = await claudeCli(environment, request.scope, files.projectDir);
+
+    let steps: Step[] = [planned.step];
+    if (claude && fileChange(planned.step) !== 'unchanged') {
+      const { scope, name } = request;
+      const secrets = effective.credential.kind === 'token' && effective.credential.storage === 'literal' ? [effective.credential.token] : [];
+      const json = JSON.stringify(claudeCodeEntry(effective));
+      const present = planned.step.before !== null && getJsonValue(planned.step.before, [...file.serversPath, name]) !== undefined;
+      steps = [
+        ...planned.stale.map((old) => removeCommand(claude, old.name, scope, `remove the stale "${old.name}" entry`)),
+        ...(present ? [removeCommand(claude, name, scope, `replace the existing "${name}" entry`, true)] : []),
+        command(claude, ['mcp', 'add-json', '--scope', scope, name, json], `add "${name}"`, secrets),
+      ];
+    }
+    return [
+      {
+        tool: 'claude-code',
+        target: `${NAME} (${request.scope})`,
+        steps,
+        stale: planned.stale,
+        staleKept: planned.staleKept,
+        nextSteps: nextSteps(effective, environment, files.projectDir, forced),
+        warnings: [
+          ...(forced && effective.credential.kind === 'token'
+            ? [`.mcp.json is shared through git, so the entry refers to \${${effective.credential.envVar}} instead of holding the token.`]
+            : []),
+          ...(await shadowWarning(environment, files, request.name)),
+        ],
+      },
+    ];
+  },
+
+  async planRemove(environment, { name, scope }): Promise<ToolPlan[]> {
+    const files = await claudeFiles(environment);
+    const step = await planServersFileRemoval(files[scope], name);
+    const claude = await claudeCli(environment, scope, files.projectDir);
+    const steps: Step[] = claude && fileChange(step) !== 'unchanged' ? [removeCommand(claude, name, scope, `remove "${name}"`)] : [step];
+    return [{ tool: 'claude-code', target: `${NAME} (${scope})`, steps, stale: [], staleKept: [], nextSteps: [], warnings: await shadowWarning(environment, files, name) }];
+  },
+
+  async inspect(environment, options): Promise<InstalledEntry[]> {
+    const files = await claudeFiles(environment);
+    // The project file before the local scope: a caller looking for "the project entry" finds .mcp.json's.
+    const found = await Promise.all([files.user, files.project, files.local].map((file) => inspectServersFile(file, shape, environment, options)));
+    return found.flat();
+  },
+};
+
+export default adapter;

@@ -1,0 +1,335 @@
+import { fs as memfsFs, vol } from 'memfs';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { CommandStep, Credential, Environment, FileStep, SetupRequest, ToolPlan } from '../../src/model.js';
+
+vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
+
+const { default: claudeCode, claudeCodeEntry } = await import('../../adapters/claude-code.js');
+
+const HOME = '/home/ada';
+const REPO = '/home/ada/work/shop';
+const SERVER_URL = 'https://mcp.mittwald.de/mcp';
+const TOKEN = '1b9c7a0e-3f7d-4c1e-9a53-0d8e5f2b7c41:test-0123456789abcdef0123456789abcdef:mittwald_a';
+
+function environment(overrides: { env?: Record<string, string>; cwd?: string } = {}): Environment {
+  return { platform: 'linux', home: HOME, cwd: overrides.cwd ?? REPO, env: { HOME, PATH: '/usr/bin:/bin', ...overrides.env } };
+}
+
+function request(overrides: Partial<SetupRequest> = {}): SetupRequest {
+  return { serverUrl: SERVER_URL, name: 'mittwald', scope: 'user', credential: { kind: 'oauth' }, replaceStale: true, ...overrides };
+}
+
+const tokenRef: Credential = { kind: 'token', token: TOKEN, storage: 'ref', envVar: 'MITTWALD_API_TOKEN' };
+const tokenLiteral: Credential = { kind: 'token', token: TOKEN, storage: 'literal', envVar: 'MITTWALD_API_TOKEN' };
+
+/** Shaped like a real, long-used `~/.claude.json`: Claude writes it with JSON.stringify(…, null, 2) and no
+ * final newline. */
+function bigClaudeJson(): string {
+  const project = (n: number) => ({
+    allowedTools: ['Bash(npm test:*)', `Edit(src/${n}/**)`],
+    history: Array.from({ length: 5 }, (_, i) => ({ display: `fix the build #${n}.${i} — “quotes” & ümlauts`, pastedContents: {} })),
+    mcpContextUris: [],
+    mcpServers: n === 1 ? { mittwald: { type: 'http', url: 'https://mcp.mittwald.de/mcp', headers: { Authorization: 'Bearer ${OLD_TOKEN}' } } } : {},
+    enabledMcpjsonServers: [],
+    disabledMcpjsonServers: [],
+    hasTrustDialogAccepted: n % 2 === 0,
+    projectOnboardingSeenCount: n,
+    lastCost: 0.1234 * n,
+    lastDuration: 98765 + n,
+    exampleFiles: ['package.json', 'src/index.ts'],
+  });
+  return JSON.stringify(
+    {
+      numStartups: 214,
+      installMethod: 'npm-global',
+      autoUpdates: true,
+      tipsHistory: { 'new-user-warmup': 7, 'memory-command': 41, 'theme-command': 12 },
+      firstStartTime: '2025-03-02T09:14:22.581Z',
+      userID: 'c0ffee'.repeat(10),
+      projects: {
+        '/home/ada': project(0),
+        '/home/ada/work/shop': project(1),
+        '/home/ada/work/blog': project(2),
+        '/srv/with space/and\\backslash': project(3),
+      },
+      oauthAccount: { accountUuid: 'e3b0c442-98fc-1c14-9afb-f4c8996fb924', emailAddress: 'ada@example.test', organizationRole: 'admin' },
+      mcpServers: { github: { type: 'stdio', command: 'npx', args: ['-y', '@modelcontextprotocol/server-github'], env: {} } },
+      hasCompletedOnboarding: true,
+      lastOnboardingVersion: '2.1.197',
+      cachedChangelog: '# Changelog\n\n## 2.1.197\n- Line one\n- Line "two"\n',
+    },
+    null,
+    2,
+  );
+}
+
+function fileStep(plan: ToolPlan): FileStep {
+  expect(plan.steps).toHaveLength(1);
+  const [step] = plan.steps;
+  if (step?.kind !== 'file') throw new Error(`expected a file step, got ${JSON.stringify(step)}`);
+  return step;
+}
+
+function commandSteps(plan: ToolPlan): CommandStep[] {
+  return plan.steps.map((step) => {
+    if (step.kind !== 'command') throw new Error('expected only command steps');
+    return step;
+  });
+}
+
+/** What applyPlan does for a file step, without backups: the adapter is under test here, not the writer. */
+function write(step: FileStep): void {
+  if (step.after === null) vol.unlinkSync(step.path);
+  else vol.writeFileSync(step.path, step.after);
+}
+
+function read(path: string): string {
+  return vol.readFileSync(path, 'utf8') as string;
+}
+
+/** Asserts that `after` is `before` with one block inserted, and returns that block. */
+function insertedText(before: string, after: string): string {
+  let start = 0;
+  while (start < before.length && before[start] === after[start]) start++;
+  const tail = before.slice(start);
+  expect(after.endsWith(tail)).toBe(true);
+  return after.slice(start, after.length - tail.length);
+}
+
+async function planOne(env: Environment, req: SetupRequest): Promise<ToolPlan> {
+  const plans = await claudeCode.plan(env, req);
+  expect(plans).toHaveLength(1);
+  return plans[0] as ToolPlan;
+}
+
+beforeEach(() => {
+  vol.reset();
+  vol.mkdirSync(`${REPO}/.git`, { recursive: true });
+  vol.mkdirSync('/usr/bin', { recursive: true });
+});
+
+describe('Claude Code user scope without the claude CLI (file edits)', () => {
+  beforeEach(() => {
+    vol.writeFileSync(`${HOME}/.claude.json`, bigClaudeJson());
+  });
+
+  it('adds the entry to the top-level mcpServers and leaves every other byte identical', async () => {
+    const original = bigClaudeJson();
+    const plan = await planOne(environment(), request({ credential: tokenRef }));
+    const step = fileStep(plan);
+    expect(step.path).toBe(`${HOME}/.claude.json`);
+    expect(step.before).toBe(original);
+    expect(step.secret).toBe(false);
+
+    const inserted = insertedText(original, step.after ?? '');
+    expect(inserted).toContain('"mittwald"');
+    expect(inserted).not.toContain('github');
+    const parsed = JSON.parse(step.after ?? '') as Record<string, unknown>;
+    const expected = JSON.parse(original) as { mcpServers: Record<string, unknown> };
+    expected.mcpServers.mittwald = { type: 'http', url: SERVER_URL, headers: { Authorization: 'Bearer ${MITTWALD_API_TOKEN}' } };
+    expect(parsed).toEqual(expected);
+    expect(plan.target).toBe('Claude Code (user)');
+    expect(plan.nextSteps.join('\n')).toContain('MITTWALD_API_TOKEN');
+    expect(plan.nextSteps.join('\n')).not.toContain(TOKEN);
+  });
+
+  it('is unchanged when the same entry is planned again, and removing restores the original bytes', async () => {
+    const original = bigClaudeJson();
+    write(fileStep(await planOne(environment(), request({ credential: tokenRef }))));
+
+    const again = fileStep(await planOne(environment(), request({ credential: tokenRef })));
+    expect(again.after).toBe(again.before);
+
+    const removal = await claudeCode.planRemove(environment(), { name: 'mittwald', scope: 'user' });
+    write(fileStep(removal[0] as ToolPlan));
+    expect(read(`${HOME}/.claude.json`)).toBe(original);
+
+    const nothingLeft = fileStep((await claudeCode.planRemove(environment(), { name: 'mittwald', scope: 'user' }))[0] as ToolPlan);
+    expect(nothingLeft.after).toBe(nothingLeft.before);
+  });
+
+  it('replaces our entry whole when the credential changes, marking a literal token as secret', async () => {
+    write(fileStep(await planOne(environment(), request({ credential: { kind: 'oauth', scopes: ['user:read', 'project:read'] } }))));
+    expect(JSON.parse(read(`${HOME}/.claude.json`)).mcpServers.mittwald).toEqual({ type: 'http', url: SERVER_URL, oauth: { scopes: 'user:read project:read' } });
+
+    const step = fileStep(await planOne(environment(), request({ credential: tokenLiteral })));
+    expect(step.secret).toBe(true);
+    expect(JSON.parse(step.after ?? '').mcpServers.mittwald).toEqual({ type: 'http', url: SERVER_URL, headers: { Authorization: `Bearer ${TOKEN}` } });
+  });
+
+  it('never touches the local-scope entries of projects, and reports them in inspect() as project/local', async () => {
+    write(fileStep(await planOne(environment(), request())));
+    const parsed = JSON.parse(read(`${HOME}/.claude.json`));
+    expect(parsed.projects[REPO].mcpServers).toEqual(JSON.parse(bigClaudeJson()).projects[REPO].mcpServers);
+
+    const entries = await claudeCode.inspect(environment({ env: { OLD_TOKEN: 'old-secret-value' } }), { name: 'mittwald', serverUrl: SERVER_URL });
+    expect(entries).toEqual([
+      { tool: 'claude-code', scope: 'user', file: `${HOME}/.claude.json`, name: 'mittwald', url: SERVER_URL, auth: 'oauth', unresolved: [] },
+      {
+        tool: 'claude-code',
+        scope: 'project',
+        host: 'local',
+        file: `${HOME}/.claude.json`,
+        name: 'mittwald',
+        url: SERVER_URL,
+        auth: 'token-ref',
+        authorization: 'Bearer old-secret-value',
+        unresolved: [],
+      },
+    ]);
+  });
+
+  it('warns that a local-scope entry of the same name takes precedence in this project', async () => {
+    const plan = await planOne(environment(), request());
+    expect(plan.warnings.join('\n')).toMatch(/local-scope "mittwald".*claude mcp remove mittwald --scope local/);
+    const elsewhere = await planOne(environment({ cwd: '/home/ada/work/blog' }), request());
+    expect(elsewhere.warnings).toEqual([]);
+  });
+
+  it('replaces a stale /sse entry under another name when replaceStale, and keeps it otherwise', async () => {
+    const withStale = JSON.stringify(
+      { numStartups: 3, mcpServers: { 'mittwald-old': { type: 'sse', url: 'https://mcp.mittwald.de/sse' }, other: { type: 'http', url: 'https://example.test/mcp' } } },
+      null,
+      2,
+    );
+    vol.writeFileSync(`${HOME}/.claude.json`, withStale);
+
+    const replaced = await planOne(environment(), request({ replaceStale: true }));
+    expect(replaced.stale).toEqual([{ name: 'mittwald-old', url: 'https://mcp.mittwald.de/sse', file: `${HOME}/.claude.json`, reason: 'legacy-sse' }]);
+    expect(Object.keys(JSON.parse(fileStep(replaced).after ?? '').mcpServers)).toEqual(['other', 'mittwald']);
+
+    const kept = await planOne(environment(), request({ replaceStale: false }));
+    expect(kept.stale).toEqual([]);
+    expect(kept.staleKept.map((entry) => entry.name)).toEqual(['mittwald-old']);
+    expect(Object.keys(JSON.parse(fileStep(kept).after ?? '').mcpServers)).toEqual(['mittwald-old', 'other', 'mittwald']);
+  });
+
+  it('refuses to edit a file that is not strict JSON', async () => {
+    vol.writeFileSync(`${HOME}/.claude.json`, '{\n  // a comment Claude cannot read\n  "numStartups": 1\n}');
+    await expect(claudeCode.plan(environment(), request())).rejects.toMatchObject({ code: 'CONFIG_PARSE' });
+  });
+});
+
+describe('Claude Code config locations', () => {
+  it('honours CLAUDE_CONFIG_DIR and leaves ~/.claude.json alone', async () => {
+    vol.writeFileSync(`${HOME}/.claude.json`, bigClaudeJson());
+    const env = environment({ env: { CLAUDE_CONFIG_DIR: '/cfg/claude' } });
+    const step = fileStep(await planOne(env, request()));
+    expect(step.path).toBe('/cfg/claude/.claude.json');
+    expect(step.before).toBeNull();
+    expect(JSON.parse(step.after ?? '')).toEqual({ mcpServers: { mittwald: { type: 'http', url: SERVER_URL } } });
+    vol.mkdirSync('/cfg/claude', { recursive: true });
+    write(step);
+    expect(read(`${HOME}/.claude.json`)).toBe(bigClaudeJson());
+    expect((await claudeCode.inspect(env, { name: 'mittwald', serverUrl: SERVER_URL })).map((entry) => entry.file)).toEqual(['/cfg/claude/.claude.json']);
+  });
+
+  it('follows a legacy <config dir>/.config.json while it exists, as Claude does', async () => {
+    vol.mkdirSync(`${HOME}/.claude`, { recursive: true });
+    vol.writeFileSync(`${HOME}/.claude/.config.json`, '{}');
+    vol.writeFileSync(`${HOME}/.claude.json`, '{}');
+    expect(fileStep(await planOne(environment(), request())).path).toBe(`${HOME}/.claude/.config.json`);
+  });
+
+  it('detects claude on PATH as installed, and ~/.claude as config evidence', async () => {
+    expect((await claudeCode.detect(environment())).state).toBe('not-installed');
+    vol.mkdirSync(`${HOME}/.claude`, { recursive: true });
+    expect(await claudeCode.detect(environment())).toEqual({ tool: 'claude-code', state: 'config-found', hosts: [], evidence: [`${HOME}/.claude`] });
+    vol.writeFileSync('/usr/bin/claude', '#!/bin/sh\n');
+    expect((await claudeCode.detect(environment())).state).toBe('installed');
+  });
+});
+
+describe('Claude Code project scope (.mcp.json)', () => {
+  it('writes <repo>/.mcp.json with a reference even when a literal token was asked, and says so', async () => {
+    const env = environment({ cwd: `${REPO}/src/deep` });
+    vol.mkdirSync(`${REPO}/src/deep`, { recursive: true });
+    const plan = await planOne(env, request({ scope: 'project', credential: tokenLiteral }));
+    const step = fileStep(plan);
+    expect(step.path).toBe(`${REPO}/.mcp.json`);
+    expect(step.before).toBeNull();
+    expect(step.secret).toBe(false);
+    expect(step.after).not.toContain(TOKEN);
+    expect(JSON.parse(step.after ?? '')).toEqual({
+      mcpServers: { mittwald: { type: 'http', url: SERVER_URL, headers: { Authorization: 'Bearer ${MITTWALD_API_TOKEN}' } } },
+    });
+    expect(plan.warnings.join('\n')).toContain('shared through git');
+    const next = plan.nextSteps.join('\n');
+    expect(next).toContain('enabledMcpjsonServers');
+    expect(next).toContain('/mcp');
+    expect(next).toContain('export MITTWALD_API_TOKEN=');
+    expect(next).not.toContain(TOKEN);
+  });
+
+  it('keeps a reference as it is, and asks for approval and an OAuth login for an OAuth entry', async () => {
+    const byRef = await planOne(environment(), request({ scope: 'project', credential: tokenRef }));
+    expect(byRef.warnings).toEqual([]);
+    const oauth = await planOne(environment(), request({ scope: 'project' }));
+    expect(oauth.nextSteps.join('\n')).toMatch(/approve "mittwald"[\s\S]*claude mcp login mittwald/);
+  });
+
+  it('reports .mcp.json entries as scope project, resolving ${VAR} from the environment', async () => {
+    write(fileStep(await planOne(environment(), request({ scope: 'project', credential: tokenRef }))));
+    const [unset] = await claudeCode.inspect(environment(), { name: 'mittwald', serverUrl: SERVER_URL });
+    expect(unset).toMatchObject({ scope: 'project', file: `${REPO}/.mcp.json`, auth: 'token-ref', unresolved: ['MITTWALD_API_TOKEN'] });
+    expect(unset).not.toHaveProperty('authorization');
+    const [set] = await claudeCode.inspect(environment({ env: { MITTWALD_API_TOKEN: TOKEN } }), { name: 'mittwald', serverUrl: SERVER_URL });
+    expect(set).toMatchObject({ authorization: `Bearer ${TOKEN}`, unresolved: [] });
+  });
+});
+
+describe('Claude Code with the claude CLI on PATH (command steps)', () => {
+  beforeEach(() => {
+    vol.writeFileSync('/usr/bin/claude', '#!/bin/sh\n');
+    vol.writeFileSync(`${HOME}/.claude.json`, bigClaudeJson());
+  });
+
+  it('plans add-json with the entry as one argument, masking a literal token in the display', async () => {
+    const steps = commandSteps(await planOne(environment(), request({ credential: tokenLiteral })));
+    expect(steps).toHaveLength(1);
+    const [add] = steps;
+    const json = JSON.stringify({ type: 'http', url: SERVER_URL, headers: { Authorization: `Bearer ${TOKEN}` } });
+    expect(add?.argv).toEqual(['/usr/bin/claude', 'mcp', 'add-json', '--scope', 'user', 'mittwald', json]);
+    expect(add?.display).not.toContain(TOKEN);
+    expect(add?.display).toContain(`claude mcp add-json --scope user mittwald '{"type":"http","url":"${SERVER_URL}","headers":{"Authorization":"Bearer ••••${TOKEN.slice(-4)}"}}'`);
+  });
+
+  it('removes an existing entry and stale ones first, and plans nothing when the entry is already there', async () => {
+    vol.writeFileSync(
+      `${HOME}/.claude.json`,
+      JSON.stringify({ mcpServers: { 'mittwald-sse': { type: 'sse', url: 'https://mcp.mittwald.de/sse' }, mittwald: { type: 'http', url: SERVER_URL } } }, null, 2),
+    );
+    const steps = commandSteps(await planOne(environment(), request({ credential: tokenRef })));
+    expect(steps.map((step) => [step.argv.slice(1), step.mayFail ?? false])).toEqual([
+      [['mcp', 'remove', 'mittwald-sse', '--scope', 'user'], false],
+      [['mcp', 'remove', 'mittwald', '--scope', 'user'], true],
+      [['mcp', 'add-json', '--scope', 'user', 'mittwald', JSON.stringify(claudeCodeEntry({ serverUrl: SERVER_URL, credential: tokenRef }))], false],
+    ]);
+    expect(steps[2]?.display).toContain("'{\"type\":\"http\",\"url\":\"https://mcp.mittwald.de/mcp\",\"headers\":{\"Authorization\":\"Bearer ${MITTWALD_API_TOKEN}\"}}'");
+
+    const same = await planOne(environment(), request({ replaceStale: false }));
+    expect(same.steps.every((step) => step.kind === 'file' && step.before === step.after)).toBe(true);
+    expect(same.staleKept.map((entry) => entry.name)).toEqual(['mittwald-sse']);
+  });
+
+  it('removes through the CLI when the entry exists, and plans no change when it does not', async () => {
+    write(fileStep(await planOne(environment({ env: { PATH: '/nowhere' } }), request())));
+    const [plan] = await claudeCode.planRemove(environment(), { name: 'mittwald', scope: 'user' });
+    expect(commandSteps(plan as ToolPlan).map((step) => step.argv)).toEqual([['/usr/bin/claude', 'mcp', 'remove', 'mittwald', '--scope', 'user']]);
+
+    const [absent] = await claudeCode.planRemove(environment(), { name: 'mittwald', scope: 'project' });
+    const step = fileStep(absent as ToolPlan);
+    expect(step.before).toBeNull();
+    expect(step.after).toBeNull();
+  });
+
+  it('uses the CLI for the project scope at the project root only, since claude writes .mcp.json into its cwd', async () => {
+    const atRoot = commandSteps(await planOne(environment(), request({ scope: 'project', credential: tokenLiteral })));
+    expect(atRoot.map((step) => step.argv.slice(1, 5))).toEqual([['mcp', 'add-json', '--scope', 'project']]);
+    expect(atRoot[0]?.argv.join(' ')).not.toContain(TOKEN);
+
+    vol.mkdirSync(`${REPO}/src`, { recursive: true });
+    const inSubfolder = fileStep(await planOne(environment({ cwd: `${REPO}/src` }), request({ scope: 'project' })));
+    expect(inSubfolder.path).toBe(`${REPO}/.mcp.json`);
+  });
+});
