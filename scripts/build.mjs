@@ -1,7 +1,9 @@
 // Bundles the CLI into dist/ so that `npx mittwald-mcp-setup` installs one package with no dependencies.
 // Code splitting keeps `--help` / `--version` from loading HTTP, OAuth or prompt code: those are dynamic imports.
 import { build } from 'esbuild';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -20,14 +22,28 @@ const rawText = {
   },
 };
 
+/** Swaps two heavy dependency entry points for slim ones (see scripts/shims/). */
+const shims = {
+  name: 'shims',
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, () => ({ path: fileURLToPath(new URL('./shims/undici.cjs', import.meta.url)) }));
+    b.onResolve({ filter: /llhttp_simd-wasm\.js$/ }, () => ({ path: fileURLToPath(new URL('./shims/no-simd-wasm.cjs', import.meta.url)) }));
+    b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(`${path.sep}zod${path.sep}`) ? { path: fileURLToPath(new URL('./shims/zod-locales.js', import.meta.url)) } : undefined,
+    );
+  },
+};
+
 await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
-await build({
+const result = await build({
   entryPoints: { cli: 'src/cli.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,
   format: 'esm',
   platform: 'node',
+  // jsonc-parser's "main" is a UMD build whose internal require()s esbuild cannot follow.
+  mainFields: ['module', 'main'],
   target: 'node20',
   minify: true,
   legalComments: 'none',
@@ -37,6 +53,8 @@ await build({
   banner: {
     js: "#!/usr/bin/env node\nimport{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
   },
-  plugins: [rawText],
+  plugins: [rawText, shims],
   logLevel: 'warning',
+  metafile: Boolean(process.env.BUILD_METAFILE),
 });
+if (process.env.BUILD_METAFILE) await writeFile(process.env.BUILD_METAFILE, JSON.stringify(result.metafile));

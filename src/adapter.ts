@@ -21,6 +21,8 @@ export interface Adapter {
   plan(environment: Environment, request: SetupRequest): Promise<ToolPlan[]>;
   /** Plans taking out the entry named `name` (and only what we added with it). */
   planRemove(environment: Environment, options: { name: string; scope: Scope }): Promise<ToolPlan[]>;
+  /** The tool's own OAuth sign-in command for an OAuth entry (e.g. `claude mcp login mittwald`), if it has one. */
+  loginCommand?(name: string, scopes?: readonly string[]): string[];
   /** Entries pointing at `serverUrl` (or legacy mittwald URLs), or named `name`, as the tool will read them. */
   inspect(environment: Environment, options: { name: string; serverUrl: string }): Promise<InstalledEntry[]>;
 }

@@ -25,6 +25,12 @@ async function main(argv: readonly string[]): Promise<number> {
   return run(parsed);
 }
 
+// `mittwald-mcp-setup status | head` closes stdout early: that is not an error worth a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

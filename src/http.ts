@@ -98,7 +98,8 @@ export function networkError(url: string, error: unknown, timedOut: boolean): Se
       cause: error,
     });
   }
-  return new SetupError('UNREACHABLE', `Could not connect to ${host}${code ? ` (${code})` : ''}.`, {
+  const reason = code ?? innermostMessage(error);
+  return new SetupError('UNREACHABLE', `Could not connect to ${host}${reason ? ` (${reason})` : ''}.`, {
     hint: 'Check the URL and your network, then try again.',
     cause: error,
   });
@@ -113,6 +114,16 @@ function innermostCode(error: unknown): string | undefined {
     current = (current as { cause?: unknown }).cause;
   }
   return code;
+}
+
+function innermostMessage(error: unknown): string | undefined {
+  let message: string | undefined;
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    message = current.message;
+    current = current.cause;
+  }
+  return message === 'fetch failed' ? undefined : message;
 }
 
 function safeHost(url: string): string {

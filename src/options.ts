@@ -17,6 +17,8 @@ export interface Options {
   token?: { value: string; source: TokenSource };
   /** `--oauth` given, or no token anywhere. */
   oauth: boolean;
+  /** `--oauth` was given explicitly (pre-answers the wizard's question). */
+  oauthGiven: boolean;
   scopes?: string[];
   secret?: 'ref' | 'literal';
   scope: Scope;
@@ -101,6 +103,7 @@ export async function resolveOptions({ command, values }: ParsedArgs, sources: O
     tools,
     ...(token ? { token } : {}),
     oauth: !token,
+    oauthGiven: Boolean(values.oauth),
     ...(scopes.length ? { scopes } : {}),
     ...(secret ? { secret } : {}),
     scope,

@@ -1,6 +1,7 @@
 /** `mittwald-mcp-setup [setup] --tool …`: the non-interactive run, top to bottom. The wizard (no --tool on
  * a terminal) composes the same phases with prompts in between. */
-import { checkToken, connectedMessage, EntryChecker } from '../connection.js';
+import { checkToken, connectedMessage, describeIdentity, EntryChecker } from '../connection.js';
+import type { Identity } from '../verify.js';
 import { SetupError, usageError } from '../errors.js';
 import type { Options } from '../options.js';
 import { SYMBOLS } from '../output.js';
@@ -26,10 +27,14 @@ export async function runSetup(options: Options, context: RunContext): Promise<n
   const { environment, out } = context;
   const { paint } = out;
   if (options.tools.length === 0) {
-    throw usageError(
-      context.interactive ? 'No tool selected.' : 'No tool selected, and no terminal to ask which.',
-      `Pass --tool <id>[,<id>…] (${TOOL_IDS.join(', ')}, detected, all), e.g. --tool cursor --token <token>.`,
-    );
+    if (!context.interactive || options.yes || options.json) {
+      throw usageError(
+        'No tool selected, and no terminal to ask which.',
+        `Pass --tool <id>[,<id>…] (${TOOL_IDS.join(', ')}, detected, all), e.g. --tool cursor --token <token>.`,
+      );
+    }
+    const { runWizard } = await import('../wizard.js');
+    return runWizard(options, context);
   }
 
   // 1. Which tools.
@@ -69,6 +74,7 @@ export async function runSetup(options: Options, context: RunContext): Promise<n
     scope: scopeFor(adapter, options.scope),
     credential: credentialFor(adapter, auth, options.secret),
     replaceStale: options.yes,
+    ...(report.signIn === 'verified' ? { oauthVerifiedAs: describeIdentity(report.identity as Identity | undefined) } : {}),
   }));
 
   // 4. Show it; a dry run stops here.

@@ -3,7 +3,7 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, tempHome } from '../support/cli.js';
+import { closedPort, runCli, tempHome } from '../support/cli.js';
 import { createTestToken, createTestUser, startMittwaldServer, type MittwaldTestServer } from '../support/mittwald-server.js';
 
 let server: MittwaldTestServer;
@@ -81,7 +81,8 @@ describe('cursor with an API token', () => {
   });
 
   it('stops before writing when the server is unreachable', async () => {
-    const run = await runCli(['--tool', 'cursor', '--token', token, '--server-url', 'http://127.0.0.1:9/mcp', '--api-url', 'http://127.0.0.1:9'], { home: home.dir });
+    const closed = await closedPort();
+    const run = await runCli(['--tool', 'cursor', '--token', token, '--server-url', `http://127.0.0.1:${closed}/mcp`, '--api-url', `http://127.0.0.1:${closed}`], { home: home.dir });
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toMatch(/refused/);
     await expect(stat(path.dirname(cursorFile()))).rejects.toThrow();
