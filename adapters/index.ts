@@ -4,7 +4,7 @@ import { TOOL_IDS, type ToolId } from '../src/model.js';
 
 const LOADERS: Record<ToolId, (() => Promise<{ default: Adapter }>) | undefined> = {
   'claude-code': () => import('./claude-code.js'),
-  codex: undefined,
+  codex: () => import('./codex.js'),
   cursor: () => import('./cursor.js'),
   copilot: () => import('./copilot.js'),
   'claude-desktop': () => import('./claude-desktop.js'),

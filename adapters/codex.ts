@@ -1,0 +1,228 @@
+/** Codex CLI: `$CODEX_HOME/config.toml` (default `~/.codex/config.toml`) or `<project>/.codex/config.toml`,
+ * which Codex reads only in trusted projects. Entry: `[mcp_servers.<name>]` with `url` plus
+ * `bearer_token_env_var = "VAR"` (a reference by name), `http_headers = { Authorization = "Bearer …" }`
+ * (literal), or nothing (OAuth via `codex mcp login`, optionally with `scopes = [..]`).
+ *
+ * We edit the TOML text ourselves instead of running `codex mcp add`, which rewrites the whole file and drops
+ * the user's comments. Codex rejects an inline `bearer_token` and silently ignores a `headers` key, so
+ * neither is ever written. */
+import { z } from 'zod';
+import type { Adapter } from '../src/adapter.js';
+import { readConfigFile } from '../src/config-file.js';
+import { detectFromClues } from '../src/detect.js';
+import { SetupError } from '../src/errors.js';
+import { headerOf } from '../src/json-servers.js';
+import type { Environment, FileStep, InstalledEntry, Scope, SetupRequest, ToolPlan } from '../src/model.js';
+import { exportVariableSteps } from '../src/next-steps.js';
+import { codexHome, joinPath } from '../src/paths.js';
+import { classifyServerUrl, findStaleEntries } from '../src/server-url.js';
+import { projectDirectory } from '../src/servers-file-adapter.js';
+import { parseTomlDocument, removeTomlTable, setTomlTable } from '../src/toml-document.js';
+
+const NAME = 'Codex CLI';
+/** How next steps name the program the user runs. */
+const APP = 'Codex';
+const SCOPES: readonly Scope[] = ['user', 'project'];
+
+const serverTable = (name: string): string[] => ['mcp_servers', name];
+
+/** Our `[mcp_servers.<name>]` table for a request. */
+export function codexEntry(request: Pick<SetupRequest, 'serverUrl' | 'credential'>): Record<string, unknown> {
+  const { credential } = request;
+  if (credential.kind === 'oauth') {
+    return { url: request.serverUrl, ...(credential.scopes?.length ? { scopes: [...credential.scopes] } : {}) };
+  }
+  if (credential.storage === 'ref') return { url: request.serverUrl, bearer_token_env_var: credential.envVar };
+  return { url: request.serverUrl, http_headers: { Authorization: `Bearer ${credential.token}` } };
+}
+
+/** `$CODEX_HOME/config.toml`, the user-wide file. */
+export const codexUserFile = (environment: Environment): string => joinPath(environment, codexHome(environment), 'config.toml');
+
+export const codexProjectFile = (environment: Environment, projectDir: string): string =>
+  joinPath(environment, projectDir, '.codex', 'config.toml');
+
+interface CodexFile {
+  scope: Scope;
+  path: string;
+}
+
+async function codexFiles(environment: Environment): Promise<{ projectDir: string; files: CodexFile[] }> {
+  const projectDir = await projectDirectory(environment);
+  return {
+    projectDir,
+    files: [
+      { scope: 'user', path: codexUserFile(environment) },
+      { scope: 'project', path: codexProjectFile(environment, projectDir) },
+    ],
+  };
+}
+
+const isTable = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+
+/** The `mcp_servers` table of a parsed document (`{}` when absent). */
+function serversOf(document: Record<string, unknown>, path: string): Record<string, unknown> {
+  const servers = document['mcp_servers'];
+  if (servers === undefined) return {};
+  if (!isTable(servers)) {
+    throw new SetupError('CONFIG_PARSE', `${path}: "mcp_servers" is not a table.`, {
+      hint: `Fix "mcp_servers" in ${path} by hand (it must hold [mcp_servers.<name>] tables), then run again.`,
+    });
+  }
+  return servers;
+}
+
+/** The keys of a server table that decide where Codex connects and what it sends. Wrongly typed keys count as
+ * absent: Codex would refuse them anyway, and the user then sees that in `codex mcp list`. */
+const ServerEntry = z.object({
+  url: z.string().optional().catch(undefined),
+  bearer_token_env_var: z.string().optional().catch(undefined),
+  http_headers: z.record(z.string(), z.unknown()).optional().catch(undefined),
+  env_http_headers: z.record(z.string(), z.unknown()).optional().catch(undefined),
+});
+export type CodexServerEntry = z.infer<typeof ServerEntry>;
+
+/** How Codex will authenticate with one server table, references resolved from `environment`. */
+export function describeCodexAuth(entry: CodexServerEntry, environment: Environment): Pick<InstalledEntry, 'auth' | 'authorization' | 'unresolved'> {
+  const fromVariable = (variable: string, toHeader: (value: string) => string): Pick<InstalledEntry, 'auth' | 'authorization' | 'unresolved'> => {
+    const value = environment.env[variable];
+    return value ? { auth: 'token-ref', authorization: toHeader(value), unresolved: [] } : { auth: 'token-ref', unresolved: [variable] };
+  };
+  if (entry.bearer_token_env_var) return fromVariable(entry.bearer_token_env_var, (value) => `Bearer ${value}`);
+  // env_http_headers maps a header to the variable holding its whole value.
+  const headerVariable = headerOf(entry.env_http_headers, 'authorization');
+  if (headerVariable) return fromVariable(headerVariable, (value) => value);
+  const literal = headerOf(entry.http_headers, 'authorization');
+  if (literal !== undefined) return { auth: 'token-literal', authorization: literal, unresolved: [] };
+  return { auth: 'oauth', unresolved: [] };
+}
+
+/** A project file is shared through git, so it never holds the token itself: a literal becomes a reference. */
+function sharedSafe(request: SetupRequest): { request: SetupRequest; forced: boolean } {
+  const { credential } = request;
+  if (request.scope !== 'project' || credential.kind !== 'token' || credential.storage !== 'literal') return { request, forced: false };
+  return { request: { ...request, credential: { ...credential, storage: 'ref' } }, forced: true };
+}
+
+/** Whether the user config already marks `projectDir` as trusted (so Codex will read its project file). */
+async function projectTrusted(environment: Environment, projectDir: string): Promise<boolean> {
+  const path = codexUserFile(environment);
+  const { text } = await readConfigFile(path);
+  if (text === null) return false;
+  try {
+    const projects = parseTomlDocument(text, path)['projects'];
+    const project = isTable(projects) ? projects[projectDir] : undefined;
+    return isTable(project) && project['trust_level'] === 'trusted';
+  } catch {
+    return false; // the user file is reported when it is planned or inspected, not here
+  }
+}
+
+function trustStep(environment: Environment, projectDir: string): string {
+  return (
+    `${APP} reads .codex/config.toml only in projects you trust: start \`codex\` in ${projectDir} and answer yes when it asks to trust the folder, ` +
+    `or add \`[projects."${projectDir.replace(/\\/g, '\\\\')}"]\` with \`trust_level = "trusted"\` to ${codexUserFile(environment)}.`
+  );
+}
+
+function nextSteps(request: SetupRequest, environment: Environment, where: { projectDir: string; trusted: boolean; forced: boolean }): string[] {
+  const { credential, name } = request;
+  const steps: string[] = [];
+  if (request.scope === 'project' && !where.trusted) steps.push(trustStep(environment, where.projectDir));
+  if (credential.kind === 'oauth') {
+    const scopes = credential.scopes?.length ? ` --scopes ${credential.scopes.join(',')}` : '';
+    const inProject = request.scope === 'project' ? ` in ${where.projectDir}` : '';
+    steps.push(`Sign in with mittwald: run \`codex mcp login ${name}${scopes}\`${inProject} (it opens your browser).`);
+  } else if (credential.storage === 'ref') {
+    steps.push(...exportVariableSteps(environment, credential.envVar, APP));
+    steps.push(`${credential.envVar} must be visible to the ${APP} process itself: the IDE extension and the desktop app see it only when started from a shell that has it.`);
+    if (where.forced) steps.push(`Everyone who uses this project sets their own mittwald API token in ${credential.envVar}: .codex/config.toml only names the variable.`);
+  }
+  steps.push(`Start a new ${APP} session to load the server; \`codex mcp list\` shows the entry.`);
+  return steps;
+}
+
+function target(scope: Scope): string {
+  return `${NAME} (${scope})`;
+}
+
+function fileFor(files: CodexFile[], scope: Scope): CodexFile {
+  const file = files.find((candidate) => candidate.scope === scope);
+  if (!file) throw new Error(`${NAME} has no ${scope} scope`);
+  return file;
+}
+
+const adapter: Adapter = {
+  id: 'codex',
+  name: NAME,
+  kind: 'config',
+  scopes: SCOPES,
+  acceptsToken: true,
+  secretReference: 'env',
+
+  detect: (environment) =>
+    detectFromClues('codex', environment, { commands: ['codex'], configPaths: [codexHome(environment)] }),
+
+  async plan(environment, original): Promise<ToolPlan[]> {
+    const { request, forced } = sharedSafe(original);
+    const { projectDir, files } = await codexFiles(environment);
+    const { path } = fileFor(files, request.scope);
+    const before = (await readConfigFile(path)).text;
+    const servers = serversOf(parseTomlDocument(before ?? '', path), path);
+    const found = Object.entries(servers).map(([name, raw]) => ({ name, url: ServerEntry.safeParse(raw).data?.url }));
+    const stale = findStaleEntries(found, request.name, request.serverUrl, path);
+
+    // setTomlTable returns the text unchanged when the table already holds exactly this entry.
+    let text = setTomlTable(before ?? '', serverTable(request.name), codexEntry(request), path);
+    if (request.replaceStale) {
+      for (const old of stale) text = removeTomlTable(text, serverTable(old.name), path);
+    }
+    const { credential } = request;
+    const step: FileStep = {
+      kind: 'file',
+      path,
+      before,
+      after: text === (before ?? '') ? before : text,
+      secret: credential.kind === 'token' && credential.storage === 'literal',
+    };
+    const trusted = request.scope === 'project' && (await projectTrusted(environment, projectDir));
+    return [
+      {
+        tool: 'codex',
+        target: target(request.scope),
+        steps: [step],
+        stale: request.replaceStale ? stale : [],
+        staleKept: request.replaceStale ? [] : stale,
+        nextSteps: nextSteps(request, environment, { projectDir, trusted, forced }),
+        warnings: forced && credential.kind === 'token' ? [`${path} is shared through git, so it names the ${credential.envVar} variable instead of holding the token.`] : [],
+      },
+    ];
+  },
+
+  async planRemove(environment, { name, scope }): Promise<ToolPlan[]> {
+    const { path } = fileFor((await codexFiles(environment)).files, scope);
+    const before = (await readConfigFile(path)).text;
+    // removeTomlTable refuses an unparseable file and returns the same text when the table is absent.
+    const after = before === null ? before : removeTomlTable(before, serverTable(name), path);
+    const step: FileStep = { kind: 'file', path, before, after, secret: false };
+    return [{ tool: 'codex', target: target(scope), steps: [step], stale: [], staleKept: [], nextSteps: [], warnings: [] }];
+  },
+
+  async inspect(environment, options): Promise<InstalledEntry[]> {
+    const entries: InstalledEntry[] = [];
+    for (const file of (await codexFiles(environment)).files) {
+      const { text } = await readConfigFile(file.path);
+      if (text === null) continue;
+      for (const [name, raw] of Object.entries(serversOf(parseTomlDocument(text, file.path), file.path))) {
+        const entry = ServerEntry.safeParse(raw).data;
+        if (entry?.url === undefined) continue;
+        if (name !== options.name && classifyServerUrl(entry.url, options.serverUrl) === 'other') continue;
+        entries.push({ tool: 'codex', scope: file.scope, file: file.path, name, url: entry.url, ...describeCodexAuth(entry, environment) });
+      }
+    }
+    return entries;
+  },
+};
+
+export default adapter;
