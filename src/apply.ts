@@ -54,7 +54,7 @@ export async function applyPlan(plan: ToolPlan, options: ApplyOptions): Promise<
         }
         const outcome =
           step.after === null
-            ? await deleteConfigFile(step.path, { backupDir: options.backupDir })
+            ? await deleteConfigFile(step.path, { backupDir: options.backupDir, expected: step.before })
             : await writeConfigFile(step.path, step.after, { secret: step.secret, backupDir: options.backupDir, expected: step.before });
         written.push(step);
         result.files.push({ path: step.path, change, ...(outcome.backup ? { backup: outcome.backup } : {}) });

@@ -211,7 +211,7 @@ export function printResults(out: Output, results: readonly ToolResult[]): void 
       if ('backup' in file && file.backup) out.line(paint.dim(`  backup of ${file.path}: ${file.backup}`));
     }
   }
-  const steps = results.flatMap((result) => result.nextSteps.map((step) => ({ target: result.target, step })));
+  const steps = results.filter(succeeded).flatMap((result) => result.nextSteps.map((step) => ({ target: result.target, step })));
   if (steps.length > 0) {
     out.line();
     out.line(paint.bold('Next steps'));

@@ -132,6 +132,16 @@ describe('cursor with an API token', () => {
     expect(await readFile(cursorFile(), 'utf8')).toBe(broken);
   });
 
+  it('refuses a read-only file with a clear error and leaves it alone', async () => {
+    await mkdir(path.dirname(cursorFile()), { recursive: true });
+    const original = '{ "mcpServers": {} }\n';
+    await writeFile(cursorFile(), original, { mode: 0o444 });
+    const run = await setup('--token', token);
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout + run.stderr).toMatch(/read-only/);
+    expect(await readFile(cursorFile(), 'utf8')).toBe(original);
+  });
+
   it('writes the project file with --scope project', async () => {
     const project = path.join(home.dir, 'site');
     await mkdir(path.join(project, '.git'), { recursive: true });
