@@ -117,7 +117,7 @@ function nextSteps(request: SetupRequest, environment: Environment, projectDir: 
   const steps: string[] = [];
   if (request.scope === 'project') {
     steps.push(
-      `Claude Code asks before it uses a server from .mcp.json: start \`claude\` in ${projectDir} and approve "${name}" (or open /mcp and enable it). To approve it ahead of time, add "${name}" to "enabledMcpjsonServers" in ~/.claude/settings.json.`,
+      `Claude Code asks before it uses a server from .mcp.json: start \`claude\` in ${projectDir} and approve "${name}" (or open /mcp and enable it). To approve it ahead of time, add "${name}" to "enabledMcpjsonServers" in ${joinPath(environment, claudeCodeConfigDir(environment), 'settings.json')}.`,
     );
   }
   if (credential.kind === 'oauth') {
@@ -130,9 +130,10 @@ function nextSteps(request: SetupRequest, environment: Environment, projectDir: 
   return steps;
 }
 
-/** A local-scope entry of the same name wins over ours in this project. */
+/** A local-scope entry of the same name wins over ours in this project. Only a hint: a global file we cannot
+ * read must not stop a project-scope plan (a user-scope plan reports it on its own). */
 async function shadowWarning(environment: Environment, files: ClaudeFiles, name: string): Promise<string[]> {
-  const local = await inspectServersFile(files.local, shape, environment, { name, serverUrl: DEFAULT_SERVER_URL });
+  const local = await inspectServersFile(files.local, shape, environment, { name, serverUrl: DEFAULT_SERVER_URL }).catch(() => []);
   if (!local.some((entry) => entry.name === name)) return [];
   return [`A local-scope "${name}" entry for ${files.projectDir} in ${files.local.path} takes precedence in this project; take it out with \`claude mcp remove ${name} --scope local\` if it is outdated.`];
 }

@@ -15,6 +15,7 @@ import claudeCode from '../../adapters/claude-code.js';
 import { applyPlan } from '../../src/apply.js';
 import type { CommandStep, Credential, Environment, SetupRequest, ToolPlan } from '../../src/model.js';
 import { createTestToken, createTestUser, startMittwaldServer, type MittwaldTestServer } from '../support/mittwald-server.js';
+import { startOAuthServer } from '../support/oauth-server.js';
 
 const CLAUDE_BIN = path.resolve('node_modules/.bin');
 const CLAUDE = path.join(CLAUDE_BIN, 'claude');
@@ -233,6 +234,33 @@ describe.skipIf(!runnable)('Claude Code contract (real claude CLI)', () => {
       expect(gone.exitCode).not.toBe(0);
       expect(gone.output).toContain('No MCP server named "mittwald"');
       expect(await claudeCode.inspect(sandbox.environment({ withCli }), { name: 'mittwald', serverUrl: server.mcpUrl })).toEqual([]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'an OAuth entry with scopes is accepted by Claude, which starts OAuth discovery and registration for it',
+    async () => {
+      const mcp = await startMittwaldServer();
+      const as = await startOAuthServer({ resource: mcp.mcpUrl });
+      try {
+        mcp.setAuthorizationServer(as.issuer);
+        const plan = await planOne(sandbox.environment({ withCli: true }), request({ kind: 'oauth', scopes: ['user:read', 'project:read'] }, { serverUrl: mcp.mcpUrl }));
+        expect(plan.nextSteps.join(' ')).toContain('claude mcp login mittwald');
+        await sandbox.apply(plan);
+        const stored = JSON.parse(await readFile(path.join(sandbox.home, '.claude.json'), 'utf8'));
+        expect(stored.mcpServers.mittwald).toEqual({ type: 'http', url: mcp.mcpUrl, oauth: { scopes: 'user:read project:read' } });
+        const got = await sandbox.claude(['mcp', 'get', 'mittwald']);
+        expect(got.output).toContain(`URL: ${mcp.mcpUrl}`);
+        const listed = await sandbox.claude(['mcp', 'list']);
+        expect(lineOf(listed.output, 'mittwald')).toContain(mcp.mcpUrl);
+        // No header, so Claude answers the 401 with discovery and dynamic client registration at the AS.
+        expect(mcp.log.some((record) => record.path === '/.well-known/oauth-protected-resource/mcp')).toBe(true);
+        expect(as.requests).toContain('POST /register');
+      } finally {
+        await as.close();
+        await mcp.close();
+      }
     },
     TIMEOUT,
   );

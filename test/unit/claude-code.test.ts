@@ -204,9 +204,10 @@ describe('Claude Code user scope without the claude CLI (file edits)', () => {
     expect(Object.keys(JSON.parse(fileStep(kept).after ?? '').mcpServers)).toEqual(['mittwald-old', 'other', 'mittwald']);
   });
 
-  it('refuses to edit a file that is not strict JSON', async () => {
+  it('refuses to edit a file that is not strict JSON, but a project-scope plan does not depend on it', async () => {
     vol.writeFileSync(`${HOME}/.claude.json`, '{\n  // a comment Claude cannot read\n  "numStartups": 1\n}');
     await expect(claudeCode.plan(environment(), request())).rejects.toMatchObject({ code: 'CONFIG_PARSE' });
+    expect(fileStep(await planOne(environment(), request({ scope: 'project' }))).path).toBe(`${REPO}/.mcp.json`);
   });
 });
 
@@ -222,6 +223,8 @@ describe('Claude Code config locations', () => {
     write(step);
     expect(read(`${HOME}/.claude.json`)).toBe(bigClaudeJson());
     expect((await claudeCode.inspect(env, { name: 'mittwald', serverUrl: SERVER_URL })).map((entry) => entry.file)).toEqual(['/cfg/claude/.claude.json']);
+    const project = await planOne(env, request({ scope: 'project' }));
+    expect(project.nextSteps.join('\n')).toContain('"enabledMcpjsonServers" in /cfg/claude/settings.json');
   });
 
   it('follows a legacy <config dir>/.config.json while it exists, as Claude does', async () => {
