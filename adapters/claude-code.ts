@@ -68,7 +68,8 @@ interface ClaudeFiles {
 async function claudeFiles(environment: Environment): Promise<ClaudeFiles> {
   const projectDir = await projectDirectory(environment);
   const global = await claudeCodeGlobalFile(environment);
-  // Claude keys projects by their absolute path, with forward slashes on Windows.
+  // Claude keys projects by their absolute path (the git root, else cwd — seen on Linux); forward slashes on
+  // Windows is an assumption not checked against a Windows build.
   const projectKey = environment.platform === 'win32' ? projectDir.replace(/\\/g, '/') : projectDir;
   return {
     projectDir,
