@@ -91,18 +91,20 @@ function shellQuote(argument: string): string {
   return /^[\w@%+=:,./-]+$/.test(argument) ? argument : `'${argument.replace(/'/g, `'\\''`)}'`;
 }
 
-function command(claude: string, args: readonly string[], purpose: string, secrets: readonly string[] = [], mayFail = false): CommandStep {
+/** A `claude` run that changes `file`; its bytes before (`before`) are put back if a later step fails. */
+function command(claude: string, args: readonly string[], purpose: string, rollback: CommandStep['rollback'], secrets: readonly string[] = [], mayFail = false): CommandStep {
   return {
     kind: 'command',
     argv: [claude, ...args],
     display: redact(['claude', ...args].map(shellQuote).join(' '), secrets),
     purpose,
+    ...(rollback ? { rollback } : {}),
     ...(mayFail ? { mayFail } : {}),
   };
 }
 
-function removeCommand(claude: string, name: string, scope: Scope, purpose: string, mayFail = false): CommandStep {
-  return command(claude, ['mcp', 'remove', name, '--scope', scope], purpose, [], mayFail);
+function removeCommand(claude: string, name: string, scope: Scope, purpose: string, rollback: CommandStep['rollback'], mayFail = false): CommandStep {
+  return command(claude, ['mcp', 'remove', name, '--scope', scope], purpose, rollback, [], mayFail);
 }
 
 /** `.mcp.json` is committed and shared, so it never holds the token itself: a literal becomes a reference.
@@ -171,10 +173,11 @@ const adapter: Adapter = {
       const secrets = effective.credential.kind === 'token' && effective.credential.storage === 'literal' ? [effective.credential.token] : [];
       const json = JSON.stringify(claudeCodeEntry(effective));
       const present = planned.step.before !== null && getJsonValue(planned.step.before, [...file.serversPath, name]) !== undefined;
+      const rollback = { path: file.path, before: planned.step.before };
       steps = [
-        ...planned.stale.map((old) => removeCommand(claude, old.name, scope, `remove the stale "${old.name}" entry`)),
-        ...(present ? [removeCommand(claude, name, scope, `replace the existing "${name}" entry`, true)] : []),
-        command(claude, ['mcp', 'add-json', '--scope', scope, name, json], `add "${name}"`, secrets),
+        ...planned.stale.map((old) => removeCommand(claude, old.name, scope, `remove the stale "${old.name}" entry`, rollback)),
+        ...(present ? [removeCommand(claude, name, scope, `replace the existing "${name}" entry`, rollback, true)] : []),
+        command(claude, ['mcp', 'add-json', '--scope', scope, name, json], `add "${name}"`, rollback, secrets),
       ];
     }
     return [
@@ -199,9 +202,11 @@ const adapter: Adapter = {
     const files = await claudeFiles(environment);
     const step = await planServersFileRemoval(files[scope], name);
     const claude = await claudeCli(environment, scope, files.projectDir);
-    const steps: Step[] = claude && fileChange(step) !== 'unchanged' ? [removeCommand(claude, name, scope, `remove "${name}"`)] : [step];
+    const steps: Step[] = claude && fileChange(step) !== 'unchanged' ? [removeCommand(claude, name, scope, `remove "${name}"`, undefined)] : [step];
     return [{ tool: 'claude-code', target: `${NAME} (${scope})`, steps, stale: [], staleKept: [], nextSteps: [], warnings: await shadowWarning(environment, files, name) }];
   },
+
+  loginCommand: (name) => ['claude', 'mcp', 'login', name],
 
   async inspect(environment, options): Promise<InstalledEntry[]> {
     const files = await claudeFiles(environment);

@@ -43,7 +43,8 @@ export interface ApplyOptions {
 
 export async function applyPlan(plan: ToolPlan, options: ApplyOptions): Promise<AppliedPlan> {
   const result: AppliedPlan = { files: [], commands: [] };
-  const written: FileStep[] = [];
+  // What to put back if a later step fails: files we wrote, and files a command changed.
+  const written: Array<{ path: string; before: string | null; secret: boolean }> = [];
   try {
     for (const step of plan.steps) {
       if (step.kind === 'file') {
@@ -60,6 +61,7 @@ export async function applyPlan(plan: ToolPlan, options: ApplyOptions): Promise<
         result.files.push({ path: step.path, change, ...(outcome.backup ? { backup: outcome.backup } : {}) });
       } else {
         const run = options.runCommand ?? runCommand;
+        if (step.rollback && !written.some((entry) => entry.path === step.rollback!.path)) written.push({ ...step.rollback, secret: false });
         const { exitCode, output } = await run(step);
         result.commands.push({ command: step.display, exitCode });
         if (exitCode !== 0 && !step.mayFail) {
@@ -76,7 +78,7 @@ export async function applyPlan(plan: ToolPlan, options: ApplyOptions): Promise<
   return result;
 }
 
-async function restore(steps: FileStep[], backupDir: string): Promise<void> {
+async function restore(steps: Array<{ path: string; before: string | null; secret: boolean }>, backupDir: string): Promise<void> {
   for (const step of steps.reverse()) {
     try {
       if (step.before === null) await deleteConfigFile(step.path, { backupDir });

@@ -60,6 +60,9 @@ export interface CommandStep {
   purpose: string;
   /** A non-zero exit of this command is expected and harmless (e.g. removing an entry that is absent). */
   mayFail?: boolean;
+  /** The file the command changes and its bytes before the run, so that a failure later in the plan can put
+   * them back (a tool's CLI cannot undo its own `remove`). */
+  rollback?: { path: string; before: string | null };
 }
 
 export type Step = FileStep | CommandStep;

@@ -2,7 +2,7 @@
  * the non-interactive command and the wizard both compose. No phase prompts. */
 import path from 'node:path';
 import type { Adapter } from './adapter.js';
-import { applyPlan, fileChange, type AppliedFile } from './apply.js';
+import { applyPlan, fileChange, planChanges, type AppliedFile } from './apply.js';
 import { EntryChecker, errorDetails, type CheckResult } from './connection.js';
 import { unifiedDiff } from './diff.js';
 import { SetupError } from './errors.js';
@@ -162,7 +162,7 @@ export async function applyAndVerify(
 ): Promise<ToolResult> {
   const { plan, adapter, request } = planned;
   if (adapter.kind === 'instructions') return resultFromPlan(plan, 'instructions');
-  const changed = plan.steps.some((step) => step.kind === 'command' || fileChange(step) !== 'unchanged');
+  const changed = planChanges(plan);
   let result: ToolResult;
   try {
     const applied = await applyPlan(plan, { backupDir: context.backupDir });

@@ -1,5 +1,5 @@
 /** `remove --tool <id>`: takes our entry out again (and what we added with it), nothing else. */
-import { applyPlan, fileChange } from '../apply.js';
+import { applyPlan, fileChange, planChanges } from '../apply.js';
 import { errorDetails } from '../connection.js';
 import type { Options } from '../options.js';
 import { SYMBOLS } from '../output.js';
@@ -23,7 +23,7 @@ export async function runRemove(options: Options, context: RunContext): Promise<
   showPlans(out, plans.map(({ plan }) => plan), { diff: options.dryRun, secrets: [] });
   const backupDir = backupDirectory(environment);
   for (const { plan } of plans) {
-    const changes = plan.steps.some((step) => step.kind === 'command' || fileChange(step) !== 'unchanged');
+    const changes = planChanges(plan);
     if (plan.instructions) {
       out.line(`\n${plan.instructions}`);
       results.push({ tool: plan.tool, target: plan.target, status: 'instructions', files: [] });
