@@ -6,6 +6,7 @@
  * We edit the TOML text ourselves instead of running `codex mcp add`, which rewrites the whole file and drops
  * the user's comments. Codex rejects an inline `bearer_token` and silently ignores a `headers` key, so
  * neither is ever written. */
+import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import type { Adapter } from '../src/adapter.js';
 import { readConfigFile } from '../src/config-file.js';
@@ -42,20 +43,15 @@ export const codexUserFile = (environment: Environment): string => joinPath(envi
 export const codexProjectFile = (environment: Environment, projectDir: string): string =>
   joinPath(environment, projectDir, '.codex', 'config.toml');
 
-interface CodexFile {
-  scope: Scope;
-  path: string;
+interface CodexFiles {
+  projectDir: string;
+  user: string;
+  project: string;
 }
 
-async function codexFiles(environment: Environment): Promise<{ projectDir: string; files: CodexFile[] }> {
+async function codexFiles(environment: Environment): Promise<CodexFiles> {
   const projectDir = await projectDirectory(environment);
-  return {
-    projectDir,
-    files: [
-      { scope: 'user', path: codexUserFile(environment) },
-      { scope: 'project', path: codexProjectFile(environment, projectDir) },
-    ],
-  };
+  return { projectDir, user: codexUserFile(environment), project: codexProjectFile(environment, projectDir) };
 }
 
 const isTable = (value: unknown): value is Record<string, unknown> =>
@@ -105,18 +101,56 @@ function sharedSafe(request: SetupRequest): { request: SetupRequest; forced: boo
   return { request: { ...request, credential: { ...credential, storage: 'ref' } }, forced: true };
 }
 
-/** Whether the user config already marks `projectDir` as trusted (so Codex will read its project file). */
-async function projectTrusted(environment: Environment, projectDir: string): Promise<boolean> {
-  const path = codexUserFile(environment);
+/** A config file's parsed document; `undefined` when it is missing, or unparseable and `lenient`. */
+async function readDocument(path: string, lenient = false): Promise<{ text: string | null; document: Record<string, unknown> | undefined }> {
   const { text } = await readConfigFile(path);
-  if (text === null) return false;
+  if (text === null) return { text, document: undefined };
   try {
-    const projects = parseTomlDocument(text, path)['projects'];
-    const project = isTable(projects) ? projects[projectDir] : undefined;
-    return isTable(project) && project['trust_level'] === 'trusted';
-  } catch {
-    return false; // the user file is reported when it is planned or inspected, not here
+    return { text, document: parseTomlDocument(text, path) };
+  } catch (error) {
+    // A file we only look at for warnings is reported when it is itself planned or inspected.
+    if (lenient) return { text, document: undefined };
+    throw error;
   }
+}
+
+/** Whether the user config marks `projectDir` as trusted, so that Codex reads the project's file. */
+function isTrusted(userDocument: Record<string, unknown> | undefined, projectDir: string): boolean {
+  const projects = userDocument?.['projects'];
+  const project = isTable(projects) ? projects[projectDir] : undefined;
+  return isTable(project) && project['trust_level'] === 'trusted';
+}
+
+/** Codex merges its config layers key by key, the project's over the user's (observed with 0.171.0): a user
+ * table of the same name adds its keys to the project's entry. Arrays and other values are replaced. */
+export function mergeCodexLayers(lower: unknown, upper: unknown): unknown {
+  if (!isTable(lower) || !isTable(upper)) return upper;
+  const merged: Record<string, unknown> = { ...lower };
+  for (const [key, value] of Object.entries(upper)) merged[key] = Object.hasOwn(lower, key) ? mergeCodexLayers(lower[key], value) : value;
+  return merged;
+}
+
+/** Keys that the other layer's table `name` adds to or changes in `entry` once Codex merges them. */
+function keysChangedByLayer(entry: Record<string, unknown>, other: unknown, otherIsLower: boolean): string[] {
+  if (!isTable(other)) return [];
+  const merged = (otherIsLower ? mergeCodexLayers(other, entry) : mergeCodexLayers(entry, other)) as Record<string, unknown>;
+  return Object.keys(merged).filter((key) => !isDeepStrictEqual(merged[key], entry[key]));
+}
+
+/** Warnings about the same entry name in the other layer, which Codex merges with ours. */
+function layerWarnings(request: SetupRequest, entry: Record<string, unknown>, files: CodexFiles, otherServers: Record<string, unknown>): string[] {
+  const other = otherServers[request.name];
+  const table = `[mcp_servers.${request.name}]`;
+  if (request.scope === 'project') {
+    const keys = keysChangedByLayer(entry, other, true);
+    return keys.length === 0
+      ? []
+      : [`${files.user} also has ${table}; Codex merges it into this project's entry key by key, adding ${keys.join(', ')}. Take it out there (\`mittwald-mcp-setup remove --tool codex --scope user\`) or use another --name.`];
+  }
+  const keys = keysChangedByLayer(entry, other, false);
+  return keys.length === 0
+    ? []
+    : [`${files.project} also has ${table}; in ${files.projectDir} (once trusted) Codex lets its ${keys.join(', ')} override the entry written here.`];
 }
 
 function trustStep(environment: Environment, projectDir: string): string {
@@ -147,12 +181,6 @@ function target(scope: Scope): string {
   return `${NAME} (${scope})`;
 }
 
-function fileFor(files: CodexFile[], scope: Scope): CodexFile {
-  const file = files.find((candidate) => candidate.scope === scope);
-  if (!file) throw new Error(`${NAME} has no ${scope} scope`);
-  return file;
-}
-
 const adapter: Adapter = {
   id: 'codex',
   name: NAME,
@@ -166,15 +194,16 @@ const adapter: Adapter = {
 
   async plan(environment, original): Promise<ToolPlan[]> {
     const { request, forced } = sharedSafe(original);
-    const { projectDir, files } = await codexFiles(environment);
-    const { path } = fileFor(files, request.scope);
-    const before = (await readConfigFile(path)).text;
-    const servers = serversOf(parseTomlDocument(before ?? '', path), path);
+    const files = await codexFiles(environment);
+    const path = request.scope === 'user' ? files.user : files.project;
+    const { text: before, document } = await readDocument(path);
+    const servers = serversOf(document ?? {}, path);
     const found = Object.entries(servers).map(([name, raw]) => ({ name, url: ServerEntry.safeParse(raw).data?.url }));
     const stale = findStaleEntries(found, request.name, request.serverUrl, path);
 
+    const entry = codexEntry(request);
     // setTomlTable returns the text unchanged when the table already holds exactly this entry.
-    let text = setTomlTable(before ?? '', serverTable(request.name), codexEntry(request), path);
+    let text = setTomlTable(before ?? '', serverTable(request.name), entry, path);
     if (request.replaceStale) {
       for (const old of stale) text = removeTomlTable(text, serverTable(old.name), path);
     }
@@ -186,7 +215,14 @@ const adapter: Adapter = {
       after: text === (before ?? '') ? before : text,
       secret: credential.kind === 'token' && credential.storage === 'literal',
     };
-    const trusted = request.scope === 'project' && (await projectTrusted(environment, projectDir));
+
+    const warnings: string[] = [];
+    if (forced && credential.kind === 'token') warnings.push(`${path} is shared through git, so it names the ${credential.envVar} variable instead of holding the token.`);
+    const otherPath = request.scope === 'user' ? files.project : files.user;
+    const other = otherPath === path ? undefined : (await readDocument(otherPath, true)).document;
+    const otherServers = isTable(other?.['mcp_servers']) ? other['mcp_servers'] : {};
+    warnings.push(...layerWarnings(request, entry, files, otherServers));
+    const trusted = request.scope === 'project' && isTrusted(other, files.projectDir);
     return [
       {
         tool: 'codex',
@@ -194,14 +230,15 @@ const adapter: Adapter = {
         steps: [step],
         stale: request.replaceStale ? stale : [],
         staleKept: request.replaceStale ? [] : stale,
-        nextSteps: nextSteps(request, environment, { projectDir, trusted, forced }),
-        warnings: forced && credential.kind === 'token' ? [`${path} is shared through git, so it names the ${credential.envVar} variable instead of holding the token.`] : [],
+        nextSteps: nextSteps(request, environment, { projectDir: files.projectDir, trusted, forced }),
+        warnings,
       },
     ];
   },
 
   async planRemove(environment, { name, scope }): Promise<ToolPlan[]> {
-    const { path } = fileFor((await codexFiles(environment)).files, scope);
+    const files = await codexFiles(environment);
+    const path = scope === 'user' ? files.user : files.project;
     const before = (await readConfigFile(path)).text;
     // removeTomlTable refuses an unparseable file and returns the same text when the table is absent.
     const after = before === null ? before : removeTomlTable(before, serverTable(name), path);
@@ -209,16 +246,26 @@ const adapter: Adapter = {
     return [{ tool: 'codex', target: target(scope), steps: [step], stale: [], staleKept: [], nextSteps: [], warnings: [] }];
   },
 
+  /** Project entries are reported as Codex sees them in a trusted project: merged over a same-named user
+   * entry. Whether the project is trusted is not checked, so that an entry written there can be verified. */
   async inspect(environment, options): Promise<InstalledEntry[]> {
+    const files = await codexFiles(environment);
+    const userDocument = (await readDocument(files.user)).document;
+    const userServers = userDocument === undefined ? {} : serversOf(userDocument, files.user);
+    const layers: Array<{ scope: Scope; path: string; servers: Record<string, unknown> }> = [{ scope: 'user', path: files.user, servers: userServers }];
+    if (files.project !== files.user) {
+      const projectDocument = (await readDocument(files.project)).document;
+      if (projectDocument !== undefined) layers.push({ scope: 'project', path: files.project, servers: serversOf(projectDocument, files.project) });
+    }
+
     const entries: InstalledEntry[] = [];
-    for (const file of (await codexFiles(environment)).files) {
-      const { text } = await readConfigFile(file.path);
-      if (text === null) continue;
-      for (const [name, raw] of Object.entries(serversOf(parseTomlDocument(text, file.path), file.path))) {
-        const entry = ServerEntry.safeParse(raw).data;
+    for (const layer of layers) {
+      for (const [name, raw] of Object.entries(layer.servers)) {
+        const effective = layer.scope === 'project' ? mergeCodexLayers(userServers[name], raw) : raw;
+        const entry = ServerEntry.safeParse(effective).data;
         if (entry?.url === undefined) continue;
         if (name !== options.name && classifyServerUrl(entry.url, options.serverUrl) === 'other') continue;
-        entries.push({ tool: 'codex', scope: file.scope, file: file.path, name, url: entry.url, ...describeCodexAuth(entry, environment) });
+        entries.push({ tool: 'codex', scope: layer.scope, file: layer.path, name, url: entry.url, ...describeCodexAuth(entry, environment) });
       }
     }
     return entries;

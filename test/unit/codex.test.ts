@@ -287,6 +287,25 @@ describe('plan (project scope)', () => {
     expect(plans[0]!.nextSteps[0]).toBe(`Sign in with mittwald: run \`codex mcp login mittwald\` in ${REPO} (it opens your browser).`);
   });
 
+  it('warns when a same-named user entry adds keys to the project entry', async () => {
+    files({ [USER_FILE]: USER_CONFIG });
+    const plans = await codex.plan(environment(), request({ scope: 'project', credential: tokenRef }));
+    expect(plans[0]!.warnings).toEqual([
+      `${USER_FILE} also has [mcp_servers.mittwald]; Codex merges it into this project's entry key by key, adding startup_timeout_sec, env_http_headers. Take it out there (\`mittwald-mcp-setup remove --tool codex --scope user\`) or use another --name.`,
+    ]);
+    // Keys the project entry sets itself (here: url) are not reported.
+    vol.reset();
+    files({ [USER_FILE]: `[mcp_servers.mittwald]\nurl = "https://mcp.mittwald.de/sse"\n` });
+    expect((await codex.plan(environment(), request({ scope: 'project', credential: tokenRef })))[0]!.warnings).toEqual([]);
+  });
+
+  it('warns at user scope when the project file overrides keys of the same entry', async () => {
+    files({ [PROJECT_FILE]: `[mcp_servers.mittwald]\nurl = "${SERVER_URL}"\nbearer_token_env_var = "SHOP_TOKEN"\n` });
+    const plans = await codex.plan(environment(), request({ credential: tokenRef }));
+    expect(plans[0]!.warnings).toEqual([`${PROJECT_FILE} also has [mcp_servers.mittwald]; in ${REPO} (once trusted) Codex lets its bearer_token_env_var override the entry written here.`]);
+    expect((await codex.plan(environment(), request({ credential: { kind: 'token', token: TOKEN, storage: 'ref', envVar: 'SHOP_TOKEN' } })))[0]!.warnings).toEqual([]);
+  });
+
   it('uses cwd as the project when there is no git repository', async () => {
     vol.fromJSON({ '/tmp/site/index.html': '' });
     const step = onlyStep(await codex.plan(environment({ cwd: '/tmp/site' }), request({ scope: 'project', credential: tokenRef })));
@@ -372,15 +391,29 @@ command = "npx"
 `;
 
   it('classifies reference, literal and OAuth entries and resolves the variables Codex will read', async () => {
-    files({ [USER_FILE]: config, [PROJECT_FILE]: `[mcp_servers.mittwald]\nurl = "${SERVER_URL}"\n` });
+    files({ [USER_FILE]: config, [PROJECT_FILE]: `[mcp_servers.shop]\nurl = "${SERVER_URL}"\n` });
     const entries = await codex.inspect(environment({ env: { MITTWALD_API_TOKEN: TOKEN } }), { name: 'mittwald', serverUrl: SERVER_URL });
     expect(entries).toEqual([
       { tool: 'codex', scope: 'user', file: USER_FILE, name: 'mittwald', url: SERVER_URL, auth: 'token-ref', authorization: `Bearer ${TOKEN}`, unresolved: [] },
       { tool: 'codex', scope: 'user', file: USER_FILE, name: 'literal', url: SERVER_URL, auth: 'token-literal', authorization: `Bearer ${TOKEN}`, unresolved: [] },
       { tool: 'codex', scope: 'user', file: USER_FILE, name: 'oauth-old', url: 'https://mcp.mittwald.de/sse', auth: 'oauth', unresolved: [] },
       { tool: 'codex', scope: 'user', file: USER_FILE, name: 'by-header-var', url: 'https://mittwald-mcp.fly.dev/mcp', auth: 'token-ref', unresolved: ['MW_HEADER'] },
-      { tool: 'codex', scope: 'project', file: PROJECT_FILE, name: 'mittwald', url: SERVER_URL, auth: 'oauth', unresolved: [] },
+      { tool: 'codex', scope: 'project', file: PROJECT_FILE, name: 'shop', url: SERVER_URL, auth: 'oauth', unresolved: [] },
     ]);
+  });
+
+  it('reports a project entry merged over a same-named user entry, as Codex reads it', async () => {
+    files({ [USER_FILE]: config, [PROJECT_FILE]: `[mcp_servers.mittwald]\nurl = "${SERVER_URL}/"\n` });
+    const entries = await codex.inspect(environment({ env: { MITTWALD_API_TOKEN: TOKEN } }), { name: 'mittwald', serverUrl: SERVER_URL });
+    expect(entries.filter((entry) => entry.scope === 'project')).toEqual([
+      { tool: 'codex', scope: 'project', file: PROJECT_FILE, name: 'mittwald', url: `${SERVER_URL}/`, auth: 'token-ref', authorization: `Bearer ${TOKEN}`, unresolved: [] },
+    ]);
+  });
+
+  it('reads a file once when the project folder is the home folder', async () => {
+    vol.fromJSON({ [USER_FILE]: config });
+    const entries = await codex.inspect(environment({ cwd: HOME }), { name: 'mittwald', serverUrl: SERVER_URL });
+    expect(entries.map((entry) => `${entry.scope}:${entry.name}`)).toEqual(['user:mittwald', 'user:literal', 'user:oauth-old', 'user:by-header-var']);
   });
 
   it('reports an unset (or empty) variable as unresolved, and reads a whole header value from env_http_headers', async () => {
