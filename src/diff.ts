@@ -1,14 +1,14 @@
 /** Unified diffs of planned file changes, with secrets masked before diffing so that no diff line can
- * show one. */
+ * show one: the secrets of this run, and any literal bearer credential already in the file. */
 import { createTwoFilesPatch } from 'diff';
-import { redact } from './secrets.js';
+import { maskCredentials, redact } from './secrets.js';
 
 export function unifiedDiff(path: string, before: string | null, after: string | null, secrets: readonly string[]): string {
   const patch = createTwoFilesPatch(
     before === null ? '/dev/null' : `a${path.startsWith('/') ? '' : '/'}${path}`,
     after === null ? '/dev/null' : `b${path.startsWith('/') ? '' : '/'}${path}`,
-    redact(before ?? '', secrets),
-    redact(after ?? '', secrets),
+    maskCredentials(redact(before ?? '', secrets)),
+    maskCredentials(redact(after ?? '', secrets)),
     undefined,
     undefined,
     { context: 3 },

@@ -18,6 +18,15 @@ export function redact(text: string, secrets: Iterable<string>): string {
   return out;
 }
 
+/** A literal bearer credential in config text (not a `${…}` reference). */
+const LITERAL_BEARER = /(\bBearer\s+)(?!\$\{)([^\s"'\\]{8,})/gi;
+
+/** Masks every literal `Bearer <secret>` in a text we did not write ourselves (e.g. a file's current
+ * contents in a diff), where the secrets are not known in advance. */
+export function maskCredentials(text: string): string {
+  return text.replace(LITERAL_BEARER, (_match, prefix: string, secret: string) => `${prefix}${maskSecret(secret)}`);
+}
+
 export interface CleanedToken {
   token: string;
   /** What was fixed, to tell the user (never containing the token). */

@@ -1,6 +1,7 @@
 /** Builds a complete Adapter from a declarative description of a tool that keeps servers in a JSON file
  * per scope. Tool modules in adapters/ stay short: paths, entry shape, detection clues and next steps. */
 import type { Adapter } from './adapter.js';
+import { SetupError } from './errors.js';
 import { detectFromClues, type DetectionClues } from './detect.js';
 import { findProjectRoot } from './environment.js';
 import { inspectServersFile, planServersFile, planServersFileRemoval, type EntryShape, type ExtraEdit, type ServersFile } from './json-servers.js';
@@ -25,12 +26,18 @@ export async function projectDirectory(environment: Environment): Promise<string
 
 async function resolveFiles(tool: ServersFileTool, environment: Environment): Promise<ServersFile[]> {
   const files = tool.files(environment, await projectDirectory(environment));
+  // Run from the home folder, the project file can be the user file itself: it is then the user file only.
+  if (files.project && files.user && files.project.path === files.user.path) delete files.project;
   return (Object.entries(files) as Array<[Scope, Omit<ServersFile, 'tool' | 'scope'>]>).map(([scope, file]) => ({ ...file, tool: tool.id, scope }));
 }
 
 function fileFor(files: ServersFile[], tool: ServersFileTool, scope: Scope): ServersFile {
   const file = files.find((candidate) => candidate.scope === scope);
-  if (!file) throw new Error(`${tool.name} has no ${scope} scope`);
+  if (!file) {
+    throw new SetupError('USAGE', `${tool.name} has no separate ${scope} file here.`, {
+      hint: scope === 'project' ? 'Run this inside your project folder, or use --scope user.' : 'Use --scope project.',
+    });
+  }
   return file;
 }
 

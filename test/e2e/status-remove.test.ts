@@ -1,0 +1,95 @@
+/** `status` and `remove` on the built CLI: what setup wrote is reported with its auth mode and a live check,
+ * and remove restores every pre-existing file byte for byte. */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli, tempHome } from '../support/cli.js';
+import { createTestToken, createTestUser, startMittwaldServer, type MittwaldTestServer } from '../support/mittwald-server.js';
+
+let server: MittwaldTestServer;
+const token = createTestToken();
+let home: Awaited<ReturnType<typeof tempHome>>;
+
+// Without node_modules/.bin on PATH, so that Claude Code is configured through its file here (the real
+// CLI path is covered by test/contract/claude-code.test.ts).
+const PATH = (process.env.PATH ?? '').split(path.delimiter).filter((dir) => !dir.includes('node_modules')).join(path.delimiter);
+
+beforeAll(async () => {
+  server = await startMittwaldServer({ tokens: [[token, createTestUser()]] });
+});
+afterAll(() => server.close());
+beforeEach(async () => {
+  home = await tempHome();
+});
+afterEach(() => home.cleanup());
+
+const urls = () => ['--server-url', server.mcpUrl, '--api-url', server.apiUrl];
+const cli = (args: string[], env: Record<string, string | undefined> = {}) => runCli(args, { home: home.dir, env: { PATH, ...env } });
+
+describe('status', () => {
+  it('reports each configured entry with its auth mode and whether it connects', async () => {
+    expect((await cli(['--tool', 'cursor,claude-code', ...urls(), '--token', token])).exitCode).toBe(0);
+    expect((await cli(['--tool', 'copilot', ...urls(), '--token', token])).exitCode).toBe(0);
+    const run = await cli(['status', '--json', ...urls()]);
+    expect(run.stdout).not.toContain(token);
+    const result = JSON.parse(run.stdout);
+    const entries = Object.fromEntries(result.tools.map((tool: { tool: string; entries: unknown[] }) => [tool.tool, tool.entries]));
+    expect(entries.cursor).toEqual([expect.objectContaining({ name: 'mittwald', scope: 'user', auth: 'token-literal', credentialResolves: true, check: expect.objectContaining({ status: 'connected' }) })]);
+    expect(entries['claude-code']).toEqual([expect.objectContaining({ auth: 'token-literal', check: expect.objectContaining({ status: 'connected' }) })]);
+    // VS Code keeps the token behind its own prompt: nothing to resolve here.
+    expect(entries.copilot).toEqual([expect.objectContaining({ host: 'VS Code', auth: 'token-ref', credentialResolves: false, check: expect.objectContaining({ status: 'needs-env' }) })]);
+    expect(result.ok).toBe(true);
+  });
+
+  it('flags a retired URL and a reference whose variable is unset', async () => {
+    await mkdir(path.join(home.dir, '.cursor'), { recursive: true });
+    await writeFile(path.join(home.dir, '.cursor', 'mcp.json'), JSON.stringify({ mcpServers: { old: { url: 'https://mittwald-mcp.fly.dev/sse' }, mittwald: { url: server.mcpUrl, headers: { Authorization: 'Bearer ${env:MITTWALD_API_TOKEN}' } } } }));
+    const result = JSON.parse((await cli(['status', '--tool', 'cursor', '--json', ...urls()])).stdout);
+    const entries = result.tools[0].entries;
+    expect(entries.find((entry: { name: string }) => entry.name === 'old')).toMatchObject({ urlKind: 'legacy-fly' });
+    expect(entries.find((entry: { name: string }) => entry.name === 'mittwald')).toMatchObject({ auth: 'token-ref', unresolved: ['MITTWALD_API_TOKEN'], check: { status: 'needs-env' } });
+    const connected = JSON.parse((await cli(['status', '--tool', 'cursor', '--json', ...urls()], { MITTWALD_API_TOKEN: token })).stdout);
+    expect(connected.tools[0].entries.find((entry: { name: string }) => entry.name === 'mittwald').check.status).toBe('connected');
+  });
+});
+
+describe('remove', () => {
+  it('restores pre-existing files byte for byte, and a second remove is harmless', async () => {
+    const cursorFile = path.join(home.dir, '.cursor', 'mcp.json');
+    const vscodeFile = path.join(home.dir, '.config', 'Code', 'User', 'mcp.json');
+    const claudeFile = path.join(home.dir, '.claude.json');
+    const originals = {
+      [cursorFile]: '{\r\n\t// keep me\r\n\t"mcpServers": {\r\n\t\t"other": { "url": "https://example.test/mcp" }\r\n\t}\r\n}',
+      [vscodeFile]: '{\n  // VS Code\n  "servers": {},\n  "inputs": [\n    { "id": "x", "type": "promptString", "description": "x" },\n  ],\n}\n',
+      [claudeFile]: JSON.stringify({ numStartups: 3, projects: { '/w': { mcpServers: {} } }, mcpServers: { other: { type: 'http', url: 'https://example.test/mcp' } } }, null, 2),
+    };
+    for (const [file, text] of Object.entries(originals)) {
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, text);
+    }
+    const setup = await cli(['--tool', 'cursor,copilot,claude-code', ...urls(), '--token', token]);
+    expect(setup.exitCode).toBe(0);
+    for (const file of Object.keys(originals)) expect(await readFile(file, 'utf8')).toContain(server.mcpUrl);
+
+    const removed = await cli(['remove', '--tool', 'cursor,copilot,claude-code']);
+    expect(removed.exitCode).toBe(0);
+    expect(removed.stdout).toMatch(/removed "mittwald"/);
+    for (const [file, text] of Object.entries(originals)) expect(await readFile(file, 'utf8')).toBe(text);
+
+    const again = await cli(['remove', '--tool', 'cursor,copilot,claude-code']);
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toMatch(/nothing to do/);
+    for (const [file, text] of Object.entries(originals)) expect(await readFile(file, 'utf8')).toBe(text);
+  });
+
+  it('changes nothing with --dry-run', async () => {
+    expect((await cli(['--tool', 'cursor', ...urls(), '--token', token])).exitCode).toBe(0);
+    const file = path.join(home.dir, '.cursor', 'mcp.json');
+    const before = await readFile(file, 'utf8');
+    const run = await cli(['remove', '--tool', 'cursor', '--dry-run']);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain('-    "mittwald"');
+    expect(run.stdout).not.toContain(token);
+    expect(await readFile(file, 'utf8')).toBe(before);
+  });
+});

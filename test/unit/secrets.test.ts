@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { cleanToken, maskCredentials, maskSecret, redact, tokenProblem } from '../../src/secrets.js';
+
+const TOKEN = '0b9a7c1e-1111-4222-8333-944445555666:s3cr3t-value:mittwald_a';
+
+describe('maskSecret and redact', () => {
+  it('shows only the last four characters of a long secret', () => {
+    expect(maskSecret(TOKEN)).toBe('••••ld_a');
+    expect(maskSecret('short')).toBe('••••');
+  });
+
+  it('replaces every occurrence of each secret', () => {
+    expect(redact(`a ${TOKEN} b ${TOKEN}`, [TOKEN])).toBe('a ••••ld_a b ••••ld_a');
+  });
+});
+
+describe('maskCredentials', () => {
+  it('masks literal bearer tokens in JSON and TOML, and keeps references', () => {
+    const text = [
+      `"Authorization": "Bearer ${TOKEN}"`,
+      `http_headers = { Authorization = "Bearer ${TOKEN}" }`,
+      '"Authorization": "Bearer ${env:MITTWALD_API_TOKEN}"',
+      '"Authorization": "Bearer ${input:mittwald-token}"',
+    ].join('\n');
+    const masked = maskCredentials(text);
+    expect(masked).not.toContain(TOKEN);
+    expect(masked).toContain('"Bearer ••••ld_a"');
+    expect(masked).toContain('Bearer ${env:MITTWALD_API_TOKEN}');
+    expect(masked).toContain('Bearer ${input:mittwald-token}');
+  });
+});
+
+describe('cleanToken', () => {
+  it.each([
+    [`  ${TOKEN}\n`, ['removed surrounding whitespace']],
+    [`"${TOKEN}"`, ['removed surrounding quotes']],
+    [`Bearer ${TOKEN}`, ['removed a "Bearer " prefix']],
+    [`Authorization: Bearer ${TOKEN}`, ['removed an "Authorization:" prefix', 'removed a "Bearer " prefix']],
+    [TOKEN, []],
+  ])('cleans %j', (raw, fixes) => {
+    expect(cleanToken(raw)).toEqual({ token: TOKEN, fixes });
+  });
+
+  it('names what is wrong with a token that cannot be sent', () => {
+    expect(tokenProblem('')).toMatch(/empty/);
+    expect(tokenProblem('two words')).toMatch(/whitespace/);
+    expect(tokenProblem('tökén')).toMatch(/cannot be sent/);
+    expect(tokenProblem(TOKEN)).toBeUndefined();
+  });
+});
