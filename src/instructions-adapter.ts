@@ -3,7 +3,7 @@
 import type { Adapter } from './adapter.js';
 import { detectFromClues, type DetectionClues } from './detect.js';
 import type { Environment, SetupRequest, ToolId, ToolPlan } from './model.js';
-import { CONNECTOR_DESCRIPTION, renderTemplate, TEMPLATES, VERIFICATION_PROMPT, type TemplateName } from './templates.js';
+import { CONNECTOR_DESCRIPTION, renderTemplate, SIGN_IN_NOTE_TEMPLATE, TEMPLATES, VERIFICATION_PROMPT, type TemplateName } from './templates.js';
 
 export interface SettingsScreenApp {
   id: ToolId & TemplateName;
@@ -14,20 +14,25 @@ export interface SettingsScreenApp {
   removal(name: string): string;
 }
 
-function signInNote(request: SetupRequest): string {
-  if (!request.oauthVerifiedAs) return '';
-  return `\nChecked from here: signing in to mittwald with OAuth works (as ${request.oauthVerifiedAs}) and the server answers.\nIf the connector still fails, the cause is in the app's settings (plan, workspace permissions), not your account.\n`;
+/** What the steps need from a setup request. */
+export type InstructionsRequest = Pick<SetupRequest, 'name' | 'serverUrl' | 'oauthVerifiedAs'>;
+
+/** The paragraph saying the OAuth check from here worked (so a failing connector is the app's problem), or
+ * the empty string when no check succeeded in this run. */
+export function signInNote(request: Pick<SetupRequest, 'oauthVerifiedAs'>): string {
+  return request.oauthVerifiedAs ? renderTemplate(SIGN_IN_NOTE_TEMPLATE, { account: request.oauthVerifiedAs }) : '';
 }
 
-/** The personalised steps for one app. */
-export function renderInstructions(app: SettingsScreenApp, request: Pick<SetupRequest, 'name' | 'serverUrl' | 'oauthVerifiedAs'>): string {
+/** The personalised steps for one app: the entry's name and URL, the connector description, the prompt to
+ * try, how to remove it, and what to do about the usual failures. */
+export function renderInstructions(app: SettingsScreenApp, request: InstructionsRequest): string {
   return renderTemplate(TEMPLATES[app.id], {
     name: request.name,
     serverUrl: request.serverUrl,
     settingsUrl: app.settingsUrl,
     description: CONNECTOR_DESCRIPTION,
     prompt: VERIFICATION_PROMPT,
-    signInNote: signInNote(request as SetupRequest),
+    signInNote: signInNote(request),
   });
 }
 

@@ -2,9 +2,14 @@
  * placeholder is a bug, so it throws rather than print `{{…}}` to a user. */
 import chatgpt from '../templates/chatgpt.md?raw';
 import claudeDesktop from '../templates/claude-desktop.md?raw';
+import signInNote from '../templates/sign-in-note.md?raw';
 
+/** The step-by-step texts of the settings-screen apps, by tool id. */
 export const TEMPLATES = { 'claude-desktop': claudeDesktop, chatgpt } as const;
 export type TemplateName = keyof typeof TEMPLATES;
+
+/** The paragraph added to an app's steps when the OAuth check in the same run succeeded (`{{account}}`). */
+export const SIGN_IN_NOTE_TEMPLATE = signInNote;
 
 export interface TemplateValues {
   name: string;
@@ -16,10 +21,14 @@ export interface TemplateValues {
   signInNote: string;
 }
 
-export function renderTemplate(template: string, values: TemplateValues): string {
-  return template.replace(/\{\{(\w+)\}\}/g, (_match, key: string) => {
-    if (!Object.hasOwn(values, key)) throw new Error(`Template placeholder {{${key}}} has no value`);
-    return values[key as keyof TemplateValues];
+/** Replaces every `{{key}}` (spaces inside the braces allowed) with `values[key]`, in one pass: a value that
+ * itself contains `{{…}}` is not expanded again. Throws when the template names a key `values` lacks, so a
+ * typo in a template fails the tests instead of reaching a user. */
+export function renderTemplate<Values extends Readonly<Record<string, string>>>(template: string, values: Values): string {
+  return template.replace(/\{\{([^{}]*)\}\}/g, (_match, raw: string) => {
+    const key = raw.trim();
+    if (!Object.hasOwn(values, key)) throw new Error(`Template placeholder {{${raw}}} has no value`);
+    return values[key] as string;
   });
 }
 
