@@ -13,7 +13,7 @@ import { readConfigFile } from '../src/config-file.js';
 import { detectFromClues } from '../src/detect.js';
 import { SetupError } from '../src/errors.js';
 import { headerOf } from '../src/json-servers.js';
-import type { Environment, FileStep, InstalledEntry, Scope, SetupRequest, ToolPlan } from '../src/model.js';
+import { DEFAULT_ENTRY_NAME, type Environment, type FileStep, type InstalledEntry, type Scope, type SetupRequest, type ToolPlan } from '../src/model.js';
 import { exportVariableSteps } from '../src/next-steps.js';
 import { codexHome, joinPath } from '../src/paths.js';
 import { classifyServerUrl, findStaleEntries } from '../src/server-url.js';
@@ -143,9 +143,10 @@ function layerWarnings(request: SetupRequest, entry: Record<string, unknown>, fi
   const table = `[mcp_servers.${request.name}]`;
   if (request.scope === 'project') {
     const keys = keysChangedByLayer(entry, other, true);
+    const nameFlag = request.name === DEFAULT_ENTRY_NAME ? '' : ` --name ${request.name}`;
     return keys.length === 0
       ? []
-      : [`${files.user} also has ${table}; Codex merges it into this project's entry key by key, adding ${keys.join(', ')}. Take it out there (\`mittwald-mcp-setup remove --tool codex --scope user\`) or use another --name.`];
+      : [`${files.user} also has ${table}; Codex merges it into this project's entry key by key, adding ${keys.join(', ')}. Take it out there (\`mittwald-mcp-setup remove --tool codex --scope user${nameFlag}\`) or use another --name.`];
   }
   const keys = keysChangedByLayer(entry, other, false);
   return keys.length === 0

@@ -297,6 +297,11 @@ describe('plan (project scope)', () => {
     vol.reset();
     files({ [USER_FILE]: `[mcp_servers.mittwald]\nurl = "https://mcp.mittwald.de/sse"\n` });
     expect((await codex.plan(environment(), request({ scope: 'project', credential: tokenRef })))[0]!.warnings).toEqual([]);
+    // Another entry name is named in the remove command.
+    vol.reset();
+    files({ [USER_FILE]: `[mcp_servers.mw]\nurl = "${SERVER_URL}"\nhttp_headers = { Authorization = "Bearer old" }\n` });
+    const named = await codex.plan(environment(), request({ name: 'mw', scope: 'project', credential: tokenRef }));
+    expect(named[0]!.warnings[0]).toContain('adding http_headers. Take it out there (`mittwald-mcp-setup remove --tool codex --scope user --name mw`)');
   });
 
   it('warns at user scope when the project file overrides keys of the same entry', async () => {
