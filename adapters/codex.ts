@@ -249,6 +249,8 @@ const adapter: Adapter = {
 
   /** Project entries are reported as Codex sees them in a trusted project: merged over a same-named user
    * entry. Whether the project is trusted is not checked, so that an entry written there can be verified. */
+  loginCommand: (name, scopes) => ['codex', 'mcp', 'login', name, ...(scopes?.length ? ['--scopes', scopes.join(',')] : [])],
+
   async inspect(environment, options): Promise<InstalledEntry[]> {
     const files = await codexFiles(environment);
     const userDocument = (await readDocument(files.user)).document;
