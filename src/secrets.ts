@@ -19,7 +19,7 @@ export function redact(text: string, secrets: Iterable<string>): string {
 }
 
 /** A literal bearer credential in config text (not a `${…}` reference). */
-const LITERAL_BEARER = /(\bBearer\s+)(?!\$\{)([^\s"'\\]{8,})/gi;
+const LITERAL_BEARER = /(\bBearer\s+)(?!\$\{|••••)([^\s"'\\]{8,})/gi;
 
 /** Masks every literal `Bearer <secret>` in a text we did not write ourselves (e.g. a file's current
  * contents in a diff), where the secrets are not known in advance. */

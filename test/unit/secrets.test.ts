@@ -28,6 +28,10 @@ describe('maskCredentials', () => {
     expect(masked).toContain('Bearer ${env:MITTWALD_API_TOKEN}');
     expect(masked).toContain('Bearer ${input:mittwald-token}');
   });
+
+  it('leaves an already masked value as it is', () => {
+    expect(maskCredentials(redact(`Bearer ${TOKEN}`, [TOKEN]))).toBe('Bearer ••••ld_a');
+  });
 });
 
 describe('cleanToken', () => {
