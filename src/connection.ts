@@ -45,9 +45,13 @@ export class EntryChecker {
   /** Checks one installed entry the way its tool will connect. */
   check(entry: InstalledEntry): Promise<CheckResult> {
     if (entry.unresolved.length > 0) {
+      const prompts = entry.unresolved.filter((name) => name.startsWith('input:'));
+      const variables = entry.unresolved.filter((name) => !name.startsWith('input:'));
       return Promise.resolve({
         status: 'needs-env',
-        message: `${entry.unresolved.map((name) => (name.startsWith('input:') ? `the "${name.slice(6)}" prompt` : name)).join(', ')} ${entry.unresolved.length > 1 ? 'have' : 'has'} no value here`,
+        message: variables.length
+          ? `${variables.join(', ')} ${variables.length > 1 ? 'have' : 'has'} no value here`
+          : `the tool asks for the token itself (the "${prompts[0]!.slice(6)}" prompt) when the server first starts`,
       });
     }
     const key = `${entry.url}\n${entry.authorization ?? ''}`;

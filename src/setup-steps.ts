@@ -151,8 +151,9 @@ function indent(text: string, prefix: string): string {
     .join('\n');
 }
 
-export function backupDirectory(environment: Environment, now = new Date()): string {
-  return path.join(environment.home, '.mittwald-mcp-setup', 'backups', now.toISOString().replace(/[:.]/g, '-'));
+/** Where the previous bytes of every changed file go (each backup's name carries its time and path). */
+export function backupDirectory(environment: Environment): string {
+  return path.join(environment.home, '.mittwald-mcp-setup', 'backups');
 }
 
 /** Applies one tool's plan and checks its written entry with the credential the tool will use. */

@@ -52,7 +52,10 @@ export async function runSetup(options: Options, context: RunContext): Promise<n
     if (problem) throw usageError(`The API token looks wrong: ${problem}.`, 'Copy it again from mStudio → User Settings → API Tokens.');
     for (const fix of fixes) out.line(paint.dim(`${SYMBOLS.info} Token: ${fix}.`));
     const oauthOnly = adapters.filter((adapter) => !adapter.acceptsToken);
-    if (oauthOnly.length > 0) out.line(paint.dim(`${SYMBOLS.info} ${oauthOnly.map((adapter) => adapter.name).join(' and ')} take no API token: they sign in with OAuth.`));
+    if (oauthOnly.length > 0) {
+      const names = oauthOnly.map((adapter) => adapter.name).join(' and ');
+      out.line(paint.dim(`${SYMBOLS.info} ${names} ${oauthOnly.length > 1 ? 'take no API token: they sign' : 'takes no API token: it signs'} in with OAuth.`));
+    }
     if (options.verify) {
       const check = await checkToken(http, options, token);
       out.line(`${paint.green(SYMBOLS.ok)} ${connectedMessage(check)}`);
