@@ -1,0 +1,98 @@
+/** The shared HTTP client: user agent, proxies from the environment, and failures classified. */
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHttpClient } from '../../src/http.js';
+import { closedPort } from '../support/cli.js';
+
+const servers: Server[] = [];
+const savedEnv = { ...process.env };
+
+afterEach(async () => {
+  for (const key of ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy']) delete process.env[key];
+  Object.assign(process.env, savedEnv);
+  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+});
+
+async function listen(server: Server): Promise<string> {
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** A target that echoes the user agent it saw. */
+async function target(): Promise<string> {
+  return listen(createServer((req, res) => res.end(JSON.stringify({ ua: req.headers['user-agent'] }))));
+}
+
+/** A forward proxy that records what went through it: absolute-form requests, and CONNECT tunnels (what
+ * undici uses by default, and what HTTPS always needs). */
+async function proxy(seen: string[]): Promise<string> {
+  const server = createServer((req, res) => {
+    seen.push(req.url ?? '');
+    const upstream = httpRequest(req.url!, { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    req.pipe(upstream);
+  });
+  server.on('connect', (req, client: Socket, head: Buffer) => {
+    seen.push(`CONNECT ${req.url}`);
+    const [host, port] = (req.url ?? '').split(':');
+    const upstream = connect(Number(port), host!, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+  });
+  return listen(server);
+}
+
+describe('createHttpClient', () => {
+  it('sends a mittwald-mcp-setup user agent', async () => {
+    const url = await target();
+    const response = await createHttpClient({ version: '1.2.3' }).fetch(url);
+    expect(await response.json()).toEqual({ ua: 'mittwald-mcp-setup/1.2.3' });
+  });
+
+  it('goes through HTTP_PROXY, and around it for hosts in NO_PROXY', async () => {
+    const seen: string[] = [];
+    const url = await target();
+    process.env.HTTP_PROXY = await proxy(seen);
+    const viaProxy = await createHttpClient({ version: 't' }).fetch(`${url}/via`);
+    expect(viaProxy.status).toBe(200);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatch(new RegExp(`^(CONNECT ${new URL(url).host}|${url}/via)$`));
+
+    process.env.NO_PROXY = '127.0.0.1';
+    await createHttpClient({ version: 't' }).fetch(`${url}/direct`);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('says a refused connection was refused', async () => {
+    const port = await closedPort();
+    await expect(createHttpClient({ version: 't' }).fetch(`http://127.0.0.1:${port}/`)).rejects.toMatchObject({ code: 'UNREACHABLE', message: expect.stringMatching(/refused/) });
+  });
+
+  it('times out with TIMEOUT', async () => {
+    const url = await listen(createServer(() => undefined));
+    await expect(createHttpClient({ version: 't' }).fetch(url, { timeoutMs: 200 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+  });
+
+  it('says a DNS lookup failed for a name that cannot resolve', async () => {
+    await expect(createHttpClient({ version: 't' }).fetch('http://name-that-does-not-exist.invalid/', { timeoutMs: 5000 })).rejects.toMatchObject({
+      code: expect.stringMatching(/UNREACHABLE|TIMEOUT/),
+    });
+  });
+
+  it('masks credentials in --debug traces', async () => {
+    const lines: string[] = [];
+    const url = await target();
+    await createHttpClient({ version: 't', trace: (line) => lines.push(line) }).fetch(url, { headers: { Authorization: 'Bearer abcdefghijklmnopqrstuvwxyz' } });
+    expect(lines.join('\n')).toContain('authorization: Bearer ••••wxyz');
+    expect(lines.join('\n')).not.toContain('abcdefghijklmnop');
+  });
+});
