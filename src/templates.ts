@@ -24,11 +24,11 @@ export interface TemplateValues {
 /** Replaces every `{{key}}` (spaces inside the braces allowed) with `values[key]`, in one pass: a value that
  * itself contains `{{…}}` is not expanded again. Throws when the template names a key `values` lacks, so a
  * typo in a template fails the tests instead of reaching a user. */
-export function renderTemplate<Values extends Readonly<Record<string, string>>>(template: string, values: Values): string {
+export function renderTemplate<Values extends { readonly [Key in keyof Values]: string }>(template: string, values: Values): string {
   return template.replace(/\{\{([^{}]*)\}\}/g, (_match, raw: string) => {
     const key = raw.trim();
     if (!Object.hasOwn(values, key)) throw new Error(`Template placeholder {{${raw}}} has no value`);
-    return values[key] as string;
+    return values[key as keyof Values];
   });
 }
 

@@ -6,7 +6,7 @@ import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CLI, cleanEnv, runCli, tempHome, type CliRun } from '../support/cli.js';
 import { runBrowser, type HeadlessBrowserAction } from '../support/headless-browser.mjs';
@@ -129,6 +129,19 @@ function accessTokensSeen(): string[] {
 /** The URL printed on stderr on a line of its own. */
 function printedAuthorizationUrl(stderr: string): string | undefined {
   return /^(http:\/\/127\.0\.0\.1:\d+\/authorize\?\S+)$/m.exec(stderr)?.[1];
+}
+
+/** Waits for a running CLI to print the sign-in URL (and the line that introduces it) on stderr. */
+function authorizationUrlOf(child: ResultPromise): Promise<string> {
+  let stderr = '';
+  return new Promise<string>((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+      const found = printedAuthorizationUrl(stderr);
+      if (found && stderr.includes('Sign in to mittwald: open this URL in a browser:\n')) resolve(found);
+    });
+    void child.then(() => reject(new Error(`the CLI exited before printing a URL: ${stderr}`)));
+  });
 }
 
 function nextSteps(stdout: string): string {
@@ -299,16 +312,7 @@ describe('--no-browser', () => {
       stdin: 'ignore',
       timeout: 60_000,
     });
-    let stderr = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stderr?.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString('utf8');
-        const found = printedAuthorizationUrl(stderr);
-        if (found) resolve(found);
-      });
-      void child.then(() => reject(new Error(`the CLI exited before printing a URL: ${stderr}`)));
-    });
-    expect(stderr).toContain('Sign in to mittwald: open this URL in a browser:');
+    const url = await authorizationUrlOf(child);
     // It is waiting: nothing has been written, and nobody has asked for a token yet.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(child.exitCode).toBeNull();
@@ -322,6 +326,28 @@ describe('--no-browser', () => {
     expect(result.stdout).toContain(SIGNED_IN);
     expect(JSON.parse(await readFile(cursorFile(), 'utf8')).mcpServers.mittwald).toEqual({ url: stack.mcp.mcpUrl });
     await browserNeverOpened();
+  });
+});
+
+describe('Ctrl-C while waiting for the browser', () => {
+  it('cancels the sign-in cleanly: exit 130, a one-line message, nothing written', async () => {
+    stack = await startStack();
+    const child = execa(process.execPath, [CLI, '--tool', 'cursor', '--oauth', '--no-browser', ...urls()], {
+      cwd: home.dir,
+      env: cleanEnv(home.dir),
+      extendEnv: false,
+      reject: false,
+      stdin: 'ignore',
+      timeout: 60_000,
+    });
+    const url = await authorizationUrlOf(child);
+    expect(url).toContain('/authorize?');
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(130);
+    expect(result.stderr).toContain('The sign-in was cancelled.');
+    expect(result.stderr).not.toContain('Unexpected error');
+    expect(await filesUnder(home.dir)).toEqual([]);
   });
 });
 

@@ -1,0 +1,134 @@
+/** The instruction texts of the settings-screen apps: what templates/*.md render to through the adapters, and
+ * the renderer's rules (every placeholder filled, an unknown one throws, values are not re-expanded). */
+import { describe, expect, it } from 'vitest';
+import chatgpt from '../../adapters/chatgpt.js';
+import claudeDesktop from '../../adapters/claude-desktop.js';
+import type { Adapter } from '../../src/adapter.js';
+import { signInNote } from '../../src/instructions-adapter.js';
+import type { Environment, SetupRequest } from '../../src/model.js';
+import { CONNECTOR_DESCRIPTION, renderTemplate, SIGN_IN_NOTE_TEMPLATE, TEMPLATES, VERIFICATION_PROMPT, type TemplateValues } from '../../src/templates.js';
+
+const DEFAULT_URL = 'https://mcp.mittwald.de/mcp';
+const CUSTOM_URL = 'https://mcp.staging.example.test/v2/mcp';
+// The apps are configured in the vendor's cloud: planning reads nothing from this machine.
+const environment: Environment = { platform: 'linux', home: '/home/ann', cwd: '/home/ann', env: {} };
+
+function request(overrides: Partial<SetupRequest> = {}): SetupRequest {
+  return { serverUrl: DEFAULT_URL, name: 'mittwald', scope: 'user', credential: { kind: 'oauth' }, replaceStale: false, ...overrides };
+}
+
+async function steps(adapter: Adapter, overrides: Partial<SetupRequest> = {}): Promise<string> {
+  const plans = await adapter.plan(environment, request(overrides));
+  expect(plans).toHaveLength(1);
+  expect(plans[0]?.steps).toEqual([]);
+  return plans[0]?.instructions ?? '';
+}
+
+const APPS = [
+  ['claude-desktop', claudeDesktop],
+  ['chatgpt', chatgpt],
+] as const;
+
+const placeholders = (template: string): string[] => [...template.matchAll(/\{\{([^{}]*)\}\}/g)].map((match) => (match[1] ?? '').trim());
+
+describe.each(APPS)('%s steps', (id, adapter) => {
+  it('match the reviewed text', async () => {
+    await expect(await steps(adapter)).toMatchFileSnapshot(`__snapshots__/${id}.steps.txt`);
+  });
+
+  it('carry the URL, the name, the prompt, the removal and the usual failures, with every placeholder filled', async () => {
+    const text = await steps(adapter, { name: 'mw-prod' });
+    expect(text).toMatch(new RegExp(`URL: +${DEFAULT_URL.replace(/[.]/g, '\\.')}\\n`));
+    expect(text).toMatch(/Name: +mw-prod\n/);
+    expect(text).toContain(adapter.settingsUrl);
+    expect(text).toContain(`Ask: "${VERIFICATION_PROMPT}"`);
+    expect(text).toMatch(/To remove it: Settings → .*mw-prod/);
+    expect(text).toContain('"redirect_uri is not registered for this client"');
+    expect(text).toMatch(/7 days/);
+    expect(text).toMatch(/"403".*\n?.*read-only/);
+    expect(text).toContain('it takes no API token');
+    expect(text).not.toMatch(/\{\{|\}\}/);
+    // The entry's name is never hard-coded: a quoted "mittwald" would be the default name leaking through.
+    expect(text).not.toContain('"mittwald"');
+  });
+
+  it('use --server-url everywhere the URL appears, and change nothing else', async () => {
+    const standard = await steps(adapter);
+    const custom = await steps(adapter, { serverUrl: CUSTOM_URL });
+    expect(standard).toContain(DEFAULT_URL);
+    expect(custom).not.toContain('mcp.mittwald.de');
+    expect(custom.split(CUSTOM_URL).join(DEFAULT_URL)).toBe(standard);
+  });
+
+  it('say the account and server are fine only when the OAuth check of this run succeeded', async () => {
+    const checked = await steps(adapter, { oauthVerifiedAs: 'Ada Lovelace <ada@example.test>' });
+    expect(checked).toContain('signing in to mittwald with OAuth works, as Ada Lovelace <ada@example.test>, and the server answers');
+    expect(checked).toContain('your account and the server are fine');
+    expect(checked.indexOf('Checked from here')).toBeLessThan(checked.indexOf('To remove it'));
+    expect(await steps(adapter)).not.toContain('Checked from here');
+  });
+
+  it('tell how to remove the connector', async () => {
+    const [plan] = await adapter.planRemove(environment, { name: 'mw-prod', scope: 'user' });
+    expect(plan?.steps).toEqual([]);
+    expect(plan?.instructions).toMatch(/Settings → .*mw-prod/);
+  });
+
+  it('name only placeholders the renderer fills', () => {
+    const known: Array<keyof TemplateValues> = ['name', 'serverUrl', 'settingsUrl', 'description', 'prompt', 'signInNote'];
+    const used = placeholders(TEMPLATES[id]);
+    expect(used.length).toBeGreaterThan(0);
+    for (const key of used) expect(known).toContain(key);
+    expect(used).toEqual(expect.arrayContaining(['name', 'serverUrl', 'prompt', 'signInNote']));
+  });
+});
+
+describe('ChatGPT steps', () => {
+  it('give the connector its description and OAuth as the authentication', async () => {
+    const text = await steps(chatgpt);
+    expect(text).toMatch(new RegExp(`Description: +${CONNECTOR_DESCRIPTION.replace(/[.]/g, '\\.')}\\n`));
+    expect(text).toMatch(/Authentication: +OAuth/);
+  });
+});
+
+describe('signInNote', () => {
+  it('is a paragraph of its own naming the account, or nothing', () => {
+    expect(placeholders(SIGN_IN_NOTE_TEMPLATE)).toEqual(['account']);
+    const note = signInNote({ oauthVerifiedAs: 'Ada Lovelace' });
+    expect(note.startsWith('\n')).toBe(true);
+    expect(note.endsWith('\n')).toBe(true);
+    expect(note).toContain('as Ada Lovelace,');
+    expect(signInNote({})).toBe('');
+  });
+});
+
+describe('renderTemplate', () => {
+  const values: TemplateValues = {
+    name: 'mittwald',
+    serverUrl: DEFAULT_URL,
+    settingsUrl: 'https://example.test/settings',
+    description: 'd',
+    prompt: 'p',
+    signInNote: '',
+  };
+
+  it('replaces every occurrence, spaces inside the braces allowed', () => {
+    expect(renderTemplate('{{name}} at {{ serverUrl }}; again {{name}}', values)).toBe(`mittwald at ${DEFAULT_URL}; again mittwald`);
+  });
+
+  it('throws on an unknown placeholder, naming it', () => {
+    expect(() => renderTemplate('Hello {{nmae}}', values)).toThrow(/\{\{nmae\}\}/);
+    expect(() => renderTemplate('{{}}', values)).toThrow(/placeholder/);
+    // Not an own property: inherited keys are not values.
+    expect(() => renderTemplate('{{toString}}', values)).toThrow(/toString/);
+  });
+
+  it('inserts values literally: no second expansion, no replacement patterns', () => {
+    expect(renderTemplate('{{name}}', { ...values, name: '{{serverUrl}}' })).toBe('{{serverUrl}}');
+    expect(renderTemplate('[{{name}}]', { ...values, name: "$& $' $1" })).toBe("[$& $' $1]");
+  });
+
+  it('leaves text without placeholders alone', () => {
+    expect(renderTemplate('a { b } {c} }}{{', values)).toBe('a { b } {c} }}{{');
+  });
+});
