@@ -3,16 +3,20 @@
  * verify → summary. Flags given on the command line pre-answer their prompts. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as p from '@clack/prompts';
+import type * as Clack from '@clack/prompts';
 import { availableTools, loadAdapter } from '../adapters/index.js';
 import type { Adapter } from './adapter.js';
+import { planChanges } from './apply.js';
+import { openBrowser } from './browser.js';
+import { clipboardCommand, copyToClipboard } from './clipboard.js';
 import { checkToken, describeIdentity, EntryChecker } from './connection.js';
 import { findProjectRoot } from './environment.js';
 import { SetupError, isSetupError } from './errors.js';
 import type { HttpClient } from './http.js';
-import { TOKEN_ENV_VAR, type Detection, type Scope, type ToolPlan } from './model.js';
+import { DEFAULT_API_URL, DEFAULT_ENTRY_NAME, DEFAULT_SERVER_URL, TOKEN_ENV_VAR, type Detection, type Scope, type ToolId } from './model.js';
 import { runOAuthCheck, signedInMessage } from './oauth-check.js';
 import type { Options, TokenSource } from './options.js';
+import { createOutput, type Output } from './output.js';
 import type { RunContext } from './run-context.js';
 import { cleanToken, maskSecret, tokenProblem } from './secrets.js';
 import {
@@ -30,11 +34,16 @@ import {
 } from './setup-steps.js';
 import type { Identity } from './verify.js';
 
-const CANCELLED = 'Cancelled — nothing was changed.';
+/** clack, loaded by runWizard once colours are settled: it styles some texts when it is loaded. */
+let p: typeof Clack;
+
+const NOTHING_CHANGED = 'Cancelled — nothing was changed.';
+
+const cancelled = (): SetupError => new SetupError('CANCELLED', NOTHING_CHANGED);
 
 /** Unwraps a prompt answer; Ctrl-C or Esc ends the wizard. */
 function answer<T>(value: T): Exclude<T, symbol> {
-  if (p.isCancel(value)) throw new SetupError('CANCELLED', CANCELLED);
+  if (p.isCancel(value)) throw cancelled();
   return value as Exclude<T, symbol>;
 }
 
@@ -46,222 +55,340 @@ interface Auth {
   identity?: Identity;
 }
 
+/** What a cancellation must report: the results of the tools applied so far, and the ones never reached. */
+interface Progress {
+  applying: boolean;
+  interrupted: boolean;
+  results?: ToolResult[];
+  skipped: string[];
+}
+
 export async function runWizard(options: Options, context: RunContext): Promise<number> {
-  const { environment, out } = context;
+  // clack colours through util.styleText, which knows NO_COLOR but not our --no-color; and it styles its
+  // key hints when it is loaded, so this comes first.
+  if (!options.color) {
+    process.env.NO_COLOR = '1';
+    delete process.env.FORCE_COLOR;
+  }
+  p = await import('@clack/prompts');
+  const progress: Progress = { applying: false, interrupted: false, skipped: [] };
+  // Between prompts the terminal is not in raw mode, so Ctrl-C arrives as SIGINT. While applying, the tool
+  // being written is finished first (its write is atomic); otherwise stop at once.
+  const onSigint = () => {
+    if (progress.applying) {
+      progress.interrupted = true;
+      return;
+    }
+    p.cancel(cancelMessage(progress));
+    process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
   p.intro(`mittwald-mcp-setup ${__VERSION__} — connect your AI tools to mittwald`);
   try {
-    // 1. Detect.
-    const spin = p.spinner();
-    spin.start('Looking for your AI tools');
-    const adapters = await Promise.all(availableTools().map(loadAdapter));
-    const detections = await Promise.all(adapters.map((adapter) => adapter.detect(environment)));
-    spin.stop(`Found ${detections.filter((d) => d.state === 'installed').length} installed tool(s)`);
-
-    // 2. Choose tools.
-    const chosen = answer(
-      await p.multiselect({
-        message: 'Which tools should use mittwald? (space to toggle, enter to confirm)',
-        options: adapters.map((adapter, index) => ({ value: adapter.id, label: adapter.name, hint: detectionHint(adapter, detections[index]!) })),
-        initialValues: adapters.filter((_, index) => detections[index]!.state === 'installed').map((adapter) => adapter.id),
-        required: true,
-      }),
-    );
-    const selected = adapters.filter((adapter) => chosen.includes(adapter.id));
+    const selected = await chooseTools(context);
     const http = await context.http();
-
-    // 3. Authenticate, checked live.
     const auth = await chooseAuth(options, context, http, selected);
-
-    // 4. Choices each tool offers.
     const scope = await chooseScope(options, context, selected);
     const secret = await chooseSecret(options, selected, auth);
+    const planned = await planAndConfirm(selected, options, context, { auth, scope, secret });
 
-    // 5. Plan, confirm.
-    const requestFor = (replaceStale: boolean) => (adapter: Adapter) => ({
-      serverUrl: options.serverUrl,
-      name: options.name,
-      scope: scopeFor(adapter, scope),
-      credential: credentialFor(adapter, auth, secret),
-      replaceStale,
-      ...(auth.token === undefined && auth.identity ? { oauthVerifiedAs: describeIdentity(auth.identity) } : {}),
-    });
-    let planned = await planTools(selected, environment, requestFor(options.yes));
-    const staleKept = planned.flatMap((item) => item.plan?.staleKept ?? []);
-    if (staleKept.length > 0) {
-      p.log.warn(`Found older mittwald entries:\n${staleKept.map((entry) => `  "${entry.name}" ${entry.url} (${staleReason(entry)}) in ${entry.file}`).join('\n')}`);
-      if (answer(await p.confirm({ message: 'Replace them with the new entry?', initialValue: true }))) {
-        planned = await planTools(selected, environment, requestFor(true));
-      }
-    }
-    const plans = planned.flatMap((item) => (item.plan ? [item.plan] : []));
-    for (const item of planned) if (item.error) p.log.error(`${item.adapter.name}: ${errorText(item.error)}`);
-    p.log.step('The plan');
-    showPlans(out, plans, { diff: false, secrets: auth.token ? [auth.token] : [] });
-    const changing = plans.filter((plan) => plan.steps.length > 0);
-    if (changing.length > 0) {
-      if (answer(await p.confirm({ message: 'Show the changes as a diff first?', initialValue: false }))) {
-        showPlans(out, changing, { diff: true, secrets: auth.token ? [auth.token] : [] });
-      }
-      if (!answer(await p.confirm({ message: 'Apply these changes?', initialValue: true }))) throw new SetupError('CANCELLED', CANCELLED);
-    }
+    progress.applying = true;
+    const results = await applyAll(planned, context, http, options, progress);
+    progress.applying = false;
+    progress.results = results;
+    if (progress.interrupted) throw cancelled();
 
-    // 6. Apply and verify, one spinner per tool.
-    const results = await applyAll(planned, context, http, options);
-
-    // 7. The tools' own OAuth logins, the settings-screen steps, and the summary.
     await offerLogins(results, planned, options);
-    for (const plan of plans) if (plan.instructions) p.note(plan.instructions, plan.target);
-    summarise(results, options, context);
+    await offerSettingsScreens(planned, options, context);
+    summarise(results, context.out, retryCommand(options, auth, scope, secret));
     const ok = results.every(succeeded);
     p.outro(ok ? 'Done.' : 'Finished with problems — see above.');
     return ok ? 0 : 1;
   } catch (error) {
     if (isSetupError(error) && error.code === 'CANCELLED') {
-      p.cancel(error.message);
+      p.cancel(cancelMessage(progress));
       return 130;
     }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/** "Nothing was changed", or exactly what was written before the cancellation, with backups. */
+function cancelMessage(progress: Progress): string {
+  // A tool whose apply failed was rolled back; one that failed its check after writing has a `check`.
+  const written = (progress.results ?? []).filter((result) => result.status !== 'failed' || result.check !== undefined);
+  const lines = written.flatMap((result) => [
+    ...result.files
+      .filter((file) => file.change !== 'unchanged')
+      .map((file) => `  ${result.target}: ${file.change} ${file.path}${'backup' in file && file.backup ? ` (backup: ${file.backup})` : ''}`),
+    ...result.commands.map((command) => `  ${result.target}: ran ${command}`),
+  ]);
+  if (lines.length === 0) return NOTHING_CHANGED;
+  const skipped = progress.skipped.length ? `\nNot configured: ${progress.skipped.join(', ')} — run mittwald-mcp-setup again to finish.` : '';
+  return `Cancelled. Already written before that:\n${lines.join('\n')}${skipped}`;
+}
+
+interface Spinner {
+  start(message: string): void;
+  message(message: string): void;
+  stop(message: string): void;
+  error(message: string): void;
+  cancel(message: string): void;
+  /** Stops without leaving a line, e.g. to print something and start again. */
+  clear(): void;
+}
+
+type KeypressListener = (chunk: unknown, key: { name?: string; ctrl?: boolean } | undefined) => void;
+
+/** clack's spinner, with Ctrl-C and Esc calling `onCancel`. While it spins, clack blocks input with a handler
+ * that ends the process with status 0 on those keys — no cancellation message, the wrong exit status, and
+ * during apply a stop between two tools' writes with no word about the first. That handler (and the line
+ * editor that echoes typed keys) is swapped for ours while the spinner runs. */
+function spinner(onCancel: () => void): Spinner {
+  const spin = p.spinner({ onCancel });
+  const input = process.stdin;
+  let active = false;
+  let guard: KeypressListener | undefined;
+  const end = (finish: () => void) => {
+    if (!active) return;
+    active = false;
+    finish();
+    if (guard) input.off('keypress', guard);
+    guard = undefined;
+  };
+  return {
+    start(message) {
+      if (active) return;
+      const before = new Set(input.listeners('keypress'));
+      spin.start(message);
+      active = true;
+      if (!input.isTTY) return;
+      for (const listener of input.listeners('keypress')) if (!before.has(listener)) input.off('keypress', listener as KeypressListener);
+      guard = (_chunk, key) => {
+        if (key?.name === 'escape' || (key?.ctrl && key.name === 'c')) onCancel();
+      };
+      input.on('keypress', guard);
+    },
+    message: (message) => spin.message(message),
+    stop: (message) => end(() => spin.stop(message)),
+    error: (message) => end(() => spin.error(message)),
+    cancel: (message) => end(() => spin.cancel(message)),
+    clear: () => end(() => spin.clear()),
+  };
+}
+
+/** Runs `work` under a spinner that Ctrl-C or Esc cancel (the signal aborts, the wizard ends). `work` stops
+ * the spinner with its own message; a failure it does not handle is shown on the spinner line. */
+async function withSpinner<T>(message: string, work: (spin: Spinner, signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const spin = spinner(() => controller.abort());
+  const aborted = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(cancelled()), { once: true }));
+  aborted.catch(() => undefined);
+  spin.start(message);
+  try {
+    const result = await Promise.race([work(spin, controller.signal), aborted]);
+    spin.clear();
+    return result;
+  } catch (error) {
+    if (controller.signal.aborted) {
+      spin.cancel('Cancelled');
+      throw cancelled();
+    }
+    spin.error(errorText(error));
     throw error;
   }
 }
 
-function detectionHint(adapter: Adapter, detection: Detection): string {
+async function chooseTools(context: RunContext): Promise<Adapter[]> {
+  const found = await withSpinner('Looking for your AI tools', async (spin) => {
+    const adapters = await Promise.all(availableTools().map(loadAdapter));
+    const detections = await Promise.all(adapters.map((adapter) => adapter.detect(context.environment)));
+    const found = adapters.map((adapter, index) => ({ adapter, detection: detections[index]! }));
+    const names = found
+      .filter(({ detection }) => detection.state === 'installed')
+      .map(({ adapter, detection }) => `${adapter.name}${detection.hosts.length ? ` (${detection.hosts.join(', ')})` : ''}`);
+    spin.stop(names.length ? `Found ${names.join(', ')}` : 'None of the supported tools is installed here; you can still set them up');
+    return found;
+  });
+  // clack shows a hint next to the focused and the selected options: installed tools start selected.
+  const chosen = answer(
+    await p.multiselect<ToolId>({
+      message: 'Which tools should use mittwald?',
+      options: found.map(({ adapter, detection }) => ({ value: adapter.id, label: adapter.name, hint: detectionText(adapter, detection) })),
+      initialValues: found.filter(({ detection }) => detection.state === 'installed').map(({ adapter }) => adapter.id),
+      required: true,
+    }),
+  );
+  return found.map(({ adapter }) => adapter).filter((adapter) => chosen.includes(adapter.id));
+}
+
+function detectionText(adapter: Adapter, detection: Detection): string {
   if (adapter.id === 'chatgpt') return 'web app, nothing to install';
-  if (detection.state === 'installed') return detection.hosts.length ? `found: ${detection.hosts.join(', ')}` : 'installed';
-  if (detection.state === 'config-found') return 'config found';
-  return 'not found — you can still set it up';
+  if (detection.hosts.length) return `found: ${detection.hosts.join(', ')}`;
+  if (detection.state === 'installed') return 'installed';
+  if (detection.state === 'config-found') return 'its settings are here, the app was not found';
+  return 'not found here — you can still set it up';
 }
 
 function errorText(error: unknown): string {
   return isSetupError(error) ? `${error.message}${error.hint ? ` ${error.hint}` : ''}` : String(error);
 }
 
+function listNames(adapters: readonly Adapter[]): string {
+  const names = adapters.map((adapter) => adapter.name);
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] ?? '');
+}
+
 async function chooseAuth(options: Options, context: RunContext, http: HttpClient, selected: Adapter[]): Promise<Auth> {
-  if (!selected.some((adapter) => adapter.acceptsToken)) return oauthAuth(options, context, http);
-  if (options.token) {
+  const oauthOnly = selected.filter((adapter) => !adapter.acceptsToken);
+  if (oauthOnly.length > 0) p.log.info(`${listNames(oauthOnly)} always sign${oauthOnly.length > 1 ? '' : 's'} in with OAuth, in the app itself.`);
+  if (oauthOnly.length === selected.length) return (await oauthAuth(options, context, http, false)) as Auth;
+  // --token / --token-stdin pre-answer the question; a token merely found in MITTWALD_API_TOKEN is offered.
+  if (options.token && options.token.source !== 'env') {
     const checked = await checkTokenInteractively(options.token.value, options.token.source, options, http, context);
     if (checked) return checked;
   }
+  let method: 'oauth' | 'token' | undefined = options.oauthGiven ? 'oauth' : undefined;
   for (;;) {
-    const method =
-      options.oauthGiven || options.token
-        ? options.oauthGiven
-          ? 'oauth'
-          : 'token'
-        : answer(
-            await p.select({
-              message: 'How should your tools sign in to mittwald?',
-              options: [
-                { value: 'oauth', label: 'OAuth (recommended)', hint: 'sign in in the browser; short-lived, scoped, revocable' },
-                { value: 'token', label: 'API token', hint: 'from mStudio → User Settings → API Tokens; works in scripts' },
-              ],
-            }),
-          );
-    if (selected.some((adapter) => !adapter.acceptsToken) && method === 'token') p.log.info('Claude Desktop and ChatGPT always sign in with OAuth.');
-    if (method === 'oauth') return oauthAuth(options, context, http);
+    method ??= answer(
+      await p.select<'oauth' | 'token'>({
+        message: 'How should your tools sign in to mittwald?',
+        options: [
+          { value: 'oauth', label: 'OAuth (recommended) — each tool signs in through your browser' },
+          { value: 'token', label: 'API token — from mStudio (User settings → API tokens)' },
+        ],
+        initialValue: 'oauth',
+      }),
+    );
+    if (method === 'oauth') {
+      const auth = await oauthAuth(options, context, http, true);
+      if (auth !== 'token') return auth;
+    }
     const auth = await askToken(options, context, http);
     if (auth) return auth;
-    options = { ...options, token: undefined as never, oauthGiven: false };
+    method = undefined;
   }
 }
 
-async function oauthAuth(options: Options, context: RunContext, http: HttpClient): Promise<Auth> {
-  const scopes = options.scopes;
-  if (!options.verify) return scopes ? { scopes } : {};
+/** The OAuth sign-in check; 'token' when the person chose to use an API token instead. */
+async function oauthAuth(options: Options, context: RunContext, http: HttpClient, tokenPossible: boolean): Promise<Auth | 'token'> {
+  const base: Auth = options.scopes ? { scopes: options.scopes } : {};
+  if (!options.verify) return base;
+  const waiting = 'Waiting for you to sign in in the browser (Ctrl-C or Esc to cancel)';
   for (;;) {
-    const controller = new AbortController();
-    const spin = p.spinner({ onCancel: () => controller.abort() });
-    spin.start('Waiting for you to sign in in the browser (Ctrl-C to cancel)');
     try {
-      const check = await runOAuthCheck(http, {
-        serverUrl: options.serverUrl,
-        ...(scopes ? { scopes } : {}),
-        browser: options.browser,
-        environment: context.environment,
-        signal: controller.signal,
-        onAuthorizationUrl: (url) => spin.message(`Sign in in the browser (Ctrl-C to cancel). If it did not open: ${url}`),
+      const check = await withSpinner('Starting the sign-in (Ctrl-C or Esc to cancel)', async (spin, signal) => {
+        const result = await runOAuthCheck(http, {
+          serverUrl: options.serverUrl,
+          ...(options.scopes ? { scopes: options.scopes } : {}),
+          browser: options.browser,
+          environment: context.environment,
+          signal,
+          onAuthorizationUrl: (url) => {
+            spin.clear();
+            p.log.info(options.browser ? 'Your browser opens the mittwald sign-in. If it does not, open this address:' : 'Open this address in your browser to sign in:');
+            // Unframed, so that the terminal wraps it softly and it copies as one line.
+            process.stdout.write(`${url}\n`);
+            spin.start(waiting);
+          },
+        });
+        spin.stop(signedInMessage(result));
+        return result;
       });
-      spin.stop(signedInMessage(check));
-      return { ...(scopes ? { scopes } : {}), ...(check.identity ? { identity: check.identity } : {}) };
+      return { ...base, ...(check.identity ? { identity: check.identity } : {}) };
     } catch (error) {
-      if (controller.signal.aborted) throw new SetupError('CANCELLED', CANCELLED);
-      spin.error(errorText(error));
+      if (isSetupError(error) && error.code === 'CANCELLED') throw error;
       const next = answer(
-        await p.select({
+        await p.select<'retry' | 'skip' | 'token'>({
           message: 'The sign-in check did not work. What now?',
           options: [
             { value: 'retry', label: 'Try again' },
-            { value: 'skip', label: 'Continue without the check', hint: 'each tool signs in itself' },
+            ...(tokenPossible ? [{ value: 'token' as const, label: 'Use an API token instead' }] : []),
+            { value: 'skip', label: 'Continue without the check — each tool signs in itself' },
           ],
         }),
       );
-      if (next === 'skip') return scopes ? { scopes } : {};
+      if (next === 'skip') return base;
+      if (next === 'token') return 'token';
     }
   }
 }
 
+interface ExistingToken {
+  label: string;
+  token: string;
+  source: TokenSource;
+}
+
 /** Tokens the user already has: MITTWALD_API_TOKEN, and the mittwald CLI's stored token. */
-async function existingTokens(context: RunContext): Promise<Array<{ label: string; token: string; source: TokenSource }>> {
-  const found: Array<{ label: string; token: string; source: TokenSource }> = [];
+async function existingTokens(context: RunContext): Promise<ExistingToken[]> {
+  const found: ExistingToken[] = [];
   const fromEnv = context.environment.env[TOKEN_ENV_VAR];
-  if (fromEnv) found.push({ label: `Use ${TOKEN_ENV_VAR} (${maskSecret(cleanToken(fromEnv).token)})`, token: fromEnv, source: 'env' });
+  if (fromEnv?.trim()) found.push({ label: `Use ${TOKEN_ENV_VAR} (${maskSecret(cleanToken(fromEnv).token)})`, token: fromEnv, source: 'env' });
   const configHome = context.environment.env.XDG_CONFIG_HOME ?? path.join(context.environment.home, '.config');
   try {
     const stored = (await readFile(path.join(configHome, 'mw', 'token'), 'utf8')).trim();
-    if (stored && stored !== fromEnv) found.push({ label: `Use the mittwald CLI's token (${maskSecret(stored)})`, token: stored, source: 'flag' });
+    if (stored && stored !== fromEnv?.trim()) found.push({ label: `Use the mittwald CLI's token (${maskSecret(stored)})`, token: stored, source: 'flag' });
   } catch {
-    // no mw token
+    // The mittwald CLI is not logged in here.
   }
   return found;
 }
 
+/** Asks which token to use and checks it; undefined when the person goes back. A rejected token is
+ * explained and the question asked again. */
 async function askToken(options: Options, context: RunContext, http: HttpClient): Promise<Auth | undefined> {
+  const existing = await existingTokens(context);
   for (;;) {
-    const existing = await existingTokens(context);
     const choice = answer(
       await p.select<string>({
         message: 'Which API token?',
         options: [
           ...existing.map((candidate, index) => ({ value: String(index), label: candidate.label })),
-          { value: 'paste', label: 'Paste a token', hint: 'input is hidden' },
+          { value: 'paste', label: 'Paste a token (input is hidden)' },
           { value: 'back', label: 'Go back' },
         ],
       }),
     );
     if (choice === 'back') return undefined;
-    let raw: string;
-    let source: TokenSource;
+    let candidate: Pick<ExistingToken, 'token' | 'source'>;
     if (choice === 'paste') {
-      raw = answer(
+      const pasted = answer(
         await p.password({
           message: 'Paste your mittwald API token',
           validate: (value) => tokenProblem(cleanToken(value ?? '').token),
         }),
       );
-      source = 'flag';
+      candidate = { token: pasted, source: 'flag' };
     } else {
-      const candidate = existing[Number(choice)]!;
-      raw = candidate.token;
-      source = candidate.source;
+      candidate = existing[Number(choice)]!;
     }
-    const checked = await checkTokenInteractively(raw, source, options, http, context);
+    const checked = await checkTokenInteractively(candidate.token, candidate.source, options, http, context);
     if (checked) return checked;
   }
 }
 
-/** Checks a token with a spinner; undefined (after saying why) when it was rejected. */
+/** Checks a token with a spinner; undefined (after saying why on the spinner line) when it was rejected. */
 async function checkTokenInteractively(raw: string, source: TokenSource, options: Options, http: HttpClient, context: RunContext): Promise<Auth | undefined> {
   const { token, fixes } = cleanToken(raw);
   context.out.addSecret(token);
   for (const fix of fixes) p.log.info(`Token: ${fix}.`);
+  const problem = tokenProblem(token);
+  if (problem) {
+    p.log.error(`That API token looks wrong: ${problem}.`);
+    return undefined;
+  }
   if (!options.verify) return { token, source };
-  const spin = p.spinner({ onCancel: () => undefined });
-  spin.start('Checking the token');
   try {
-    const check = await checkToken(http, options, token);
-    spin.stop(`Token belongs to ${describeIdentity(check.identity)} — ${check.toolCount} tools`);
-    return { token, source, identity: check.identity };
+    return await withSpinner('Checking the token', async (spin) => {
+      const check = await checkToken(http, options, token);
+      spin.stop(`Token belongs to ${describeIdentity(check.identity)} — ${check.toolCount} tools`);
+      return { token, source, identity: check.identity };
+    });
   } catch (error) {
-    spin.error(errorText(error));
+    if (isSetupError(error) && error.code === 'CANCELLED') throw error;
     return undefined;
   }
 }
@@ -274,59 +401,109 @@ async function chooseScope(options: Options, context: RunContext, selected: Adap
     await p.select<Scope>({
       message: 'Where should the entry go?',
       options: [
-        { value: 'user', label: 'For me, in every project', hint: 'user config' },
-        { value: 'project', label: `Only in ${path.basename(project)}`, hint: `${project} — shared through git, never holds a token` },
+        { value: 'user', label: 'For me, in every project (user config)' },
+        { value: 'project', label: `Only in ${path.basename(project)} (shared through git, no token in it)`, hint: project },
       ],
       initialValue: 'user',
     }),
   );
 }
 
+/** Asked only for tools whose reference is an environment variable (VS Code keeps its own prompt). */
 async function chooseSecret(options: Options, selected: Adapter[], auth: Auth): Promise<Options['secret']> {
   if (options.secret || auth.token === undefined || !selected.some((adapter) => adapter.secretReference === 'env')) return options.secret;
   return answer(
     await p.select<'ref' | 'literal'>({
       message: 'How should the token be stored?',
       options: [
-        { value: 'ref', label: `As a reference to ${TOKEN_ENV_VAR}`, hint: 'the token stays out of config files; you export the variable' },
-        { value: 'literal', label: 'In the config file', hint: 'readable only by you (mode 0600); works with no extra step' },
+        { value: 'ref', label: `As a reference to ${TOKEN_ENV_VAR} (you export the variable)` },
+        { value: 'literal', label: 'In the config file, readable only by you (0600)' },
       ],
       initialValue: auth.source === 'env' ? 'ref' : 'literal',
     }),
   );
 }
 
-async function applyAll(planned: PlannedTool[], context: RunContext, http: HttpClient, options: Options): Promise<ToolResult[]> {
+/** Output framed by clack's left bar, for the plan and the diff. */
+function framed(out: Output, secrets: readonly string[]): Output {
+  const bar = `${out.paint.dim('│')}  `;
+  const write = (text: string) => process.stdout.write(text.replace(/^(?=[^\n])/gm, bar).replace(/^(?=\n)/gm, out.paint.dim('│')));
+  const output = createOutput({ json: false, color: out.color }, { stdout: { write }, stderr: { write } });
+  for (const secret of secrets) output.addSecret(secret);
+  return output;
+}
+
+async function planAndConfirm(
+  selected: Adapter[],
+  options: Options,
+  context: RunContext,
+  choices: { auth: Auth; scope: Scope; secret: Options['secret'] },
+): Promise<PlannedTool[]> {
+  const { auth, scope, secret } = choices;
+  const requestFor = (replaceStale: boolean) => (adapter: Adapter) => ({
+    serverUrl: options.serverUrl,
+    name: options.name,
+    scope: scopeFor(adapter, scope),
+    credential: credentialFor(adapter, auth, adapter.secretReference === 'env' ? secret : options.secret),
+    replaceStale,
+    ...(auth.token === undefined && auth.identity ? { oauthVerifiedAs: describeIdentity(auth.identity) } : {}),
+  });
+  let planned = await planTools(selected, context.environment, requestFor(options.yes));
+  const staleKept = planned.flatMap((item) => item.plan?.staleKept ?? []);
+  if (staleKept.length > 0) {
+    p.log.warn(`Found older mittwald entries:\n${staleKept.map((entry) => `"${entry.name}" ${entry.url} (${staleReason(entry)}) in ${entry.file}`).join('\n')}`);
+    if (answer(await p.confirm({ message: 'Replace them with the new entry?', initialValue: true }))) {
+      planned = await planTools(selected, context.environment, requestFor(true));
+    }
+  }
+  const secrets = auth.token ? [auth.token] : [];
+  const out = framed(context.out, secrets);
+  for (const item of planned) if (item.error) p.log.error(`${item.adapter.name}: ${errorText(item.error)}`);
+  const plans = planned.flatMap((item) => (item.plan ? [item.plan] : []));
+  p.log.step('The plan');
+  for (const plan of plans) {
+    showPlans(out, [plan], { diff: false, secrets });
+    if (plan.instructions) out.line('  add it in the app: the steps follow after the changes');
+  }
+  const changing = plans.filter(planChanges);
+  if (changing.length === 0) {
+    p.log.info('Nothing to change in any file.');
+    return planned;
+  }
+  if (answer(await p.confirm({ message: 'Show the changes as a diff first?', initialValue: false }))) {
+    showPlans(out, changing, { diff: true, secrets });
+  }
+  if (!answer(await p.confirm({ message: 'Apply these changes?', initialValue: true }))) throw cancelled();
+  return planned;
+}
+
+async function applyAll(planned: PlannedTool[], context: RunContext, http: HttpClient, options: Options, progress: Progress): Promise<ToolResult[]> {
   const checker = options.verify ? new EntryChecker(http) : undefined;
   const backupDir = backupDirectory(context.environment);
   const results: ToolResult[] = [];
-  let interrupted = false;
-  const onInterrupt = () => {
-    interrupted = true;
-  };
-  process.on('SIGINT', onInterrupt);
-  try {
-    for (const item of planned) {
-      if (interrupted) break;
-      if (!item.plan) {
-        results.push(failedResult(item));
-        continue;
-      }
-      const spin = p.spinner({ onCancel: onInterrupt });
-      spin.start(`Configuring ${item.plan.target}`);
-      const result = await applyAndVerify({ ...item, plan: item.plan }, { environment: context.environment, backupDir, ...(checker ? { checker } : {}) });
-      results.push(result);
-      const line = `${result.target}: ${result.status === 'failed' ? (result.error?.message ?? 'failed') : result.status}${result.check ? ` — ${result.check.message}` : ''}`;
-      if (result.status === 'failed') spin.error(line);
-      else spin.stop(line);
+  for (const item of planned) {
+    if (progress.interrupted) {
+      progress.skipped.push(item.plan?.target ?? item.adapter.name);
+      continue;
     }
-  } finally {
-    process.off('SIGINT', onInterrupt);
-  }
-  if (interrupted) {
-    const written = results.flatMap((result) => result.files.filter((file) => file.change !== 'unchanged'));
-    const lines = written.map((file) => `  ${file.path}${'backup' in file && file.backup ? ` (backup: ${file.backup})` : ''}`);
-    throw new SetupError('CANCELLED', written.length ? `Cancelled. Already written:\n${lines.join('\n')}` : CANCELLED);
+    if (!item.plan) {
+      results.push(failedResult(item));
+      continue;
+    }
+    if (item.adapter.kind === 'instructions') {
+      results.push(await applyAndVerify({ ...item, plan: item.plan }, { environment: context.environment, backupDir }));
+      continue;
+    }
+    const spin = spinner(() => {
+      progress.interrupted = true;
+      spin.message(`Finishing ${item.plan!.target}, then stopping`);
+    });
+    spin.start(`Configuring ${item.plan.target}`);
+    const result = await applyAndVerify({ ...item, plan: item.plan }, { environment: context.environment, backupDir, ...(checker ? { checker } : {}) });
+    results.push(result);
+    const line = `${result.target}: ${result.status === 'failed' ? (result.error?.message ?? 'failed') : result.status}${result.check ? ` — ${result.check.message}` : ''}`;
+    if (result.status === 'failed') spin.error(line);
+    else spin.stop(line);
   }
   return results;
 }
@@ -344,33 +521,80 @@ async function offerLogins(results: ToolResult[], planned: PlannedTool[], option
       result.nextSteps = result.nextSteps.filter((step) => !step.includes(argv.slice(0, 3).join(' ')));
       p.log.success(`${item.adapter.name}: signed in.`);
     } else {
-      p.log.warn(`${item.adapter.name}: \`${argv.join(' ')}\` exited with ${run.exitCode}; run it again later.`);
+      p.log.warn(`${item.adapter.name}: \`${argv.join(' ')}\` exited with ${run.exitCode ?? 'an error'}; run it again later.`);
     }
   }
 }
 
-function summarise(results: ToolResult[], options: Options, context: RunContext): void {
-  const { paint } = context.out;
+/** The steps for apps set up in their settings screen, with an offer to open that screen and to put the
+ * server URL on the clipboard (when this machine has a clipboard tool). */
+async function offerSettingsScreens(planned: PlannedTool[], options: Options, context: RunContext): Promise<void> {
+  const apps = planned.filter((item) => item.plan?.instructions);
+  if (apps.length === 0) return;
+  const canCopy = (await clipboardCommand(context.environment)) !== undefined;
+  let copied = false;
+  for (const item of apps) {
+    p.note(item.plan!.instructions!.trim(), item.plan!.target);
+    const settingsUrl = 'settingsUrl' in item.adapter && typeof item.adapter.settingsUrl === 'string' ? item.adapter.settingsUrl : undefined;
+    if (settingsUrl && options.browser && answer(await p.confirm({ message: `Open ${settingsUrl} in your browser now?`, initialValue: true }))) {
+      if (await openBrowser(settingsUrl, context.environment)) p.log.success(`Opened ${settingsUrl}.`);
+      else p.log.warn(`Could not start a browser; open ${settingsUrl} yourself.`);
+    }
+    if (canCopy && !copied && answer(await p.confirm({ message: `Copy the server URL (${options.serverUrl}) to the clipboard?`, initialValue: true }))) {
+      copied = await copyToClipboard(options.serverUrl, context.environment);
+      if (copied) p.log.success('Copied — paste it into the URL field.');
+      else p.log.warn('Could not copy it; type it in from the steps above.');
+    }
+  }
+}
+
+/** The command that repeats this run's choices without prompts, for the tools that failed. */
+function retryCommand(options: Options, auth: Auth, scope: Scope, secret: Options['secret']): (tools: readonly ToolId[]) => string {
+  return (tools) => {
+    const args = ['npx', 'mittwald-mcp-setup', '--tool', tools.join(',')];
+    if (options.serverUrl !== DEFAULT_SERVER_URL) args.push('--server-url', options.serverUrl);
+    if (options.apiUrl !== DEFAULT_API_URL) args.push('--api-url', options.apiUrl);
+    if (options.name !== DEFAULT_ENTRY_NAME) args.push('--name', options.name);
+    if (scope !== 'user') args.push('--scope', scope);
+    if (auth.token === undefined) {
+      args.push('--oauth');
+      if (auth.scopes) args.push('--scopes', auth.scopes.join(','));
+    } else {
+      // A token from MITTWALD_API_TOKEN is found there again; any other is piped in, never put on a command line.
+      if (auth.source !== 'env') args.push('--token-stdin');
+      if (secret) args.push('--secret', secret);
+    }
+    if (!options.verify) args.push('--no-verify');
+    return `${args.join(' ')}${auth.token !== undefined && auth.source !== 'env' ? '   (with the API token on standard input)' : ''}`;
+  };
+}
+
+function summarise(results: ToolResult[], out: Output, retry: (tools: readonly ToolId[]) => string): void {
+  const { paint } = out;
+  const width = Math.min(30, Math.max(...results.map((result) => result.target.length)));
   const rows = results.map((result) => {
-    const symbol = result.status === 'failed' ? paint.red('✗') : result.status === 'instructions' || (result.check && result.check.status !== 'connected') ? paint.yellow('⚠') : paint.green('✓');
+    const symbol =
+      result.status === 'failed'
+        ? paint.red('✗')
+        : result.status === 'instructions' || result.check?.status !== 'connected'
+          ? paint.yellow('⚠')
+          : paint.green('✓');
     const text =
       result.status === 'failed'
-        ? (result.error?.message ?? 'failed')
+        ? `failed: ${result.error?.message ?? 'unknown error'}`
         : result.status === 'instructions'
-          ? 'add it in the app (steps above)'
+          ? 'next step: add it in the app (steps above)'
           : result.check?.status === 'connected'
             ? 'connected'
-            : (result.check?.message ?? result.status);
-    return `${symbol} ${result.target.padEnd(28)} ${text}`;
+            : `next step: ${result.check?.message ?? (result.status === 'unchanged' ? 'already set up' : 'configured, not checked')}`;
+    return `${symbol} ${result.target.padEnd(width)}  ${text}`;
   });
   p.note(rows.join('\n'), 'Summary');
   const steps = results.flatMap((result) => result.nextSteps.map((step) => `${result.target}: ${step}`));
   if (steps.length) p.note(steps.map((step, index) => `${index + 1}. ${step}`).join('\n'), 'Next steps');
-  const failed = results.filter((result) => result.status === 'failed');
+  const failed = [...new Set(results.filter((result) => result.status === 'failed').map((result) => result.tool))];
   if (failed.length) {
-    const tools = [...new Set(failed.map((result) => result.tool))].join(',');
-    p.log.info(`To retry: npx mittwald-mcp-setup --tool ${tools}${options.scopeGiven ? ` --scope ${options.scope}` : ''}${options.token ? ' --token-stdin' : ''}`);
+    p.log.info('To retry what failed:');
+    process.stdout.write(`${retry(failed)}\n`);
   }
 }
-
-export type { ToolPlan };
