@@ -147,7 +147,7 @@ function printable(text: string): string {
 
 function describeDuration(ms: number): string {
   if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} minute${ms === 60_000 ? '' : 's'}`;
-  if (ms >= 1000) return `${Math.round(ms / 1000)} seconds`;
+  if (ms >= 1000) return `${Math.round(ms / 1000)} second${Math.round(ms / 1000) === 1 ? '' : 's'}`;
   return `${ms} ms`;
 }
 

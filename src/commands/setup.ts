@@ -43,25 +43,27 @@ export async function runSetup(options: Options, context: RunContext): Promise<n
 
   // 2. The credential, checked before any file is touched.
   let auth: { token?: string; source?: NonNullable<Options['token']>['source']; scopes?: string[] } = {};
-  const report: Record<string, unknown> = { method: options.token ? 'token' : 'oauth' };
-  if (options.token) {
-    const { token, fixes } = cleanToken(options.token.value);
-    out.addSecret(token);
-    out.addSecret(options.token.value.trim());
-    const problem = tokenProblem(token);
+  const oauthOnly = adapters.filter((adapter) => !adapter.acceptsToken);
+  if (options.token && oauthOnly.length > 0) {
+    const names = oauthOnly.map((adapter) => adapter.name).join(' and ');
+    out.line(paint.dim(`${SYMBOLS.info} ${names} ${oauthOnly.length > 1 ? 'take no API token: they sign' : 'takes no API token: it signs'} in with OAuth.`));
+  }
+  // A token matters only when some selected tool can use it; otherwise this is an OAuth run.
+  const token = oauthOnly.length < adapters.length ? options.token : undefined;
+  const report: Record<string, unknown> = { method: token ? 'token' : 'oauth' };
+  if (token) {
+    const cleaned = cleanToken(token.value);
+    out.addSecret(cleaned.token);
+    out.addSecret(token.value.trim());
+    const problem = tokenProblem(cleaned.token);
     if (problem) throw usageError(`The API token looks wrong: ${problem}.`, 'Copy it again from mStudio → User Settings → API Tokens.');
-    for (const fix of fixes) out.line(paint.dim(`${SYMBOLS.info} Token: ${fix}.`));
-    const oauthOnly = adapters.filter((adapter) => !adapter.acceptsToken);
-    if (oauthOnly.length > 0) {
-      const names = oauthOnly.map((adapter) => adapter.name).join(' and ');
-      out.line(paint.dim(`${SYMBOLS.info} ${names} ${oauthOnly.length > 1 ? 'take no API token: they sign' : 'takes no API token: it signs'} in with OAuth.`));
-    }
+    for (const fix of cleaned.fixes) out.line(paint.dim(`${SYMBOLS.info} Token: ${fix}.`));
     if (options.verify) {
-      const check = await checkToken(http, options, token);
+      const check = await checkToken(http, options, cleaned.token);
       out.line(`${paint.green(SYMBOLS.ok)} ${connectedMessage(check)}`);
       Object.assign(report, { identity: check.identity, toolCount: check.toolCount });
     }
-    auth = { token, source: options.token.source };
+    auth = { token: cleaned.token, source: token.source };
   } else {
     if (options.scopes) auth.scopes = options.scopes;
     if (options.verify) {

@@ -456,6 +456,10 @@ describe('settings-screen apps', () => {
     const chatgpt = result.stdout.slice(result.stdout.indexOf('ChatGPT — add'));
     for (const steps of [claude, chatgpt]) expect(steps).toMatch(/signs in with OAuth: it takes no API token/);
     expect(result.stdout).not.toContain(token);
+    // No selected tool can use the token, so it is not checked at all: an unknown one changes nothing.
+    const unknown = await run(['--tool', 'chatgpt', '--token', createTestToken(), ...urls(), '--json']);
+    expect(unknown.exitCode).toBe(0);
+    expect(JSON.parse(unknown.stdout)).toMatchObject({ ok: true, auth: { method: 'oauth' }, tools: [{ tool: 'chatgpt', status: 'instructions' }] });
   });
 
   it('say the account and server are fine when the OAuth check of the same run succeeded', async () => {
