@@ -534,7 +534,7 @@ async function offerSettingsScreens(planned: PlannedTool[], options: Options, co
   const canCopy = (await clipboardCommand(context.environment)) !== undefined;
   let copied = false;
   for (const item of apps) {
-    p.note(item.plan!.instructions!.trim(), item.plan!.target);
+    showSection(item.plan!.target, item.plan!.instructions!.trimEnd(), context.out);
     const settingsUrl = 'settingsUrl' in item.adapter && typeof item.adapter.settingsUrl === 'string' ? item.adapter.settingsUrl : undefined;
     if (settingsUrl && options.browser && answer(await p.confirm({ message: `Open ${settingsUrl} in your browser now?`, initialValue: true }))) {
       if (await openBrowser(settingsUrl, context.environment)) p.log.success(`Opened ${settingsUrl}.`);
@@ -548,8 +548,34 @@ async function offerSettingsScreens(planned: PlannedTool[], options: Options, co
   }
 }
 
+/** A titled block of text under clack's bar, wrapped to the terminal. Unlike a clack note it never breaks a
+ * URL, so links and commands in it stay copyable. */
+function showSection(title: string, text: string, out: Output): void {
+  const width = Math.max(40, (process.stdout.columns || 80) - 3);
+  p.log.step(title);
+  framed(out, []).line(text.split('\n').flatMap((line) => wrapLine(line, width)).join('\n'));
+}
+
+/** Splits a line longer than `width` at spaces, continuing under the text of a numbered or bulleted item so
+ * that the steps stay readable on an 80-column terminal. A word longer than the line (a URL) stays whole. */
+function wrapLine(line: string, width: number): string[] {
+  if (line.length <= width) return [line];
+  const hang = ' '.repeat(Math.min(/^\s*(?:(?:\d+\.|[•*-])\s+)?/.exec(line)![0].length, Math.floor(width / 2)));
+  const lines: string[] = [];
+  let rest = line;
+  while (rest.length > width) {
+    let cut = rest.lastIndexOf(' ', width);
+    if (cut <= hang.length) cut = rest.indexOf(' ', width);
+    if (cut < 0) break;
+    lines.push(rest.slice(0, cut).trimEnd());
+    rest = hang + rest.slice(cut + 1).trimStart();
+  }
+  lines.push(rest);
+  return lines;
+}
+
 /** The command that repeats this run's choices without prompts, for the tools that failed. */
-function retryCommand(options: Options, auth: Auth, scope: Scope, secret: Options['secret']): (tools: readonly ToolId[]) => string {
+function retryCommand(options: Options, auth: Auth, scope: Scope, secret: Options['secret']): (tools: readonly ToolId[]) => { command: string; note?: string } {
   return (tools) => {
     const args = ['npx', 'mittwald-mcp-setup', '--tool', tools.join(',')];
     if (options.serverUrl !== DEFAULT_SERVER_URL) args.push('--server-url', options.serverUrl);
@@ -565,11 +591,11 @@ function retryCommand(options: Options, auth: Auth, scope: Scope, secret: Option
       if (secret) args.push('--secret', secret);
     }
     if (!options.verify) args.push('--no-verify');
-    return `${args.join(' ')}${auth.token !== undefined && auth.source !== 'env' ? '   (with the API token on standard input)' : ''}`;
+    return { command: args.join(' '), ...(args.includes('--token-stdin') ? { note: 'pipe your API token into it' } : {}) };
   };
 }
 
-function summarise(results: ToolResult[], out: Output, retry: (tools: readonly ToolId[]) => string): void {
+function summarise(results: ToolResult[], out: Output, retry: ReturnType<typeof retryCommand>): void {
   const { paint } = out;
   const width = Math.min(30, Math.max(...results.map((result) => result.target.length)));
   const rows = results.map((result) => {
@@ -586,15 +612,20 @@ function summarise(results: ToolResult[], out: Output, retry: (tools: readonly T
           ? 'next step: add it in the app (steps above)'
           : result.check?.status === 'connected'
             ? 'connected'
-            : `next step: ${result.check?.message ?? (result.status === 'unchanged' ? 'already set up' : 'configured, not checked')}`;
+            : result.check?.status === 'needs-login'
+              ? 'next step: sign in from the tool (OAuth)'
+              : `next step: ${result.check?.message ?? (result.status === 'unchanged' ? 'already set up, not checked' : 'written, not checked')}`;
     return `${symbol} ${result.target.padEnd(width)}  ${text}`;
   });
   p.note(rows.join('\n'), 'Summary');
   const steps = results.flatMap((result) => result.nextSteps.map((step) => `${result.target}: ${step}`));
-  if (steps.length) p.note(steps.map((step, index) => `${index + 1}. ${step}`).join('\n'), 'Next steps');
-  const failed = [...new Set(results.filter((result) => result.status === 'failed').map((result) => result.tool))];
-  if (failed.length) {
-    p.log.info('To retry what failed:');
-    process.stdout.write(`${retry(failed)}\n`);
+  if (steps.length) showSection('Next steps', steps.map((step, index) => `${index + 1}. ${step}`).join('\n'), out);
+  const failures = results.filter((result) => result.status === 'failed');
+  for (const result of failures) if (result.error?.hint) p.log.warn(`${result.target}: ${result.error.hint}`);
+  if (failures.length) {
+    const { command, note } = retry([...new Set(failures.map((result) => result.tool))]);
+    p.log.info(`To retry what failed${note ? ` (${note})` : ''}:`);
+    // Unframed, so that it copies as one line.
+    process.stdout.write(`${command}\n`);
   }
 }

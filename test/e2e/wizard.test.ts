@@ -205,6 +205,33 @@ describe('the token path', () => {
   });
 });
 
+describe('failures', () => {
+  it('marks a failed tool with the reason, keeps going with the others, and prints the command to re-run', async () => {
+    const broken = '{ "mcpServers": { ';
+    await mkdir(path.dirname(cursorFile()), { recursive: true });
+    await writeFile(cursorFile(), broken);
+    const session = wizard();
+    await chooseTools(session, 'codex', 'cursor');
+    await pasteToken(session, token);
+    await session.expect('How should the token be stored?');
+    await session.send(KEYS.enter);
+    await session.expect(`Cursor: ${cursorFile()}:1:19`);
+    await session.expect('Show the changes as a diff first?');
+    await session.send(KEYS.enter);
+    await session.expect('Apply these changes?');
+    await session.send(KEYS.enter);
+    await session.expect(/✓ Codex CLI \(user\)\s+connected/);
+    await session.expect(/✗ Cursor\s+failed: \S+mcp\.json:1:19/);
+    await session.expect('Cursor: Fix the file at that position');
+    await session.expect('To retry what failed (pipe your API token into it):');
+    await session.expect(`npx mittwald-mcp-setup --tool cursor --server-url ${server.mcpUrl} --api-url ${server.apiUrl} --token-stdin --secret literal\r\n`);
+    await session.expect('Finished with problems');
+    expect((await session.waitForExit()).exitCode).toBe(1);
+    expect(await readFile(cursorFile(), 'utf8')).toBe(broken);
+    expect(await readFile(codexFile(), 'utf8')).toContain('[mcp_servers.mittwald]');
+  });
+});
+
 describe('detection', () => {
   it('pre-selects installed tools, names the Copilot hosts it found and hints at the others', async () => {
     await addProgram('codex');
@@ -240,7 +267,7 @@ describe('cancelling before anything is applied', () => {
         await session.expect('Which API token?');
         await session.send(KEYS.enter);
         await session.expect('Paste your mittwald API token');
-        await session.send(token.slice(0, 10)); // half typed
+        await session.send(token.slice(0, 20)); // typed, not yet submitted
       },
     ],
     [
@@ -307,17 +334,20 @@ describe('cancelling before anything is applied', () => {
     await session.expect('Cancelled — nothing was changed');
     expect((await session.waitForExit()).exitCode).toBe(130);
     expect(await snapshot(home.dir)).toEqual(before);
-    expect(session.output).not.toContain(token);
+    expect(session.output).not.toContain(token.slice(0, 20));
   });
 
-  it('Ctrl-C while waiting for the browser sign-in: exit 130, nothing changed', async () => {
+  it.each([
+    ['Ctrl-C', KEYS.ctrlC],
+    ['Esc', KEYS.esc],
+  ])('%s while waiting for the browser sign-in: exit 130, nothing changed', async (_key, key) => {
     const before = await snapshot(home.dir);
     const session = wizard([], { env: { BROWSER: HEADLESS_BROWSER, HEADLESS_BROWSER_ACTION: 'ignore' } });
     await chooseTools(session, 'cursor');
     await session.expect('How should your tools sign in to mittwald?');
     await session.send(KEYS.enter);
     await session.expect('Waiting for you to sign in in the browser (Ctrl-C or Esc to cancel)');
-    await session.send(KEYS.ctrlC);
+    await session.send(key);
     await session.expect('Cancelled — nothing was changed');
     expect((await session.waitForExit()).exitCode).toBe(130);
     expect(await snapshot(home.dir)).toEqual(before);
@@ -336,7 +366,7 @@ describe('the OAuth path', () => {
     await session.send(KEYS.enter);
     await session.expect('Apply these changes?');
     await session.send(KEYS.enter);
-    await session.expect(/⚠ Cursor \(user\)\s+next step: Server reachable; sign in from the tool/);
+    await session.expect(/⚠ Cursor \(user\)\s+next step: sign in from the tool \(OAuth\)/);
     expect((await session.waitForExit()).exitCode).toBe(0);
     expect(JSON.parse(await readFile(cursorFile(), 'utf8'))).toEqual({ mcpServers: { mittwald: { url: server.mcpUrl } } });
     expect(session.text).not.toContain('How should the token be stored?');
