@@ -91,6 +91,10 @@ export async function runWizard(options: Options, context: RunContext): Promise<
     const scope = await chooseScope(options, context, selected);
     const secret = await chooseSecret(options, selected, auth);
     const planned = await planAndConfirm(selected, options, context, { auth, scope, secret });
+    if (planned === 'dry-run') {
+      p.outro('Dry run: nothing was changed.');
+      return 0;
+    }
 
     progress.applying = true;
     const results = await applyAll(planned, context, http, options, progress);
@@ -127,7 +131,7 @@ function cancelMessage(progress: Progress): string {
   ]);
   if (lines.length === 0) return NOTHING_CHANGED;
   const skipped = progress.skipped.length ? `\nNot configured: ${progress.skipped.join(', ')} — run mittwald-mcp-setup again to finish.` : '';
-  return `Cancelled. Already written before that:\n${lines.join('\n')}${skipped}`;
+  return `Cancelled after these changes were made:\n${lines.join('\n')}${skipped}`;
 }
 
 interface Spinner {
@@ -433,12 +437,14 @@ function framed(out: Output, secrets: readonly string[]): Output {
   return output;
 }
 
+/** Plans every tool, shows the plan (the diff on request) and asks before applying. With --dry-run it shows
+ * the diff and stops there: 'dry-run'. */
 async function planAndConfirm(
   selected: Adapter[],
   options: Options,
   context: RunContext,
   choices: { auth: Auth; scope: Scope; secret: Options['secret'] },
-): Promise<PlannedTool[]> {
+): Promise<PlannedTool[] | 'dry-run'> {
   const { auth, scope, secret } = choices;
   const requestFor = (replaceStale: boolean) => (adapter: Adapter) => ({
     serverUrl: options.serverUrl,
@@ -466,6 +472,10 @@ async function planAndConfirm(
     if (plan.instructions) out.line('  add it in the app: the steps follow after the changes');
   }
   const changing = plans.filter(planChanges);
+  if (options.dryRun) {
+    if (changing.length) showPlans(out, changing, { diff: true, secrets });
+    return 'dry-run';
+  }
   if (changing.length === 0) {
     p.log.info('Nothing to change in any file.');
     return planned;
@@ -595,27 +605,23 @@ function retryCommand(options: Options, auth: Auth, scope: Scope, secret: Option
   };
 }
 
+/** ✓ connected (or written, with --no-verify), ⚠ and the next step, or ✗ and why. */
+function summaryRow(result: ToolResult): ['✓' | '⚠' | '✗', string] {
+  if (result.status === 'failed') return ['✗', `failed: ${result.error?.message ?? 'unknown error'}`];
+  if (result.status === 'instructions') return ['⚠', 'next step: add it in the app (steps above)'];
+  if (!result.check) return ['✓', `${result.status === 'unchanged' ? 'already set up' : 'configured'}, not checked`];
+  if (result.check.status === 'connected') return ['✓', 'connected'];
+  if (result.check.status === 'needs-login') return ['⚠', 'next step: sign in from the tool (OAuth)'];
+  return ['⚠', `next step: ${result.check.message}`];
+}
+
 function summarise(results: ToolResult[], out: Output, retry: ReturnType<typeof retryCommand>): void {
   const { paint } = out;
   const width = Math.min(30, Math.max(...results.map((result) => result.target.length)));
   const rows = results.map((result) => {
-    const symbol =
-      result.status === 'failed'
-        ? paint.red('✗')
-        : result.status === 'instructions' || result.check?.status !== 'connected'
-          ? paint.yellow('⚠')
-          : paint.green('✓');
-    const text =
-      result.status === 'failed'
-        ? `failed: ${result.error?.message ?? 'unknown error'}`
-        : result.status === 'instructions'
-          ? 'next step: add it in the app (steps above)'
-          : result.check?.status === 'connected'
-            ? 'connected'
-            : result.check?.status === 'needs-login'
-              ? 'next step: sign in from the tool (OAuth)'
-              : `next step: ${result.check?.message ?? (result.status === 'unchanged' ? 'already set up, not checked' : 'written, not checked')}`;
-    return `${symbol} ${result.target.padEnd(width)}  ${text}`;
+    const [symbol, text] = summaryRow(result);
+    const painted = symbol === '✗' ? paint.red(symbol) : symbol === '⚠' ? paint.yellow(symbol) : paint.green(symbol);
+    return `${painted} ${result.target.padEnd(width)}  ${text}`;
   });
   p.note(rows.join('\n'), 'Summary');
   const steps = results.flatMap((result) => result.nextSteps.map((step) => `${result.target}: ${step}`));

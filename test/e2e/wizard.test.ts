@@ -42,6 +42,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   for (const session of sessions.splice(0)) session.kill();
+  server.clearFaults();
   await home.cleanup();
 });
 
@@ -192,6 +193,25 @@ describe('the token path', () => {
       expect(session.text).not.toContain(question);
     }
     expect(JSON.parse(await readFile(path.join(project, '.cursor', 'mcp.json'), 'utf8')).mcpServers.mittwald.url).toBe(server.mcpUrl);
+    expect(session.output).not.toContain(token);
+  });
+
+  it('changes nothing with --dry-run: shows the masked diff and stops', async () => {
+    await mkdir(path.dirname(cursorFile()), { recursive: true });
+    await writeFile(cursorFile(), OTHER_SERVERS);
+    const before = await snapshot(home.dir);
+    const session = wizard(['--dry-run']);
+    await chooseTools(session, 'cursor');
+    await pasteToken(session, token);
+    await session.expect('How should the token be stored?');
+    await session.send(KEYS.enter);
+    await session.expect(`modified  ${cursorFile()}`);
+    await session.expect(`+++ b${cursorFile()}`);
+    await session.expect(`Bearer ••••`);
+    await session.expect('Dry run: nothing was changed.');
+    expect((await session.waitForExit()).exitCode).toBe(0);
+    expect(session.text).not.toContain('Apply these changes?');
+    expect(await snapshot(home.dir)).toEqual(before);
     expect(session.output).not.toContain(token);
   });
 
@@ -373,6 +393,31 @@ describe('the OAuth path', () => {
   });
 });
 
+describe('cancelling while applying', () => {
+  it('finishes the tool being written, skips the rest and says exactly what was written', async () => {
+    const session = wizard();
+    await chooseTools(session, 'codex', 'cursor');
+    await pasteToken(session, token);
+    await session.expect('How should the token be stored?');
+    await session.send(KEYS.enter);
+    await session.expect('Show the changes as a diff first?');
+    await session.send(KEYS.enter);
+    await session.expect('Apply these changes?');
+    // Codex's check after writing meets a 429 with Retry-After: 1, which holds the apply step for a second.
+    server.rateLimitNext(1, 1);
+    await session.send(KEYS.enter);
+    await session.expect('Configuring Codex CLI (user)');
+    await session.send(KEYS.ctrlC);
+    await session.expect('Finishing Codex CLI (user), then stopping');
+    await session.expect('Cancelled after these changes were made:');
+    await session.expect(`Codex CLI (user): created ${codexFile()}`);
+    await session.expect('Not configured: Cursor (user)');
+    expect((await session.waitForExit()).exitCode).toBe(130);
+    expect(await readFile(codexFile(), 'utf8')).toContain('[mcp_servers.mittwald]');
+    await expect(stat(cursorFile())).rejects.toThrow();
+  });
+});
+
 describe('settings-screen apps', () => {
   it('offers to open the settings page and to copy the server URL', async () => {
     const opened = path.join(home.dir, 'opened.txt');
@@ -411,7 +456,7 @@ describe('settings-screen apps', () => {
     await session.expect('Claude Desktop — add mittwald as a custom connector');
     await session.expect('Open https://claude.ai/settings/connectors in your browser now?');
     await session.send(KEYS.ctrlC);
-    const statement = await session.expect(/Cancelled\. Already written before that:\s+Cursor \(user\): modified \S+ \(backup: [^)]+\)/);
+    const statement = await session.expect(/Cancelled after these changes were made:\s+Cursor \(user\): modified \S+ \(backup: [^)]+\)/);
     expect((await session.waitForExit()).exitCode).toBe(130);
     expect(session.text).not.toContain('nothing was changed');
     const backup = /\(backup: ([^)]+)\)/.exec(statement)![1]!;
