@@ -26,6 +26,24 @@ afterEach(() => home.cleanup());
 const urls = () => ['--server-url', server.mcpUrl, '--api-url', server.apiUrl];
 const cli = (args: string[], env: Record<string, string | undefined> = {}) => runCli(args, { home: home.dir, env: { PATH, ...env } });
 
+describe('--tool detected', () => {
+  it('configures exactly the tools installed here', async () => {
+    // The evidence of an install: `cursor` and `codex` commands on PATH (shims in a temp folder).
+    const bin = path.join(home.dir, 'bin');
+    await mkdir(bin, { recursive: true });
+    for (const command of ['cursor', 'codex']) await writeFile(path.join(bin, command), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const run = await cli(['--tool', 'detected', ...urls(), '--token', token, '--json'], { PATH: `${bin}${path.delimiter}${PATH}` });
+    expect(run.exitCode).toBe(0);
+    expect(JSON.parse(run.stdout).tools.map((tool: { tool: string }) => tool.tool)).toEqual(['codex', 'cursor']);
+  });
+
+  it('says so when nothing is installed', async () => {
+    const run = await cli(['--tool', 'detected', ...urls(), '--token', token]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/No supported tool is installed/);
+  });
+});
+
 describe('status', () => {
   it('reports each configured entry with its auth mode and whether it connects', async () => {
     expect((await cli(['--tool', 'cursor,claude-code', ...urls(), '--token', token])).exitCode).toBe(0);
