@@ -10,10 +10,10 @@ import { planChanges } from './apply.js';
 import { openBrowser } from './browser.js';
 import { clipboardCommand, copyToClipboard } from './clipboard.js';
 import { checkToken, describeIdentity, EntryChecker } from './connection.js';
-import { findProjectRoot } from './environment.js';
+import { findOnPath, findProjectRoot } from './environment.js';
 import { SetupError, isSetupError } from './errors.js';
 import type { HttpClient } from './http.js';
-import { DEFAULT_API_URL, DEFAULT_ENTRY_NAME, DEFAULT_SERVER_URL, TOKEN_ENV_VAR, type Detection, type Scope, type ToolId } from './model.js';
+import { DEFAULT_API_URL, DEFAULT_ENTRY_NAME, DEFAULT_SERVER_URL, TOKEN_ENV_VAR, type Detection, type Environment, type Scope, type ToolId } from './model.js';
 import { runOAuthCheck, signedInMessage } from './oauth-check.js';
 import type { Options, TokenSource } from './options.js';
 import { createOutput, type Output } from './output.js';
@@ -102,7 +102,7 @@ export async function runWizard(options: Options, context: RunContext): Promise<
     progress.results = results;
     if (progress.interrupted) throw cancelled();
 
-    await offerLogins(results, planned, options);
+    await offerLogins(results, planned, options, context.environment);
     await offerSettingsScreens(planned, options, context);
     summarise(results, context.out, retryCommand(options, auth, scope, secret));
     const ok = results.every(succeeded);
@@ -518,17 +518,22 @@ async function applyAll(planned: PlannedTool[], context: RunContext, http: HttpC
   return results;
 }
 
-async function offerLogins(results: ToolResult[], planned: PlannedTool[], options: Options): Promise<void> {
+/** For CLI tools that sign in to an OAuth server themselves (`claude mcp login`, `codex mcp login`): offers to
+ * run that command now, when the tool is installed here. Otherwise it stays in the next steps. */
+async function offerLogins(results: ToolResult[], planned: PlannedTool[], options: Options, environment: Environment): Promise<void> {
   for (const item of planned) {
     const result = results.find((candidate) => candidate.tool === item.adapter.id);
     if (!result || !succeeded(result) || item.request.credential.kind !== 'oauth' || !item.adapter.loginCommand) continue;
     const argv = item.adapter.loginCommand(options.name, options.scopes);
+    if (!(await findOnPath(environment, argv[0]!))) continue;
     if (!answer(await p.confirm({ message: `Sign in to mittwald in ${item.adapter.name} now? (runs \`${argv.join(' ')}\`)`, initialValue: true }))) continue;
     const { execa } = await import('execa');
     const [file, ...args] = argv;
     const run = await execa(file!, args, { stdio: 'inherit', reject: false });
     if (run.exitCode === 0) {
       result.nextSteps = result.nextSteps.filter((step) => !step.includes(argv.slice(0, 3).join(' ')));
+      // The tool's own sign-in against the server just worked: that is the check the summary reports.
+      result.check = { status: 'connected', message: `Signed in with \`${argv.join(' ')}\`` };
       p.log.success(`${item.adapter.name}: signed in.`);
     } else {
       p.log.warn(`${item.adapter.name}: \`${argv.join(' ')}\` exited with ${run.exitCode ?? 'an error'}; run it again later.`);

@@ -393,6 +393,30 @@ describe('the OAuth path', () => {
   });
 });
 
+describe('the tools\' own sign-in', () => {
+  it('offers `codex mcp login` after writing an OAuth entry for an installed Codex, and runs it', async () => {
+    const calls = path.join(home.dir, 'codex-calls.txt');
+    await addProgram('codex', `require('node:fs').appendFileSync(${JSON.stringify(calls)}, process.argv.slice(2).join(' ') + '\\n');`);
+    const session = wizard([], { env: { BROWSER: HEADLESS_BROWSER, HEADLESS_BROWSER_ACTION: 'approve' } });
+    await session.expect(/◼ Codex CLI \(installed\)/);
+    await session.send(KEYS.enter);
+    await session.expect('How should your tools sign in to mittwald?');
+    await session.send(KEYS.enter);
+    await session.expect('Signed in as Ada Lovelace');
+    await session.expect('Show the changes as a diff first?');
+    await session.send(KEYS.enter);
+    await session.expect('Apply these changes?');
+    await session.send(KEYS.enter);
+    await session.expect('Sign in to mittwald in Codex CLI now? (runs `codex mcp login mittwald`)');
+    await session.send(KEYS.enter);
+    await session.expect('Codex CLI: signed in.');
+    await session.expect(/✓ Codex CLI \(user\)\s+connected/);
+    expect((await session.waitForExit()).exitCode).toBe(0);
+    expect(await readFile(calls, 'utf8')).toBe('mcp login mittwald\n');
+    expect(session.text.split('Summary').at(-1)).not.toContain('codex mcp login');
+  });
+});
+
 describe('cancelling while applying', () => {
   it('finishes the tool being written, skips the rest and says exactly what was written', async () => {
     const session = wizard();
