@@ -176,6 +176,23 @@ describe('the token path', () => {
     expect(colourSequences(session.output)).toEqual([]);
   });
 
+  it("offers the mittwald CLI's stored token (~/.config/mw/token), masked", async () => {
+    await mkdir(path.join(home.dir, '.config', 'mw'), { recursive: true });
+    await writeFile(path.join(home.dir, '.config', 'mw', 'token'), `${token}\n`);
+    const session = wizard();
+    await chooseTools(session, 'cursor');
+    await session.expect('How should your tools sign in to mittwald?');
+    await session.send(KEYS.down, KEYS.enter);
+    await session.expect(`Use the mittwald CLI's token (••••${token.slice(-4)})`);
+    await session.send(KEYS.enter);
+    await session.expect('Token belongs to Ada Lovelace <ada@example.test>');
+    await session.expect('How should the token be stored?');
+    await session.send(KEYS.esc);
+    await session.expect('Cancelled — nothing was changed');
+    expect((await session.waitForExit()).exitCode).toBe(130);
+    expect(session.output).not.toContain(token);
+  });
+
   it('lets flags pre-answer: --token skips the auth step, --scope and --secret their questions', async () => {
     const project = path.join(home.dir, 'site');
     await mkdir(path.join(project, '.git'), { recursive: true });
