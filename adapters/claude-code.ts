@@ -206,6 +206,7 @@ const adapter: Adapter = {
     return [{ tool: 'claude-code', target: `${NAME} (${scope})`, steps, stale: [], staleKept: [], nextSteps: [], warnings: await shadowWarning(environment, files, name) }];
   },
 
+  listCommand: ['claude', 'mcp', 'list'],
   loginCommand: (name) => ['claude', 'mcp', 'login', name],
 
   async inspect(environment, options): Promise<InstalledEntry[]> {

@@ -249,6 +249,7 @@ const adapter: Adapter = {
 
   /** Project entries are reported as Codex sees them in a trusted project: merged over a same-named user
    * entry. Whether the project is trusted is not checked, so that an entry written there can be verified. */
+  listCommand: ['codex', 'mcp', 'list'],
   loginCommand: (name, scopes) => ['codex', 'mcp', 'login', name, ...(scopes?.length ? ['--scopes', scopes.join(',')] : [])],
 
   async inspect(environment, options): Promise<InstalledEntry[]> {

@@ -23,6 +23,8 @@ export interface Adapter {
   planRemove(environment: Environment, options: { name: string; scope: Scope }): Promise<ToolPlan[]>;
   /** The tool's own OAuth sign-in command for an OAuth entry (e.g. `claude mcp login mittwald`), if it has one. */
   loginCommand?(name: string, scopes?: readonly string[]): string[];
+  /** The tool's own command that lists its servers with their state, run after its login to report its verdict. */
+  readonly listCommand?: readonly string[];
   /** Entries pointing at `serverUrl` (or legacy mittwald URLs), or named `name`, as the tool will read them. */
   inspect(environment: Environment, options: { name: string; serverUrl: string }): Promise<InstalledEntry[]>;
 }

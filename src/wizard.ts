@@ -535,10 +535,23 @@ async function offerLogins(results: ToolResult[], planned: PlannedTool[], option
       // The tool's own sign-in against the server just worked: that is the check the summary reports.
       result.check = { status: 'connected', message: `Signed in with \`${argv.join(' ')}\`` };
       p.log.success(`${item.adapter.name}: signed in.`);
+      const verdict = item.adapter.listCommand ? await toolVerdict(item.adapter.listCommand, options.name) : undefined;
+      if (verdict) p.log.info(`${item.adapter.listCommand!.join(' ')}: ${verdict}`);
     } else {
       p.log.warn(`${item.adapter.name}: \`${argv.join(' ')}\` exited with ${run.exitCode ?? 'an error'}; run it again later.`);
     }
   }
+}
+
+/** The line a tool's own list command prints for our entry (e.g. `mittwald: … - ✔ Connected`). */
+async function toolVerdict(command: readonly string[], name: string): Promise<string | undefined> {
+  const { execa } = await import('execa');
+  const [file, ...args] = command;
+  const run = await execa(file!, args, { reject: false, timeout: 60_000, stdin: 'ignore', all: true });
+  return (run.all ?? '')
+    .split('\n')
+    .map((line) => line.trim())
+    .find((line) => line.startsWith(`${name}:`) || line.split(/\s+/)[0] === name);
 }
 
 /** The steps for apps set up in their settings screen, with an offer to open that screen and to put the

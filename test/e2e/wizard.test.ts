@@ -413,7 +413,11 @@ describe('the OAuth path', () => {
 describe('the tools\' own sign-in', () => {
   it('offers `codex mcp login` after writing an OAuth entry for an installed Codex, and runs it', async () => {
     const calls = path.join(home.dir, 'codex-calls.txt');
-    await addProgram('codex', `require('node:fs').appendFileSync(${JSON.stringify(calls)}, process.argv.slice(2).join(' ') + '\\n');`);
+    await addProgram(
+      'codex',
+      `const args = process.argv.slice(2).join(' '); require('node:fs').appendFileSync(${JSON.stringify(calls)}, args + '\\n');
+if (args === 'mcp list') console.log('Name      Url                 Status   Auth\\nmittwald  http://x/mcp  enabled  OAuth');`,
+    );
     const session = wizard([], { env: { BROWSER: HEADLESS_BROWSER, HEADLESS_BROWSER_ACTION: 'approve' } });
     await session.expect(/◼ Codex CLI \(installed\)/);
     await session.send(KEYS.enter);
@@ -427,9 +431,11 @@ describe('the tools\' own sign-in', () => {
     await session.expect('Sign in to mittwald in Codex CLI now? (runs `codex mcp login mittwald`)');
     await session.send(KEYS.enter);
     await session.expect('Codex CLI: signed in.');
+    // Then Codex's own verdict on the entry, from `codex mcp list`.
+    await session.expect(/codex mcp list: mittwald\s+http:\/\/x\/mcp\s+enabled\s+OAuth/);
     await session.expect(/✓ Codex CLI \(user\)\s+connected/);
     expect((await session.waitForExit()).exitCode).toBe(0);
-    expect(await readFile(calls, 'utf8')).toBe('mcp login mittwald\n');
+    expect(await readFile(calls, 'utf8')).toBe('mcp login mittwald\nmcp list\n');
     expect(session.text.split('Summary').at(-1)).not.toContain('codex mcp login');
   });
 });
