@@ -454,7 +454,7 @@ describe('settings-screen apps', () => {
     expect(result.stdout).toMatch(/Claude Desktop and ChatGPT take no API token: they sign in with OAuth/);
     const claude = result.stdout.slice(result.stdout.indexOf('Claude Desktop — add'), result.stdout.indexOf('ChatGPT — add'));
     const chatgpt = result.stdout.slice(result.stdout.indexOf('ChatGPT — add'));
-    for (const steps of [claude, chatgpt]) expect(steps).toMatch(/signs in with OAuth: it takes no API token/);
+    for (const steps of [claude, chatgpt]) expect(steps).toMatch(/signs\s+in with OAuth: it takes no API token/);
     expect(result.stdout).not.toContain(token);
     // No selected tool can use the token, so it is not checked at all: an unknown one changes nothing.
     const unknown = await run(['--tool', 'chatgpt', '--token', createTestToken(), ...urls(), '--json']);
@@ -468,8 +468,8 @@ describe('settings-screen apps', () => {
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain(SIGNED_IN);
     const steps = result.stdout.slice(result.stdout.indexOf('Claude Desktop — add'));
-    expect(steps).toMatch(/Checked from here: signing in to mittwald with OAuth works, as Ada Lovelace <ada@example\.test>, and the server answers/);
-    expect(steps).toMatch(/So your account and the server are fine/);
+    expect(steps).toMatch(/Checked from here: signing in to mittwald with OAuth works, as\s+Ada Lovelace <ada@example\.test>, and the server answers/);
+    expect(steps).toMatch(/So your account and the server are\s+fine/);
   });
 
   it('do not claim a successful check when none ran', async () => {
