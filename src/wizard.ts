@@ -511,7 +511,9 @@ async function applyAll(planned: PlannedTool[], context: RunContext, http: HttpC
     spin.start(`Configuring ${item.plan.target}`);
     const result = await applyAndVerify({ ...item, plan: item.plan }, { environment: context.environment, backupDir, ...(checker ? { checker } : {}) });
     results.push(result);
-    const line = `${result.target}: ${result.status === 'failed' ? (result.error?.message ?? 'failed') : result.status}${result.check ? ` — ${result.check.message}` : ''}`;
+    // Who the credential belongs to was said when it was checked: here "connected" is enough.
+    const checked = result.check ? ` — ${result.check.status === 'connected' ? `connected (${result.check.toolCount ?? '?'} tools)` : result.check.message}` : '';
+    const line = `${result.target}: ${result.status === 'failed' ? (result.error?.message ?? 'failed') : result.status}${checked}`;
     if (result.status === 'failed') spin.error(line);
     else spin.stop(line);
   }

@@ -131,8 +131,8 @@ describe('the token path', () => {
     await session.expect(`Bearer ••••`);
     await session.expect('Apply these changes?');
     await session.send(KEYS.enter);
-    await session.expect(/Codex CLI \(user\): configured — Connected as Ada Lovelace/);
-    await session.expect(/Cursor \(user\): configured — Connected as Ada Lovelace/);
+    await session.expect(/Codex CLI \(user\): configured — connected \(116 tools\)/);
+    await session.expect(/Cursor \(user\): configured — connected \(116 tools\)/);
     await session.expect('Summary');
     await session.expect(/✓ Codex CLI \(user\)\s+connected/);
     await session.expect(/✓ Cursor \(user\)\s+connected/);
