@@ -8,7 +8,7 @@ import { SetupError } from './errors.js';
 import { getJsonValue, parseJsonDocument, removeJsonValue, setJsonValue, type JsonFormat } from './jsonc-document.js';
 import type { AuthMode, Environment, FileStep, InstalledEntry, Scope, SetupRequest, StaleEntry, ToolId } from './model.js';
 import { hasReference, resolveReferences, type ReferenceSyntax } from './references.js';
-import { classifyServerUrl, findStaleEntries } from './server-url.js';
+import { bridgedUrl, classifyServerUrl, findStaleEntries } from './server-url.js';
 
 export interface ServersFile {
   tool: ToolId;
@@ -61,7 +61,7 @@ export async function planServersFile(
   const snapshot = await readConfigFile(file.path);
   const before = snapshot.text;
   const servers = serversMap(parseJsonDocument(before ?? '', file.path, file.format), file);
-  const found = Object.entries(servers).map(([name, entry]) => ({ name, url: shape.read(entry).url }));
+  const found = Object.entries(servers).map(([name, entry]) => ({ name, url: shape.read(entry).url ?? bridgedUrl(entry) }));
   const stale = findStaleEntries(found, request.name, request.serverUrl, file.path);
 
   const entry = shape.build(request);
@@ -103,7 +103,8 @@ export async function inspectServersFile(
   const servers = serversMap(parseJsonDocument(snapshot.text, file.path, file.format), file);
   const entries: InstalledEntry[] = [];
   for (const [name, raw] of Object.entries(servers)) {
-    const { url, authorization } = shape.read(raw);
+    const { url: direct, authorization } = shape.read(raw);
+    const url = direct ?? bridgedUrl(raw);
     if (url === undefined) continue;
     if (name !== options.name && classifyServerUrl(url, options.serverUrl) === 'other') continue;
     entries.push({

@@ -41,3 +41,14 @@ export function findStaleEntries(
   }
   return stale;
 }
+
+/** The remote URL behind a local stdio bridge entry such as `{ "command": "npx", "args": ["mcp-remote",
+ * "https://mcp.mittwald.de/sse"] }` — the way mittwald's server was wired before tools spoke HTTP. */
+export function bridgedUrl(entry: unknown): string | undefined {
+  if (!entry || typeof entry !== 'object') return undefined;
+  const { command, args } = entry as { command?: unknown; args?: unknown };
+  if (!Array.isArray(args)) return undefined;
+  const words = [command, ...args].filter((word): word is string => typeof word === 'string');
+  if (!words.some((word) => /(^|[/@])mcp-remote(@|$)/.test(word))) return undefined;
+  return words.find((word) => /^https?:\/\//.test(word));
+}

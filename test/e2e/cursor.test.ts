@@ -73,6 +73,18 @@ describe('cursor with an API token', () => {
     expect(run.stdout).toMatch(/backup of .*mcp\.json: .*\.mittwald-mcp-setup/);
   });
 
+  it('replaces an old mcp-remote bridge to the /sse endpoint with --yes, and only reports it without', async () => {
+    await mkdir(path.dirname(cursorFile()), { recursive: true });
+    const bridge = { command: 'npx', args: ['-y', 'mcp-remote', 'https://mcp.mittwald.de/sse'] };
+    await writeFile(cursorFile(), JSON.stringify({ mcpServers: { 'mittwald-old': bridge } }, null, 2));
+    const kept = await setup('--token', token, '--json');
+    expect(JSON.parse(kept.stdout).tools[0].staleKept).toEqual([expect.objectContaining({ name: 'mittwald-old', reason: 'legacy-sse' })]);
+    expect(JSON.parse(await readFile(cursorFile(), 'utf8')).mcpServers['mittwald-old']).toEqual(bridge);
+    const replaced = await setup('--token', token, '--yes');
+    expect(replaced.exitCode).toBe(0);
+    expect(Object.keys(JSON.parse(await readFile(cursorFile(), 'utf8')).mcpServers)).toEqual(['mittwald']);
+  });
+
   it('stops before writing when the token is rejected', async () => {
     const run = await setup('--token', createTestToken());
     expect(run.exitCode).toBe(1);
