@@ -1,7 +1,7 @@
 /** Connection checks as the CLI reports them: the token check before anything is written, and the check of
  * each tool's written entry with the credential that tool will send. Results are cached per (URL,
  * credential) so that several tools sharing one credential cost one round trip. */
-import { isSetupError, SetupError } from './errors.js';
+import { isSetupError } from './errors.js';
 import type { HttpClient } from './http.js';
 import type { InstalledEntry } from './model.js';
 import { checkApiToken, checkMcp, probeMcpAuth, type Identity, type McpCheck } from './verify.js';
@@ -82,5 +82,3 @@ export class EntryChecker {
     }
   }
 }
-
-export { SetupError };

@@ -56,5 +56,3 @@ export function defineSettingsScreenAdapter(app: SettingsScreenApp): Adapter & {
     inspect: async () => [],
   };
 }
-
-export { VERIFICATION_PROMPT };
