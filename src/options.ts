@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { Command, ParsedArgs } from './cli-args.js';
 import { usageError } from './errors.js';
-import { DEFAULT_API_URL, DEFAULT_ENTRY_NAME, DEFAULT_SERVER_URL, TOKEN_ENV_VAR, TOOL_IDS, type Scope, type ToolId } from './model.js';
+import { DEFAULT_API_URL, DEFAULT_ENTRY_NAME, DEFAULT_SERVER_URL, TOKEN_ENV_VAR, TOOL_IDS, type Scope } from './model.js';
 
 export const TOOL_SELECTORS = [...TOOL_IDS, 'detected', 'all'] as const;
 export type ToolSelector = (typeof TOOL_SELECTORS)[number];
@@ -120,5 +120,3 @@ export async function resolveOptions({ command, values }: ParsedArgs, sources: O
     yes: Boolean(values.yes),
   };
 }
-
-export type { ToolId };
