@@ -20,6 +20,7 @@ import { getJsonValue } from '../src/jsonc-document.js';
 import { exportVariableSteps } from '../src/next-steps.js';
 import { claudeCodeConfigDir, claudeCodeUserFile, joinPath } from '../src/paths.js';
 import { redact } from '../src/secrets.js';
+import { lastLine, runToolCommand } from '../src/tool-command.js';
 import { projectDirectory } from '../src/servers-file-adapter.js';
 
 const NAME = 'Claude Code';
@@ -207,6 +208,16 @@ const adapter: Adapter = {
   },
 
   listCommand: ['claude', 'mcp', 'list'],
+  async confirm(environment, request) {
+    const claude = await findOnPath(environment, 'claude');
+    if (!claude) return undefined;
+    const run = await runToolCommand([claude, 'mcp', 'get', request.name], { timeoutMs: 60_000, cwd: environment.cwd });
+    const missing = /no mcp server (named|found)/i.test(run.output);
+    // Any other failure of `claude` itself is no verdict on our entry.
+    if (run.exitCode !== 0 && !missing) return undefined;
+    const ok = run.exitCode === 0 && run.output.includes(request.serverUrl);
+    return { ok, detail: `\`claude mcp get ${request.name}\` ${ok ? 'shows it' : `does not show it${run.output ? `: ${lastLine(run.output)}` : ''}`}` };
+  },
   loginCommand: (name) => ['claude', 'mcp', 'login', name],
 
   async inspect(environment, options): Promise<InstalledEntry[]> {

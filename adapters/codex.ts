@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { Adapter } from '../src/adapter.js';
 import { readConfigFile } from '../src/config-file.js';
 import { detectFromClues } from '../src/detect.js';
+import { findOnPath } from '../src/environment.js';
 import { SetupError } from '../src/errors.js';
 import { headerOf } from '../src/json-servers.js';
 import { DEFAULT_ENTRY_NAME, type Environment, type FileStep, type InstalledEntry, type Scope, type SetupRequest, type ToolPlan } from '../src/model.js';
@@ -19,6 +20,7 @@ import { codexHome, joinPath } from '../src/paths.js';
 import { classifyServerUrl, findStaleEntries } from '../src/server-url.js';
 import { projectDirectory } from '../src/servers-file-adapter.js';
 import { parseTomlDocument, removeTomlTable, setTomlTable } from '../src/toml-document.js';
+import { lastLine, runToolCommand } from '../src/tool-command.js';
 
 const NAME = 'Codex CLI';
 /** How next steps name the program the user runs. */
@@ -182,6 +184,19 @@ function target(scope: Scope): string {
   return `${NAME} (${scope})`;
 }
 
+/** What `codex mcp get <name> --json` prints (the part we compare). */
+const CodexGetSchema = z.object({ transport: z.object({ url: z.string() }) });
+
+/** The JSON object in a command's output (Codex may print warning lines before it). */
+function parseJsonObject(text: string): unknown {
+  const start = text.indexOf('{');
+  try {
+    return start < 0 ? undefined : JSON.parse(text.slice(start));
+  } catch {
+    return undefined;
+  }
+}
+
 const adapter: Adapter = {
   id: 'codex',
   name: NAME,
@@ -250,6 +265,17 @@ const adapter: Adapter = {
   /** Project entries are reported as Codex sees them in a trusted project: merged over a same-named user
    * entry. Whether the project is trusted is not checked, so that an entry written there can be verified. */
   listCommand: ['codex', 'mcp', 'list'],
+  // Codex reads a project file only in a trusted project, so only the user entry is sure to be confirmed.
+  async confirm(environment, request) {
+    const codex = request.scope === 'user' ? await findOnPath(environment, 'codex') : undefined;
+    if (!codex) return undefined;
+    const run = await runToolCommand([codex, 'mcp', 'get', request.name, '--json'], { timeoutMs: 60_000, cwd: environment.cwd });
+    const shown = CodexGetSchema.safeParse(parseJsonObject(run.stdout));
+    // No parseable answer (an older codex, a broken install) is no verdict either way.
+    if (run.exitCode !== 0 || !shown.success) return undefined;
+    const ok = shown.data.transport.url === request.serverUrl;
+    return { ok, detail: `\`codex mcp get ${request.name} --json\` ${ok ? 'shows it' : `shows ${shown.data.transport.url} instead`}` };
+  },
   loginCommand: (name, scopes) => ['codex', 'mcp', 'login', name, ...(scopes?.length ? ['--scopes', scopes.join(',')] : [])],
 
   async inspect(environment, options): Promise<InstalledEntry[]> {

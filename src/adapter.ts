@@ -3,6 +3,12 @@
  * Adapters never write anything: they return plans, which the core shows, checks and applies. */
 import type { Detection, Environment, InstalledEntry, Scope, SetupRequest, ToolId, ToolPlan } from './model.js';
 
+/** A tool's own verdict on our entry. `detail` names the command that gave it. */
+export interface Confirmation {
+  ok: boolean;
+  detail: string;
+}
+
 export interface Adapter {
   readonly id: ToolId;
   /** Display name, e.g. "Cursor". */
@@ -25,6 +31,9 @@ export interface Adapter {
   loginCommand?(name: string, scopes?: readonly string[]): string[];
   /** The tool's own command that lists its servers with their state, run after its login to report its verdict. */
   readonly listCommand?: readonly string[];
+  /** Asks the tool itself whether it reads the entry as written (e.g. `claude mcp get`), after a write.
+   * Undefined when the tool's CLI is not installed or cannot tell for this scope. */
+  confirm?(environment: Environment, request: SetupRequest): Promise<Confirmation | undefined>;
   /** Entries pointing at `serverUrl` (or legacy mittwald URLs), or named `name`, as the tool will read them. */
   inspect(environment: Environment, options: { name: string; serverUrl: string }): Promise<InstalledEntry[]>;
 }

@@ -1,9 +1,10 @@
-/** Applies a plan: file steps through the atomic writer (with backups), command steps through execa
+/** Applies a plan: file steps through the atomic writer (with backups), command steps through the tool's CLI
  * without a shell. Stops at the first failing step of a tool and restores that tool's earlier files, so a
  * tool is either fully configured or left as it was. */
 import { deleteConfigFile, writeConfigFile } from './config-file.js';
 import { SetupError } from './errors.js';
 import type { CommandStep, FileStep, ToolPlan } from './model.js';
+import { lastLine, runToolCommand } from './tool-command.js';
 
 export type FileChange = 'created' | 'modified' | 'deleted' | 'unchanged';
 
@@ -60,7 +61,7 @@ export async function applyPlan(plan: ToolPlan, options: ApplyOptions): Promise<
         written.push(step);
         result.files.push({ path: step.path, change, ...(outcome.backup ? { backup: outcome.backup } : {}) });
       } else {
-        const run = options.runCommand ?? runCommand;
+        const run = options.runCommand ?? ((command: CommandStep) => runToolCommand(command.argv));
         if (step.rollback && !written.some((entry) => entry.path === step.rollback!.path)) written.push({ ...step.rollback, secret: false });
         const { exitCode, output } = await run(step);
         result.commands.push({ command: step.display, exitCode });
@@ -87,17 +88,4 @@ async function restore(steps: Array<{ path: string; before: string | null; secre
       // The backup written before the change is still there for the user.
     }
   }
-}
-
-function lastLine(text: string): string {
-  const lines = text.trim().split('\n');
-  return (lines[lines.length - 1] ?? '').slice(0, 300);
-}
-
-async function runCommand(step: CommandStep): Promise<{ exitCode: number; output: string }> {
-  const { execa } = await import('execa');
-  const [file, ...args] = step.argv;
-  if (!file) throw new Error('empty command');
-  const child = await execa(file, args, { reject: false, stdin: 'ignore', all: true, timeout: 120_000 });
-  return { exitCode: child.exitCode ?? 1, output: child.all ?? '' };
 }

@@ -1,7 +1,7 @@
 /** The phases of a setup run — select, credential, plan, show, apply, verify, report — as functions that
  * the non-interactive command and the wizard both compose. No phase prompts. */
 import path from 'node:path';
-import type { Adapter } from './adapter.js';
+import type { Adapter, Confirmation } from './adapter.js';
 import { applyPlan, fileChange, planChanges, type AppliedFile } from './apply.js';
 import { EntryChecker, errorDetails, type CheckResult } from './connection.js';
 import { unifiedDiff } from './diff.js';
@@ -24,6 +24,8 @@ export interface ToolResult {
   stale: StaleEntry[];
   staleKept: StaleEntry[];
   check?: CheckResult;
+  /** The tool's own CLI confirming the entry (e.g. `claude mcp get`), when it is installed. */
+  confirmation?: Confirmation;
   nextSteps: string[];
   warnings: string[];
   instructions?: string;
@@ -182,7 +184,13 @@ export async function applyAndVerify(
     };
   }
   const check = await context.checker.check(entry);
-  return { ...result, check, ...(check.status === 'failed' ? { status: 'failed' as const, ...(check.error ? { error: check.error } : {}) } : {}) };
+  if (check.status === 'failed') return { ...result, check, status: 'failed', ...(check.error ? { error: check.error } : {}) };
+  // The tool's own word on what it reads, where its CLI can tell.
+  const confirmation = await adapter.confirm?.(context.environment, request);
+  if (confirmation && !confirmation.ok) {
+    return { ...result, check, confirmation, status: 'failed', error: { code: 'COMMAND_FAILED', message: `${adapter.name} does not read the entry as written: ${confirmation.detail}` } };
+  }
+  return { ...result, check, ...(confirmation ? { confirmation } : {}) };
 }
 
 async function findWrittenEntry(adapter: Adapter, environment: Environment, request: SetupRequest, plan: ToolPlan): Promise<InstalledEntry | undefined> {
@@ -208,6 +216,7 @@ export function printResults(out: Output, results: readonly ToolResult[]): void 
           : `${result.status}${result.check ? ` — ${result.check.message}` : ''}`;
     out.line(`${symbol} ${paint.bold(result.target)}: ${what}`);
     if (result.status === 'failed' && result.error?.hint) out.line(`  ${result.error.hint}`);
+    if (result.confirmation?.ok) out.line(paint.dim(`  ${result.confirmation.detail}`));
     for (const file of result.files) {
       if ('backup' in file && file.backup) out.line(paint.dim(`  backup of ${file.path}: ${file.backup}`));
     }

@@ -32,6 +32,7 @@ import {
   type PlannedTool,
   type ToolResult,
 } from './setup-steps.js';
+import { runToolCommand } from './tool-command.js';
 import type { Identity } from './verify.js';
 
 /** clack, loaded by runWizard once colours are settled: it styles some texts when it is loaded. */
@@ -547,10 +548,8 @@ async function offerLogins(results: ToolResult[], planned: PlannedTool[], option
 
 /** The line a tool's own list command prints for our entry (e.g. `mittwald: … - ✔ Connected`). */
 async function toolVerdict(command: readonly string[], name: string): Promise<string | undefined> {
-  const { execa } = await import('execa');
-  const [file, ...args] = command;
-  const run = await execa(file!, args, { reject: false, timeout: 60_000, stdin: 'ignore', all: true });
-  return (run.all ?? '')
+  const run = await runToolCommand(command, { timeoutMs: 60_000 });
+  return run.output
     .split('\n')
     .map((line) => line.trim())
     .find((line) => line.startsWith(`${name}:`) || line.split(/\s+/)[0] === name);

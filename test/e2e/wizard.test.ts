@@ -435,7 +435,7 @@ if (args === 'mcp list') console.log('Name      Url                 Status   Aut
     await session.expect(/codex mcp list: mittwald\s+http:\/\/x\/mcp\s+enabled\s+OAuth/);
     await session.expect(/✓ Codex CLI \(user\)\s+connected/);
     expect((await session.waitForExit()).exitCode).toBe(0);
-    expect(await readFile(calls, 'utf8')).toBe('mcp login mittwald\nmcp list\n');
+    expect(await readFile(calls, 'utf8')).toBe('mcp get mittwald --json\nmcp login mittwald\nmcp list\n');
     expect(session.text.split('Summary').at(-1)).not.toContain('codex mcp login');
   });
 });

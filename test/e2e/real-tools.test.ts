@@ -1,0 +1,70 @@
+/** The built CLI driving the real `claude` and `codex` (pinned dev dependencies, on PATH through
+ * node_modules/.bin) and asking each one afterwards whether it reads what was written. */
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli, tempHome } from '../support/cli.js';
+import { createTestToken, createTestUser, startMittwaldServer, type MittwaldTestServer } from '../support/mittwald-server.js';
+
+const BIN = path.resolve(import.meta.dirname, '../../node_modules/.bin');
+const SYSTEM_PATH = (process.env.PATH ?? '').split(path.delimiter).filter((dir) => !dir.includes('node_modules')).join(path.delimiter);
+// Keep Claude Code from reaching for the network on its own.
+const QUIET = { DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_TELEMETRY: '1' };
+
+let server: MittwaldTestServer;
+const token = createTestToken();
+let home: Awaited<ReturnType<typeof tempHome>>;
+
+beforeAll(async () => {
+  server = await startMittwaldServer({ tokens: [[token, createTestUser()]] });
+});
+afterAll(() => server.close());
+beforeEach(async () => {
+  home = await tempHome();
+});
+afterEach(() => home.cleanup());
+
+const urls = () => ['--server-url', server.mcpUrl, '--api-url', server.apiUrl];
+const cli = (args: string[], pathPrefix = BIN) =>
+  runCli(args, { home: home.dir, env: { ...QUIET, PATH: `${pathPrefix}${path.delimiter}${SYSTEM_PATH}` }, timeoutMs: 120_000 });
+
+describe.skipIf(process.env.SKIP_CLAUDE_CONTRACT === '1')('with the real claude', () => {
+  it('adds the entry through `claude mcp add-json` and has `claude mcp get` confirm it', async () => {
+    const run = await cli(['--tool', 'claude-code', ...urls(), '--token', token, '--json']);
+    expect(run.exitCode).toBe(0);
+    const [tool] = JSON.parse(run.stdout).tools;
+    expect(tool.commands).toEqual([expect.stringMatching(/^claude mcp add-json --scope user mittwald /)]);
+    expect(tool.confirmation).toEqual({ ok: true, detail: '`claude mcp get mittwald` shows it' });
+    expect(tool.check.status).toBe('connected');
+    expect(run.stdout).not.toContain(token);
+    const written = JSON.parse(await readFile(path.join(home.dir, '.claude.json'), 'utf8'));
+    expect(written.mcpServers.mittwald).toEqual({ type: 'http', url: server.mcpUrl, headers: { Authorization: `Bearer ${token}` } });
+
+    const again = await cli(['--tool', 'claude-code', ...urls(), '--token', token, '--json']);
+    expect(JSON.parse(again.stdout).tools[0]).toMatchObject({ status: 'unchanged', commands: [] });
+  }, 120_000);
+});
+
+describe('with the real codex', () => {
+  it('writes config.toml itself, keeps the comments, and has `codex mcp get --json` confirm it', async () => {
+    const config = path.join(home.dir, '.codex', 'config.toml');
+    await mkdir(path.dirname(config), { recursive: true });
+    await writeFile(config, '# my settings\nmodel = "o3"\n');
+    const run = await cli(['--tool', 'codex', ...urls(), '--token', token, '--json']);
+    expect(run.exitCode).toBe(0);
+    const [tool] = JSON.parse(run.stdout).tools;
+    expect(tool.confirmation).toEqual({ ok: true, detail: '`codex mcp get mittwald --json` shows it' });
+    expect(await readFile(config, 'utf8')).toMatch(/^# my settings\nmodel = "o3"\n/);
+  }, 60_000);
+
+  it('fails the tool when codex does not read the entry as written', async () => {
+    // A codex that reads some other URL (as a stray project config or an old binary might make it).
+    const fake = path.join(home.dir, 'fake-bin');
+    await mkdir(fake, { recursive: true });
+    await writeFile(path.join(fake, 'codex'), `#!${process.execPath}\nconsole.log(JSON.stringify({ transport: { url: 'https://mcp.mittwald.de/sse' } }));\n`, { mode: 0o755 });
+    const run = await cli(['--tool', 'codex', ...urls(), '--token', token, '--json'], fake);
+    expect(run.exitCode).toBe(1);
+    const [tool] = JSON.parse(run.stdout).tools;
+    expect(tool).toMatchObject({ status: 'failed', confirmation: { ok: false }, error: { message: expect.stringMatching(/Codex CLI does not read the entry as written: `codex mcp get mittwald --json` shows https:\/\/mcp\.mittwald\.de\/sse instead/) } });
+  }, 60_000);
+});
