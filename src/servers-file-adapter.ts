@@ -41,6 +41,21 @@ function fileFor(files: ServersFile[], tool: ServersFileTool, scope: Scope): Ser
   return file;
 }
 
+/** Mittwald entries in the tool's other scope: both would load, so the person should know. A file there
+ * that cannot be read is no reason to stop this plan. */
+async function otherScopeEntries(tool: ServersFileTool, environment: Environment, files: ServersFile[], target: ServersFile, request: SetupRequest): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const other of files.filter((candidate) => candidate !== target)) {
+    const entries = await inspectServersFile(other, tool.shape, environment, { name: request.name, serverUrl: request.serverUrl }).catch(() => []);
+    for (const entry of entries) {
+      warnings.push(
+        `${tool.name} also has "${entry.name}" (${entry.url}) in its ${other.scope} file ${other.path}; take it out with \`mittwald-mcp-setup remove --tool ${tool.id} --scope ${other.scope}${entry.name === request.name ? '' : ` --name ${entry.name}`}\` if you no longer want it.`,
+      );
+    }
+  }
+  return warnings;
+}
+
 function targetName(tool: ServersFileTool, file: ServersFile): string {
   return `${file.host ?? tool.name} (${file.scope})`;
 }
@@ -55,8 +70,10 @@ export function defineServersFileAdapter(tool: ServersFileTool, scopes: readonly
     secretReference: tool.secretReference,
     detect: (environment) => detectFromClues(tool.id, environment, tool.clues(environment)),
     async plan(environment, request): Promise<ToolPlan[]> {
-      const file = fileFor(await resolveFiles(tool, environment), tool, request.scope);
+      const files = await resolveFiles(tool, environment);
+      const file = fileFor(files, tool, request.scope);
       const planned = await planServersFile(file, tool.shape, request, tool.extraEdit);
+      const elsewhere = await otherScopeEntries(tool, environment, files, file, request);
       return [
         {
           tool: tool.id,
@@ -65,7 +82,7 @@ export function defineServersFileAdapter(tool: ServersFileTool, scopes: readonly
           stale: planned.stale,
           staleKept: planned.staleKept,
           nextSteps: tool.nextSteps(request, file, environment),
-          warnings: tool.warnings?.(request, file) ?? [],
+          warnings: [...(tool.warnings?.(request, file) ?? []), ...elsewhere],
         },
       ];
     },

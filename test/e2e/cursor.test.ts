@@ -154,12 +154,16 @@ describe('cursor with an API token', () => {
     expect(await readFile(cursorFile(), 'utf8')).toBe(original);
   });
 
-  it('writes the project file with --scope project', async () => {
+  it('writes the project file with --scope project, and mentions the user entry that also loads', async () => {
     const project = path.join(home.dir, 'site');
     await mkdir(path.join(project, '.git'), { recursive: true });
-    const run = await runCli(['--tool', 'cursor', ...urls(), '--token', token, '--scope', 'project'], { home: home.dir, cwd: project });
+    expect((await setup('--token', token)).exitCode).toBe(0);
+    const run = await runCli(['--tool', 'cursor', ...urls(), '--token', token, '--scope', 'project', '--json'], { home: home.dir, cwd: project });
     expect(run.exitCode).toBe(0);
     expect(JSON.parse(await readFile(path.join(project, '.cursor', 'mcp.json'), 'utf8')).mcpServers.mittwald.url).toBe(server.mcpUrl);
+    expect(JSON.parse(run.stdout).tools[0].warnings).toEqual([
+      expect.stringContaining(`Cursor also has "mittwald" (${server.mcpUrl}) in its user file ${cursorFile()}; take it out with \`mittwald-mcp-setup remove --tool cursor --scope user\``),
+    ]);
   });
 
   it('cleans up a pasted "Bearer " prefix and quotes, and says so', async () => {
