@@ -1,8 +1,12 @@
 /** Builds an Adapter for an app that can only be set up in its settings screen: its plan is rendered
- * instructions, never a file or command. */
+ * instructions. The one file step it may carry takes old local bridges to mittwald out of the app's own
+ * config file (`npx mcp-remote …/sse`, how the server was wired before connectors). */
 import type { Adapter } from './adapter.js';
+import { readConfigFile } from './config-file.js';
 import { detectFromClues, type DetectionClues } from './detect.js';
-import type { Environment, SetupRequest, ToolId, ToolPlan } from './model.js';
+import { getJsonValue, parseJsonDocument, removeJsonValue } from './jsonc-document.js';
+import { DEFAULT_SERVER_URL, type Environment, type FileStep, type InstalledEntry, type SetupRequest, type StaleEntry, type ToolId, type ToolPlan } from './model.js';
+import { bridgedUrl, classifyServerUrl } from './server-url.js';
 import { CONNECTOR_DESCRIPTION, renderTemplate, SIGN_IN_NOTE_TEMPLATE, TEMPLATES, VERIFICATION_PROMPT, type TemplateName } from './templates.js';
 
 export interface SettingsScreenApp {
@@ -12,6 +16,30 @@ export interface SettingsScreenApp {
   settingsUrl: string;
   clues(environment: Environment): DetectionClues;
   removal(name: string): string;
+  /** The app's local config file, whose `mcpServers` may still hold an old bridge to mittwald. */
+  localConfig?(environment: Environment): Promise<string | undefined>;
+}
+
+interface LocalBridges {
+  file: string;
+  text: string;
+  bridges: StaleEntry[];
+}
+
+/** Local stdio bridges (`mcp-remote <mittwald URL>`) in the app's config file, under any name. */
+async function localBridges(app: SettingsScreenApp, environment: Environment, serverUrl: string): Promise<LocalBridges | undefined> {
+  const file = await app.localConfig?.(environment);
+  if (!file) return undefined;
+  const { text } = await readConfigFile(file);
+  if (text === null) return undefined;
+  const servers = (parseJsonDocument(text, file, 'json')?.mcpServers ?? {}) as Record<string, unknown>;
+  const bridges: StaleEntry[] = [];
+  for (const [name, entry] of Object.entries(servers)) {
+    const url = bridgedUrl(entry);
+    const kind = url === undefined ? 'other' : classifyServerUrl(url, serverUrl);
+    if (url !== undefined && kind !== 'other') bridges.push({ name, url, file, reason: kind === 'current' ? 'duplicate' : kind });
+  }
+  return { file, text, bridges };
 }
 
 /** What the steps need from a setup request. */
@@ -37,9 +65,16 @@ export function renderInstructions(app: SettingsScreenApp, request: Instructions
 }
 
 export function defineSettingsScreenAdapter(app: SettingsScreenApp): Adapter & { settingsUrl: string } {
-  const plan = (target: string, instructions: string, nextSteps: string[]): ToolPlan[] => [
-    { tool: app.id, target, steps: [], stale: [], staleKept: [], instructions, nextSteps, warnings: [] },
-  ];
+  const plan = (target: string, instructions: string, nextSteps: string[], local?: LocalBridges, remove = false): ToolPlan[] => {
+    const bridges = local?.bridges ?? [];
+    const steps: FileStep[] = [];
+    if (local && remove && bridges.length > 0) {
+      const after = bridges.reduce((text, bridge) => removeJsonValue(text, ['mcpServers', bridge.name]), local.text);
+      steps.push({ kind: 'file', path: local.file, before: local.text, after, secret: false });
+    }
+    const warnings = bridges.length && !remove ? [`${app.name}'s config file still starts an old local bridge to mittwald; pass --yes to take it out.`] : [];
+    return [{ tool: app.id, target, steps, stale: remove ? bridges : [], staleKept: remove ? [] : bridges, instructions, nextSteps, warnings }];
+  };
   return {
     id: app.id,
     name: app.name,
@@ -49,10 +84,23 @@ export function defineSettingsScreenAdapter(app: SettingsScreenApp): Adapter & {
     secretReference: 'none',
     settingsUrl: app.settingsUrl,
     detect: (environment) => detectFromClues(app.id, environment, app.clues(environment)),
-    plan: async (_environment, request) =>
-      plan(app.name, renderInstructions(app, request), [`Open ${app.settingsUrl} and add the "${request.name}" connector as described above.`]),
-    planRemove: async (_environment, { name }) => plan(app.name, app.removal(name), []),
-    // The app keeps its connectors in the vendor's cloud: nothing here to read.
-    inspect: async () => [],
+    plan: async (environment, request) =>
+      plan(
+        app.name,
+        renderInstructions(app, request),
+        [`Open ${app.settingsUrl} and add the "${request.name}" connector as described above.`],
+        await localBridges(app, environment, request.serverUrl),
+        request.replaceStale,
+      ),
+    planRemove: async (environment, { name }) => {
+      const local = await localBridges(app, environment, DEFAULT_SERVER_URL);
+      const ours = local && getJsonValue(local.text, ['mcpServers', name]) !== undefined ? { ...local, bridges: local.bridges.filter((bridge) => bridge.name === name) } : undefined;
+      return plan(app.name, app.removal(name), [], ours, true);
+    },
+    // The connectors live in the vendor's cloud; only old local bridges can be seen here.
+    inspect: async (environment, { serverUrl }) =>
+      ((await localBridges(app, environment, serverUrl))?.bridges ?? []).map(
+        (bridge): InstalledEntry => ({ tool: app.id, scope: 'user', host: 'local bridge', file: bridge.file, name: bridge.name, url: bridge.url, auth: 'oauth', unresolved: [] }),
+      ),
   };
 }

@@ -164,16 +164,17 @@ export async function applyAndVerify(
   context: { environment: Environment; backupDir: string; checker?: EntryChecker },
 ): Promise<ToolResult> {
   const { plan, adapter, request } = planned;
-  if (adapter.kind === 'instructions') return resultFromPlan(plan, 'instructions');
   const changed = planChanges(plan);
   let result: ToolResult;
   try {
     const applied = await applyPlan(plan, { backupDir: context.backupDir });
-    result = { ...resultFromPlan(plan, changed ? 'configured' : 'unchanged'), files: applied.files, commands: applied.commands.map((command) => command.command) };
+    const status = adapter.kind === 'instructions' ? 'instructions' : changed ? 'configured' : 'unchanged';
+    result = { ...resultFromPlan(plan, status), files: applied.files, commands: applied.commands.map((command) => command.command) };
   } catch (error) {
     return { ...resultFromPlan(plan, 'failed'), error: errorDetails(error) };
   }
-  if (!context.checker) return result;
+  // Settings-screen apps keep the connector in the vendor's cloud: there is no written entry to check.
+  if (!context.checker || adapter.kind === 'instructions') return result;
   const entry = await findWrittenEntry(adapter, context.environment, request, plan);
   if (!entry) {
     return {

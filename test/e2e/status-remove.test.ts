@@ -111,3 +111,26 @@ describe('remove', () => {
     expect(await readFile(file, 'utf8')).toBe(before);
   });
 });
+
+describe('Claude Desktop', () => {
+  const configFile = () => path.join(home.dir, '.config', 'Claude', 'claude_desktop_config.json');
+  const bridge = { command: 'npx', args: ['-y', 'mcp-remote', 'https://mcp.mittwald.de/sse'] };
+
+  it('finds an old mcp-remote bridge in its config file, reports it, and takes it out with --yes', async () => {
+    await mkdir(path.dirname(configFile()), { recursive: true });
+    const original = JSON.stringify({ globalShortcut: 'Ctrl+Space', mcpServers: { mittwald: bridge, files: { command: 'node', args: ['files.js'] } } }, null, 2);
+    await writeFile(configFile(), original);
+
+    const status = JSON.parse((await cli(['status', '--tool', 'claude-desktop', '--json', '--no-verify'])).stdout);
+    expect(status.tools[0].entries).toEqual([expect.objectContaining({ name: 'mittwald', host: 'local bridge', urlKind: 'legacy-sse' })]);
+
+    const kept = JSON.parse((await cli(['--tool', 'claude-desktop', '--no-verify', '--json'])).stdout);
+    expect(kept.tools[0]).toMatchObject({ status: 'instructions', staleKept: [{ name: 'mittwald', reason: 'legacy-sse' }] });
+    expect(await readFile(configFile(), 'utf8')).toBe(original);
+
+    const replaced = await cli(['--tool', 'claude-desktop', '--no-verify', '--yes', '--json']);
+    expect(replaced.exitCode).toBe(0);
+    expect(JSON.parse(replaced.stdout).tools[0]).toMatchObject({ status: 'instructions', stale: [{ name: 'mittwald' }], files: [{ change: 'modified' }] });
+    expect(JSON.parse(await readFile(configFile(), 'utf8'))).toEqual({ globalShortcut: 'Ctrl+Space', mcpServers: { files: { command: 'node', args: ['files.js'] } } });
+  });
+});
