@@ -2,7 +2,7 @@
  * a terminal) composes the same phases with prompts in between. */
 import { checkToken, connectedMessage, describeIdentity, EntryChecker } from '../connection.js';
 import type { Identity } from '../verify.js';
-import { SetupError, usageError } from '../errors.js';
+import { ExitCode, usageError } from '../errors.js';
 import type { Options } from '../options.js';
 import { SYMBOLS } from '../output.js';
 import { cleanToken, tokenProblem } from '../secrets.js';
@@ -111,9 +111,10 @@ export async function runSetup(options: Options, context: RunContext): Promise<n
     for (const item of planned) if (item.plan?.instructions) out.line(`\n${item.plan.instructions}`);
     printResults(out, results);
     if (interrupted) {
-      out.line(paint.yellow(`Cancelled after ${results.length} of ${planned.length} tools; the ones listed above were written (backups shown).`));
+      // The one JSON object still says what was written, so this returns rather than throws.
+      out.note(paint.yellow(`Cancelled after ${results.length} of ${planned.length} tools; the ones listed above were written (backups shown). Run the same command again to finish.`));
       if (options.json) out.json({ ok: false, command: 'setup', dryRun: false, serverUrl: options.serverUrl, auth: report, tools: results, error: { code: 'CANCELLED', message: 'Cancelled' } });
-      throw new SetupError('CANCELLED', 'Cancelled.', { hint: 'Run the same command again to finish.' });
+      return ExitCode.cancelled;
     }
   }
 

@@ -134,3 +134,33 @@ describe('Claude Desktop', () => {
     expect(JSON.parse(await readFile(configFile(), 'utf8'))).toEqual({ globalShortcut: 'Ctrl+Space', mcpServers: { files: { command: 'node', args: ['files.js'] } } });
   });
 });
+
+describe('Ctrl-C while applying', () => {
+  it('finishes the tool being written, skips the rest, and says what was written', async () => {
+    // A `codex` whose `mcp get` (the confirmation after Codex's file is written) takes two seconds and tells
+    // the test when it has started: the moment to press Ctrl-C.
+    const bin = path.join(home.dir, 'bin');
+    const started = path.join(home.dir, 'codex-started');
+    await mkdir(bin, { recursive: true });
+    await writeFile(path.join(bin, 'codex'), `#!${process.execPath}\nrequire('node:fs').writeFileSync(${JSON.stringify(started)}, '');\nsetTimeout(() => {}, 2000);\n`, { mode: 0o755 });
+    const { execa } = await import('execa');
+    const { CLI, cleanEnv } = await import('../support/cli.js');
+    const child = execa(process.execPath, [CLI, '--tool', 'codex,cursor', ...urls(), '--token', token, '--json'], {
+      cwd: home.dir,
+      env: cleanEnv(home.dir, { PATH: `${bin}${path.delimiter}${PATH}` }),
+      extendEnv: false,
+      reject: false,
+      stdin: 'ignore',
+    });
+    while (!(await readFile(started).then(() => true, () => false))) await new Promise((resolve) => setTimeout(resolve, 20));
+    child.kill('SIGINT');
+    const run = await child;
+    expect(run.exitCode).toBe(130);
+    const result = JSON.parse(run.stdout);
+    expect(result).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+    expect(result.tools.map((tool: { tool: string; status: string }) => [tool.tool, tool.status])).toEqual([['codex', 'configured']]);
+    expect(run.stderr).toMatch(/Cancelled after 1 of 2 tools/);
+    expect(await readFile(path.join(home.dir, '.codex', 'config.toml'), 'utf8')).toContain('[mcp_servers.mittwald]');
+    await expect(readFile(path.join(home.dir, '.cursor', 'mcp.json'))).rejects.toThrow();
+  });
+});
