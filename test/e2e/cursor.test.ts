@@ -2,27 +2,15 @@
  * mittwald stand-in, as a user would run it. */
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { closedPort, runCli, tempHome } from '../support/cli.js';
-import { createTestToken, createTestUser, startMittwaldServer, type MittwaldTestServer } from '../support/mittwald-server.js';
+import { describe, expect, it } from 'vitest';
+import { closedPort, runCli, useCliFixture } from '../support/cli.js';
+import { createTestToken, createTestUser } from '../support/mittwald-server.js';
 
-let server: MittwaldTestServer;
-const user = createTestUser({ person: { firstName: 'Ada', lastName: 'Lovelace' }, email: 'ada@example.test' });
-const token = createTestToken();
-let home: Awaited<ReturnType<typeof tempHome>>;
+const fixture = useCliFixture(createTestUser({ person: { firstName: 'Ada', lastName: 'Lovelace' }, email: 'ada@example.test' }));
+const { token, urls } = fixture;
 
-beforeAll(async () => {
-  server = await startMittwaldServer({ tokens: [[token, user]] });
-});
-afterAll(() => server.close());
-beforeEach(async () => {
-  home = await tempHome();
-});
-afterEach(() => home.cleanup());
-
-const cursorFile = () => path.join(home.dir, '.cursor', 'mcp.json');
-const urls = () => ['--server-url', server.mcpUrl, '--api-url', server.apiUrl];
-const setup = (...args: string[]) => runCli(['--tool', 'cursor', ...urls(), ...args], { home: home.dir });
+const cursorFile = () => path.join(fixture.home, '.cursor', 'mcp.json');
+const setup = (...args: string[]) => runCli(['--tool', 'cursor', ...urls(), ...args], { home: fixture.home });
 
 describe('cursor with an API token', () => {
   it('writes the entry, verifies it and exits 0', async () => {
@@ -31,11 +19,11 @@ describe('cursor with an API token', () => {
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toContain('Connected as Ada Lovelace <ada@example.test> — 116 tools');
     const written = JSON.parse(await readFile(cursorFile(), 'utf8'));
-    expect(written).toEqual({ mcpServers: { mittwald: { url: server.mcpUrl, headers: { Authorization: `Bearer ${token}` } } } });
+    expect(written).toEqual({ mcpServers: { mittwald: { url: fixture.server.mcpUrl, headers: { Authorization: `Bearer ${token}` } } } });
     expect((await stat(cursorFile())).mode & 0o777).toBe(0o600);
     expect(run.stdout).not.toContain(token);
     // The check after writing used the credential from the file, and the session was ended.
-    expect(server.log.some((record) => record.method === 'DELETE')).toBe(true);
+    expect(fixture.server.log.some((record) => record.method === 'DELETE')).toBe(true);
   });
 
   it('says unchanged on a second identical run and leaves bytes and mtime alone', async () => {
@@ -94,7 +82,7 @@ describe('cursor with an API token', () => {
 
   it('stops before writing when the server is unreachable', async () => {
     const closed = await closedPort();
-    const run = await runCli(['--tool', 'cursor', '--token', token, '--server-url', `http://127.0.0.1:${closed}/mcp`, '--api-url', `http://127.0.0.1:${closed}`], { home: home.dir });
+    const run = await runCli(['--tool', 'cursor', '--token', token, '--server-url', `http://127.0.0.1:${closed}/mcp`, '--api-url', `http://127.0.0.1:${closed}`], { home: fixture.home });
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toMatch(/refused/);
     await expect(stat(path.dirname(cursorFile()))).rejects.toThrow();
@@ -119,7 +107,7 @@ describe('cursor with an API token', () => {
   });
 
   it('stores a reference when the token came from MITTWALD_API_TOKEN, and checks it as Cursor resolves it', async () => {
-    const run = await runCli(['--tool', 'cursor', ...urls(), '--json'], { home: home.dir, env: { MITTWALD_API_TOKEN: token } });
+    const run = await runCli(['--tool', 'cursor', ...urls(), '--json'], { home: fixture.home, env: { MITTWALD_API_TOKEN: token } });
     expect(run.exitCode).toBe(0);
     const written = JSON.parse(await readFile(cursorFile(), 'utf8'));
     expect(written.mcpServers.mittwald.headers.Authorization).toBe('Bearer ${env:MITTWALD_API_TOKEN}');
@@ -155,14 +143,14 @@ describe('cursor with an API token', () => {
   });
 
   it('writes the project file with --scope project, and mentions the user entry that also loads', async () => {
-    const project = path.join(home.dir, 'site');
+    const project = path.join(fixture.home, 'site');
     await mkdir(path.join(project, '.git'), { recursive: true });
     expect((await setup('--token', token)).exitCode).toBe(0);
-    const run = await runCli(['--tool', 'cursor', ...urls(), '--token', token, '--scope', 'project', '--json'], { home: home.dir, cwd: project });
+    const run = await runCli(['--tool', 'cursor', ...urls(), '--token', token, '--scope', 'project', '--json'], { home: fixture.home, cwd: project });
     expect(run.exitCode).toBe(0);
-    expect(JSON.parse(await readFile(path.join(project, '.cursor', 'mcp.json'), 'utf8')).mcpServers.mittwald.url).toBe(server.mcpUrl);
+    expect(JSON.parse(await readFile(path.join(project, '.cursor', 'mcp.json'), 'utf8')).mcpServers.mittwald.url).toBe(fixture.server.mcpUrl);
     expect(JSON.parse(run.stdout).tools[0].warnings).toEqual([
-      expect.stringContaining(`Cursor also has "mittwald" (${server.mcpUrl}) in its user file ${cursorFile()}; take it out with \`mittwald-mcp-setup remove --tool cursor --scope user\``),
+      expect.stringContaining(`Cursor also has "mittwald" (${fixture.server.mcpUrl}) in its user file ${cursorFile()}; take it out with \`mittwald-mcp-setup remove --tool cursor --scope user\``),
     ]);
   });
 
@@ -174,7 +162,7 @@ describe('cursor with an API token', () => {
   });
 
   it('reads the token from standard input with --token-stdin', async () => {
-    const run = await runCli(['--tool', 'cursor', ...urls(), '--token-stdin'], { home: home.dir, input: `${token}\n` });
+    const run = await runCli(['--tool', 'cursor', ...urls(), '--token-stdin'], { home: fixture.home, input: `${token}\n` });
     expect(run.exitCode).toBe(0);
     expect(run.stdout).not.toContain(token);
   });

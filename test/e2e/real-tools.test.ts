@@ -2,31 +2,17 @@
  * node_modules/.bin) and asking each one afterwards whether it reads what was written. */
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, tempHome } from '../support/cli.js';
-import { createTestToken, createTestUser, startMittwaldServer, type MittwaldTestServer } from '../support/mittwald-server.js';
+import { describe, expect, it } from 'vitest';
+import { PATH_WITHOUT_PACKAGES, runCli, useCliFixture } from '../support/cli.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../node_modules/.bin');
-const SYSTEM_PATH = (process.env.PATH ?? '').split(path.delimiter).filter((dir) => !dir.includes('node_modules')).join(path.delimiter);
 // Keep Claude Code from reaching for the network on its own.
 const QUIET = { DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_TELEMETRY: '1' };
 
-let server: MittwaldTestServer;
-const token = createTestToken();
-let home: Awaited<ReturnType<typeof tempHome>>;
-
-beforeAll(async () => {
-  server = await startMittwaldServer({ tokens: [[token, createTestUser()]] });
-});
-afterAll(() => server.close());
-beforeEach(async () => {
-  home = await tempHome();
-});
-afterEach(() => home.cleanup());
-
-const urls = () => ['--server-url', server.mcpUrl, '--api-url', server.apiUrl];
+const fixture = useCliFixture();
+const { token, urls } = fixture;
 const cli = (args: string[], pathPrefix = BIN) =>
-  runCli(args, { home: home.dir, env: { ...QUIET, PATH: `${pathPrefix}${path.delimiter}${SYSTEM_PATH}` }, timeoutMs: 120_000 });
+  runCli(args, { home: fixture.home, env: { ...QUIET, PATH: `${pathPrefix}${path.delimiter}${PATH_WITHOUT_PACKAGES}` }, timeoutMs: 120_000 });
 
 describe.skipIf(process.env.SKIP_CLAUDE_CONTRACT === '1')('with the real claude', () => {
   it('adds the entry through `claude mcp add-json` and has `claude mcp get` confirm it', async () => {
@@ -37,8 +23,8 @@ describe.skipIf(process.env.SKIP_CLAUDE_CONTRACT === '1')('with the real claude'
     expect(tool.confirmation).toEqual({ ok: true, detail: '`claude mcp get mittwald` shows it' });
     expect(tool.check.status).toBe('connected');
     expect(run.stdout).not.toContain(token);
-    const written = JSON.parse(await readFile(path.join(home.dir, '.claude.json'), 'utf8'));
-    expect(written.mcpServers.mittwald).toEqual({ type: 'http', url: server.mcpUrl, headers: { Authorization: `Bearer ${token}` } });
+    const written = JSON.parse(await readFile(path.join(fixture.home, '.claude.json'), 'utf8'));
+    expect(written.mcpServers.mittwald).toEqual({ type: 'http', url: fixture.server.mcpUrl, headers: { Authorization: `Bearer ${token}` } });
 
     const again = await cli(['--tool', 'claude-code', ...urls(), '--token', token, '--json']);
     expect(JSON.parse(again.stdout).tools[0]).toMatchObject({ status: 'unchanged', commands: [] });
@@ -47,7 +33,7 @@ describe.skipIf(process.env.SKIP_CLAUDE_CONTRACT === '1')('with the real claude'
 
 describe('with the real codex', () => {
   it('writes config.toml itself, keeps the comments, and has `codex mcp get --json` confirm it', async () => {
-    const config = path.join(home.dir, '.codex', 'config.toml');
+    const config = path.join(fixture.home, '.codex', 'config.toml');
     await mkdir(path.dirname(config), { recursive: true });
     await writeFile(config, '# my settings\nmodel = "o3"\n');
     const run = await cli(['--tool', 'codex', ...urls(), '--token', token, '--json']);
@@ -59,7 +45,7 @@ describe('with the real codex', () => {
 
   it('fails the tool when codex does not read the entry as written', async () => {
     // A codex that reads some other URL (as a stray project config or an old binary might make it).
-    const fake = path.join(home.dir, 'fake-bin');
+    const fake = path.join(fixture.home, 'fake-bin');
     await mkdir(fake, { recursive: true });
     await writeFile(path.join(fake, 'codex'), `#!${process.execPath}\nconsole.log(JSON.stringify({ transport: { url: 'https://mcp.mittwald.de/sse' } }));\n`, { mode: 0o755 });
     const run = await cli(['--tool', 'codex', ...urls(), '--token', token, '--json'], fake);

@@ -2,34 +2,20 @@
  * and remove restores every pre-existing file byte for byte. */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, tempHome } from '../support/cli.js';
-import { createTestToken, createTestUser, startMittwaldServer, type MittwaldTestServer } from '../support/mittwald-server.js';
+import { describe, expect, it } from 'vitest';
+import { CLI, cleanEnv, PATH_WITHOUT_PACKAGES, runCli, useCliFixture } from '../support/cli.js';
 
-let server: MittwaldTestServer;
-const token = createTestToken();
-let home: Awaited<ReturnType<typeof tempHome>>;
-
+const fixture = useCliFixture();
+const { token, urls } = fixture;
 // Without node_modules/.bin on PATH, so that Claude Code is configured through its file here (the real
-// CLI path is covered by test/contract/claude-code.test.ts).
-const PATH = (process.env.PATH ?? '').split(path.delimiter).filter((dir) => !dir.includes('node_modules')).join(path.delimiter);
-
-beforeAll(async () => {
-  server = await startMittwaldServer({ tokens: [[token, createTestUser()]] });
-});
-afterAll(() => server.close());
-beforeEach(async () => {
-  home = await tempHome();
-});
-afterEach(() => home.cleanup());
-
-const urls = () => ['--server-url', server.mcpUrl, '--api-url', server.apiUrl];
-const cli = (args: string[], env: Record<string, string | undefined> = {}) => runCli(args, { home: home.dir, env: { PATH, ...env } });
+// CLI path is covered by test/contract/claude-code.test.ts and test/e2e/real-tools.test.ts).
+const PATH = PATH_WITHOUT_PACKAGES;
+const cli = (args: string[], env: Record<string, string | undefined> = {}) => runCli(args, { home: fixture.home, env: { PATH, ...env } });
 
 describe('--tool detected', () => {
   it('configures exactly the tools installed here', async () => {
     // The evidence of an install: `cursor` and `codex` commands on PATH (shims in a temp folder).
-    const bin = path.join(home.dir, 'bin');
+    const bin = path.join(fixture.home, 'bin');
     await mkdir(bin, { recursive: true });
     for (const command of ['cursor', 'codex']) await writeFile(path.join(bin, command), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
     const run = await cli(['--tool', 'detected', ...urls(), '--token', token, '--json'], { PATH: `${bin}${path.delimiter}${PATH}` });
@@ -60,8 +46,8 @@ describe('status', () => {
   });
 
   it('flags a retired URL and a reference whose variable is unset', async () => {
-    await mkdir(path.join(home.dir, '.cursor'), { recursive: true });
-    await writeFile(path.join(home.dir, '.cursor', 'mcp.json'), JSON.stringify({ mcpServers: { old: { url: 'https://mittwald-mcp.fly.dev/sse' }, mittwald: { url: server.mcpUrl, headers: { Authorization: 'Bearer ${env:MITTWALD_API_TOKEN}' } } } }));
+    await mkdir(path.join(fixture.home, '.cursor'), { recursive: true });
+    await writeFile(path.join(fixture.home, '.cursor', 'mcp.json'), JSON.stringify({ mcpServers: { old: { url: 'https://mittwald-mcp.fly.dev/sse' }, mittwald: { url: fixture.server.mcpUrl, headers: { Authorization: 'Bearer ${env:MITTWALD_API_TOKEN}' } } } }));
     const result = JSON.parse((await cli(['status', '--tool', 'cursor', '--json', ...urls()])).stdout);
     const entries = result.tools[0].entries;
     expect(entries.find((entry: { name: string }) => entry.name === 'old')).toMatchObject({ urlKind: 'legacy-fly' });
@@ -73,9 +59,9 @@ describe('status', () => {
 
 describe('remove', () => {
   it('restores pre-existing files byte for byte, and a second remove is harmless', async () => {
-    const cursorFile = path.join(home.dir, '.cursor', 'mcp.json');
-    const vscodeFile = path.join(home.dir, '.config', 'Code', 'User', 'mcp.json');
-    const claudeFile = path.join(home.dir, '.claude.json');
+    const cursorFile = path.join(fixture.home, '.cursor', 'mcp.json');
+    const vscodeFile = path.join(fixture.home, '.config', 'Code', 'User', 'mcp.json');
+    const claudeFile = path.join(fixture.home, '.claude.json');
     const originals = {
       [cursorFile]: '{\r\n\t// keep me\r\n\t"mcpServers": {\r\n\t\t"other": { "url": "https://example.test/mcp" }\r\n\t}\r\n}',
       [vscodeFile]: '{\n  // VS Code\n  "servers": {},\n  "inputs": [\n    { "id": "x", "type": "promptString", "description": "x" },\n  ],\n}\n',
@@ -87,7 +73,7 @@ describe('remove', () => {
     }
     const setup = await cli(['--tool', 'cursor,copilot,claude-code', ...urls(), '--token', token]);
     expect(setup.exitCode).toBe(0);
-    for (const file of Object.keys(originals)) expect(await readFile(file, 'utf8')).toContain(server.mcpUrl);
+    for (const file of Object.keys(originals)) expect(await readFile(file, 'utf8')).toContain(fixture.server.mcpUrl);
 
     const removed = await cli(['remove', '--tool', 'cursor,copilot,claude-code']);
     expect(removed.exitCode).toBe(0);
@@ -102,7 +88,7 @@ describe('remove', () => {
 
   it('changes nothing with --dry-run', async () => {
     expect((await cli(['--tool', 'cursor', ...urls(), '--token', token])).exitCode).toBe(0);
-    const file = path.join(home.dir, '.cursor', 'mcp.json');
+    const file = path.join(fixture.home, '.cursor', 'mcp.json');
     const before = await readFile(file, 'utf8');
     const run = await cli(['remove', '--tool', 'cursor', '--dry-run']);
     expect(run.exitCode).toBe(0);
@@ -113,7 +99,7 @@ describe('remove', () => {
 });
 
 describe('Claude Desktop', () => {
-  const configFile = () => path.join(home.dir, '.config', 'Claude', 'claude_desktop_config.json');
+  const configFile = () => path.join(fixture.home, '.config', 'Claude', 'claude_desktop_config.json');
   const bridge = { command: 'npx', args: ['-y', 'mcp-remote', 'https://mcp.mittwald.de/sse'] };
 
   it('finds an old mcp-remote bridge in its config file, reports it, and takes it out with --yes', async () => {
@@ -139,15 +125,14 @@ describe('Ctrl-C while applying', () => {
   it('finishes the tool being written, skips the rest, and says what was written', async () => {
     // A `codex` whose `mcp get` (the confirmation after Codex's file is written) takes two seconds and tells
     // the test when it has started: the moment to press Ctrl-C.
-    const bin = path.join(home.dir, 'bin');
-    const started = path.join(home.dir, 'codex-started');
+    const bin = path.join(fixture.home, 'bin');
+    const started = path.join(fixture.home, 'codex-started');
     await mkdir(bin, { recursive: true });
     await writeFile(path.join(bin, 'codex'), `#!${process.execPath}\nrequire('node:fs').writeFileSync(${JSON.stringify(started)}, '');\nsetTimeout(() => {}, 2000);\n`, { mode: 0o755 });
     const { execa } = await import('execa');
-    const { CLI, cleanEnv } = await import('../support/cli.js');
     const child = execa(process.execPath, [CLI, '--tool', 'codex,cursor', ...urls(), '--token', token, '--json'], {
-      cwd: home.dir,
-      env: cleanEnv(home.dir, { PATH: `${bin}${path.delimiter}${PATH}` }),
+      cwd: fixture.home,
+      env: cleanEnv(fixture.home, { PATH: `${bin}${path.delimiter}${PATH}` }),
       extendEnv: false,
       reject: false,
       stdin: 'ignore',
@@ -160,7 +145,7 @@ describe('Ctrl-C while applying', () => {
     expect(result).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
     expect(result.tools.map((tool: { tool: string; status: string }) => [tool.tool, tool.status])).toEqual([['codex', 'configured']]);
     expect(run.stderr).toMatch(/Cancelled after 1 of 2 tools/);
-    expect(await readFile(path.join(home.dir, '.codex', 'config.toml'), 'utf8')).toContain('[mcp_servers.mittwald]');
-    await expect(readFile(path.join(home.dir, '.cursor', 'mcp.json'))).rejects.toThrow();
+    expect(await readFile(path.join(fixture.home, '.codex', 'config.toml'), 'utf8')).toContain('[mcp_servers.mittwald]');
+    await expect(readFile(path.join(fixture.home, '.cursor', 'mcp.json'))).rejects.toThrow();
   });
 });

@@ -4,6 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { createTestToken, createTestUser, startMittwaldServer, type MittwaldTestServer, type TestUser } from './mittwald-server.js';
 
 export const CLI = path.resolve(import.meta.dirname, '../../dist/cli.js');
 
@@ -71,4 +73,47 @@ export async function closedPort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** PATH without node_modules/.bin: the real `claude` and `codex` dev dependencies are not found there. */
+export const PATH_WITHOUT_PACKAGES = (process.env.PATH ?? '')
+  .split(path.delimiter)
+  .filter((dir) => !dir.includes('node_modules'))
+  .join(path.delimiter);
+
+export interface CliFixture {
+  /** The local mittwald stand-in, started once per test file. */
+  readonly server: MittwaldTestServer;
+  /** A fresh HOME per test. */
+  readonly home: string;
+  /** An API token the stand-in accepts. */
+  readonly token: string;
+  /** `--server-url` and `--api-url` pointing at the stand-in. */
+  urls(): string[];
+}
+
+/** Registers the usual hooks of an end-to-end test file: the stand-in server for the file, a temp HOME for
+ * each test. */
+export function useCliFixture(user: TestUser = createTestUser()): CliFixture {
+  const token = createTestToken();
+  let server: MittwaldTestServer | undefined;
+  let home: Awaited<ReturnType<typeof tempHome>> | undefined;
+  beforeAll(async () => {
+    server = await startMittwaldServer({ tokens: [[token, user]] });
+  });
+  afterAll(() => server?.close());
+  beforeEach(async () => {
+    home = await tempHome();
+  });
+  afterEach(() => home?.cleanup());
+  return {
+    get server() {
+      return server!;
+    },
+    get home() {
+      return home!.dir;
+    },
+    token,
+    urls: () => ['--server-url', server!.mcpUrl, '--api-url', server!.apiUrl],
+  };
 }
