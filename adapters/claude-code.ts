@@ -14,7 +14,7 @@ import type { Adapter } from '../src/adapter.js';
 import { fileChange } from '../src/apply.js';
 import { detectFromClues } from '../src/detect.js';
 import { findOnPath, pathExists } from '../src/environment.js';
-import { bearerValue, headerOf, inspectServersFile, planServersFile, planServersFileRemoval, type EntryShape, type ServersFile } from '../src/json-servers.js';
+import { bearerValue, inspectServersFile, readRemoteEntry, planServersFile, planServersFileRemoval, type EntryShape, type ServersFile } from '../src/json-servers.js';
 import { DEFAULT_SERVER_URL, type CommandStep, type Environment, type InstalledEntry, type Scope, type SetupRequest, type Step, type ToolPlan } from '../src/model.js';
 import { getJsonValue } from '../src/jsonc-document.js';
 import { exportVariableSteps } from '../src/next-steps.js';
@@ -41,14 +41,7 @@ export function claudeCodeEntry(request: Pick<SetupRequest, 'serverUrl' | 'crede
 const shape: EntryShape = {
   syntax: 'shell',
   build: claudeCodeEntry,
-  read: (entry) => {
-    const object = (entry ?? {}) as { url?: unknown; headers?: unknown };
-    const authorization = headerOf(object.headers, 'authorization');
-    return {
-      ...(typeof object.url === 'string' ? { url: object.url } : {}),
-      ...(authorization === undefined ? {} : { authorization }),
-    };
-  },
+  read: (entry) => readRemoteEntry(entry),
 };
 
 /** Claude Code's global file. Installs that predate `~/.claude.json` keep using `<config dir>/.config.json`

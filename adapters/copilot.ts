@@ -6,9 +6,10 @@
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Adapter } from '../src/adapter.js';
+import { planChanges } from '../src/apply.js';
 import { detectFromClues, type DetectionClues } from '../src/detect.js';
 import { SetupError } from '../src/errors.js';
-import { headerOf, inspectServersFile, planServersFile, planServersFileRemoval, type EntryShape, type ExtraEdit, type ServersFile } from '../src/json-servers.js';
+import { inspectServersFile, planServersFile, readRemoteEntry, planServersFileRemoval, type EntryShape, type ExtraEdit, type ServersFile } from '../src/json-servers.js';
 import { getJsonValue, removeJsonValue, setJsonValue } from '../src/jsonc-document.js';
 import type { Credential, Detection, Environment, FileStep, Scope, SetupRequest, ToolPlan } from '../src/model.js';
 import { appInstallPaths, copilotCliFile, copilotIdeFile, joinPath, visualStudioUserFile, vscodeUserDir } from '../src/paths.js';
@@ -46,12 +47,6 @@ export function vscodeInstallLink(name: string, serverUrl: string, insiders = fa
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function readEntry(entry: unknown, headers: (entry: Record<string, unknown>) => unknown): { url?: string; authorization?: string } {
-  const object = isObject(entry) ? entry : {};
-  const authorization = headerOf(headers(object), 'authorization');
-  return { ...(typeof object.url === 'string' ? { url: object.url } : {}), ...(authorization === undefined ? {} : { authorization }) };
-}
-
 /** The Authorization value for a host without references: the token itself. */
 const literalBearer = (credential: Credential): string | undefined => (credential.kind === 'token' ? `Bearer ${credential.token}` : undefined);
 
@@ -66,7 +61,7 @@ const vscodeShape: EntryShape = {
       { type: 'http', url: serverUrl },
       credential.kind === 'token' && credential.storage === 'ref' ? `Bearer \${input:${tokenInputId(name)}}` : literalBearer(credential),
     ),
-  read: (entry) => readEntry(entry, (object) => object.headers),
+  read: (entry) => readRemoteEntry(entry),
 };
 
 /** Copilot for JetBrains and Xcode: headers go under `requestInit`, as in a fetch() call. */
@@ -76,14 +71,14 @@ const ideShape: EntryShape = {
     const authorization = literalBearer(credential);
     return { url: serverUrl, ...(authorization === undefined ? {} : { requestInit: { headers: { Authorization: authorization } } }) };
   },
-  read: (entry) => readEntry(entry, (object) => (isObject(object.requestInit) ? object.requestInit.headers : undefined)),
+  read: (entry) => readRemoteEntry(entry, (object) => (isObject(object.requestInit) ? object.requestInit.headers : undefined)),
 };
 
 /** Copilot CLI: `mcpServers.<name>`, with every tool of the server allowed. */
 const cliShape: EntryShape = {
   syntax: 'vscode',
   build: ({ serverUrl, credential }) => ({ ...withHeaders({ type: 'http', url: serverUrl }, literalBearer(credential)), tools: ['*'] }),
-  read: (entry) => readEntry(entry, (object) => object.headers),
+  read: (entry) => readRemoteEntry(entry),
 };
 
 /** Keeps our token input in `inputs` in step with our entry: present (replaced whole, by id) for a token
@@ -278,8 +273,7 @@ const copilot: Adapter = {
     if (scope === 'project') return [await planRemoval(VSCODE, await projectFile(environment), name)];
     const detected = new Set((await detectHosts(environment)).map(({ host }) => host.name));
     const plans = await Promise.all(hostsOn(environment).map((host) => planRemoval(host, userFile(host, environment), name)));
-    const changes = (plan: ToolPlan) => plan.steps.some((step) => step.kind === 'file' && step.after !== step.before);
-    const wanted = plans.filter((plan) => detected.has(plan.host ?? '') || changes(plan));
+    const wanted = plans.filter((plan) => detected.has(plan.host ?? '') || planChanges(plan));
     return wanted.length > 0 ? wanted : plans.filter((plan) => plan.host === VSCODE.name);
   },
 

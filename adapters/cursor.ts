@@ -1,6 +1,6 @@
 /** Cursor: `~/.cursor/mcp.json` or `<project>/.cursor/mcp.json`, `mcpServers.<name> = { url, headers? }`
  * (no `type` key). Cursor expands `${env:NAME}` in headers and signs in with OAuth on first use. */
-import { bearerValue, headerOf } from '../src/json-servers.js';
+import { bearerValue, readRemoteEntry } from '../src/json-servers.js';
 import { appInstallPaths, cursorUserFile, joinPath } from '../src/paths.js';
 import { defineServersFileAdapter } from '../src/servers-file-adapter.js';
 import { exportVariableSteps } from '../src/next-steps.js';
@@ -32,13 +32,7 @@ export default defineServersFileAdapter({
   shape: {
     syntax: 'vscode',
     build: (request) => cursorEntry(request.serverUrl, bearerValue(request.credential, (variable) => `\${env:${variable}}`)),
-    read: (entry) => {
-      const object = (entry ?? {}) as { url?: unknown; headers?: unknown };
-      return {
-        ...(typeof object.url === 'string' ? { url: object.url } : {}),
-        ...(headerOf(object.headers, 'authorization') === undefined ? {} : { authorization: headerOf(object.headers, 'authorization') }),
-      };
-    },
+    read: (entry) => readRemoteEntry(entry),
   },
   nextSteps(request, _file, environment) {
     const { credential } = request;

@@ -31,6 +31,11 @@ export function fileChange(step: FileStep): FileChange {
   return 'modified';
 }
 
+/** What the plan would do to each file, before anything is applied. */
+export function plannedFiles(plan: ToolPlan): Array<{ path: string; change: FileChange }> {
+  return plan.steps.flatMap((step) => (step.kind === 'file' ? [{ path: step.path, change: fileChange(step) }] : []));
+}
+
 /** Whether applying the plan would change anything. */
 export function planChanges(plan: ToolPlan): boolean {
   return plan.steps.some((step) => step.kind === 'command' || fileChange(step) !== 'unchanged');

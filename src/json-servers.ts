@@ -145,6 +145,14 @@ export function headerOf(headers: unknown, name: string): string | undefined {
   return undefined;
 }
 
+/** Reads `url` and the Authorization header of a remote entry; `headersOf` finds the headers object
+ * (top-level `headers` by default; Copilot for JetBrains/Xcode keeps them under `requestInit`). */
+export function readRemoteEntry(entry: unknown, headersOf: (entry: Record<string, unknown>) => unknown = (object) => object.headers): { url?: string; authorization?: string } {
+  const object = entry !== null && typeof entry === 'object' && !Array.isArray(entry) ? (entry as Record<string, unknown>) : {};
+  const authorization = headerOf(headersOf(object), 'authorization');
+  return { ...(typeof object.url === 'string' ? { url: object.url } : {}), ...(authorization === undefined ? {} : { authorization }) };
+}
+
 /** The header value our entry stores for a token credential, given the tool's reference spelling. */
 export function bearerValue(credential: SetupRequest['credential'], reference: (envVar: string) => string): string | undefined {
   if (credential.kind !== 'token') return undefined;

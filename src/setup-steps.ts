@@ -2,7 +2,7 @@
  * the non-interactive command and the wizard both compose. No phase prompts. */
 import path from 'node:path';
 import type { Adapter, Confirmation } from './adapter.js';
-import { applyPlan, fileChange, planChanges, type AppliedFile } from './apply.js';
+import { applyPlan, fileChange, planChanges, plannedFiles, type AppliedFile } from './apply.js';
 import { EntryChecker, errorDetails, type CheckResult } from './connection.js';
 import { unifiedDiff } from './diff.js';
 import { SetupError } from './errors.js';
@@ -111,7 +111,7 @@ export function resultFromPlan(plan: ToolPlan, status: ToolStatus): ToolResult {
     tool: plan.tool,
     target: plan.target,
     status,
-    files: plan.steps.flatMap((step) => (step.kind === 'file' ? [{ path: step.path, change: fileChange(step) }] : [])),
+    files: plannedFiles(plan),
     commands: plan.steps.flatMap((step) => (step.kind === 'command' ? [step.display] : [])),
     stale: plan.stale,
     staleKept: plan.staleKept,

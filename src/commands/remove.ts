@@ -1,5 +1,5 @@
 /** `remove --tool <id>`: takes our entry out again (and what we added with it), nothing else. */
-import { applyPlan, fileChange, planChanges } from '../apply.js';
+import { applyPlan, planChanges, plannedFiles } from '../apply.js';
 import { errorDetails } from '../connection.js';
 import type { Options } from '../options.js';
 import { SYMBOLS } from '../output.js';
@@ -30,7 +30,7 @@ export async function runRemove(options: Options, context: RunContext): Promise<
       continue;
     }
     if (options.dryRun || !changes) {
-      results.push({ tool: plan.tool, target: plan.target, status: changes ? 'planned' : 'absent', files: plan.steps.flatMap((step) => (step.kind === 'file' ? [{ path: step.path, change: fileChange(step) }] : [])) });
+      results.push({ tool: plan.tool, target: plan.target, status: changes ? 'planned' : 'absent', files: plannedFiles(plan) });
       continue;
     }
     try {
