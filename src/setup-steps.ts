@@ -204,6 +204,12 @@ export function succeeded(result: ToolResult): boolean {
   return result.status !== 'failed';
 }
 
+/** What the person must still do, in order, labelled by target: only for tools that did not fail (a failed
+ * tool's steps would not help). */
+export function nextSteps(results: readonly ToolResult[]): string[] {
+  return results.filter(succeeded).flatMap((result) => result.nextSteps.map((step) => `${result.target}: ${step}`));
+}
+
 export function printResults(out: Output, results: readonly ToolResult[]): void {
   const { paint } = out;
   out.line();
@@ -222,10 +228,10 @@ export function printResults(out: Output, results: readonly ToolResult[]): void 
       if ('backup' in file && file.backup) out.line(paint.dim(`  backup of ${file.path}: ${file.backup}`));
     }
   }
-  const steps = results.filter(succeeded).flatMap((result) => result.nextSteps.map((step) => ({ target: result.target, step })));
+  const steps = nextSteps(results);
   if (steps.length > 0) {
     out.line();
     out.line(paint.bold('Next steps'));
-    steps.forEach(({ target, step }, index) => out.line(`  ${index + 1}. ${target}: ${step}`));
+    steps.forEach((step, index) => out.line(`  ${index + 1}. ${step}`));
   }
 }

@@ -24,6 +24,7 @@ import {
   backupDirectory,
   credentialFor,
   failedResult,
+  nextSteps,
   planTools,
   scopeFor,
   showPlans,
@@ -643,7 +644,7 @@ function summarise(results: ToolResult[], out: Output, retry: ReturnType<typeof 
     return `${painted} ${result.target.padEnd(width)}  ${text}`;
   });
   p.note(rows.join('\n'), 'Summary');
-  const steps = results.flatMap((result) => result.nextSteps.map((step) => `${result.target}: ${step}`));
+  const steps = nextSteps(results);
   if (steps.length) showSection('Next steps', steps.map((step, index) => `${index + 1}. ${step}`).join('\n'), out);
   const failures = results.filter((result) => result.status === 'failed');
   for (const result of failures) if (result.error?.hint) p.log.warn(`${result.target}: ${result.error.hint}`);

@@ -139,6 +139,8 @@ describe('cursor with an API token', () => {
     const run = await setup('--token', token);
     expect(run.exitCode).toBe(1);
     expect(run.stdout + run.stderr).toMatch(/read-only/);
+    // No next steps for a tool that failed: "reload Cursor" would not help.
+    expect(run.stdout).not.toMatch(/Next steps|Reload Cursor/);
     expect(await readFile(cursorFile(), 'utf8')).toBe(original);
   });
 
