@@ -2,7 +2,7 @@
  * the CLI sees a TTY on stdin and stdout, so it runs the interactive wizard. Waits are pattern-based:
  * `expect` resolves as soon as the (ANSI-stripped) output shows the pattern, and fails with the screen's
  * tail when it does not appear in time or the program exits first. */
-import { spawn as spawnPty, type IPty } from 'node-pty';
+import { spawn as spawnPty, type IPty } from '@lydell/node-pty';
 import { CLI, cleanEnv } from './cli.js';
 
 /** Key sequences as a terminal sends them. */
