@@ -42,7 +42,8 @@ export default defineServersFileAdapter({
         `Or install it with one click: ${cursorInstallLink(request.name, request.serverUrl)}`,
       ];
     }
-    const steps = credential.storage === 'ref' ? exportVariableSteps(environment, credential.envVar, 'Cursor') : [];
-    return [...steps, 'Reload Cursor (or toggle the server off and on in Settings → MCP) to pick up the change.'];
+    return credential.storage === 'ref' ? exportVariableSteps(environment, credential.envVar, 'Cursor') : [];
   },
+  // With OAuth, Connect in the settings loads the entry anyway.
+  reloadStep: ({ credential }) => (credential.kind === 'oauth' ? undefined : 'Reload Cursor (or toggle the server off and on in Settings → MCP) to pick up the change.'),
 });

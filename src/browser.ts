@@ -40,10 +40,12 @@ export function browserCommand(url: string, environment: Pick<Environment, 'plat
 }
 
 /** Starts the browser on `url`. Resolves true once the opener process has started, false when it could not
- * be started (not installed, no permission); never rejects. The opener is detached and not waited for. */
+ * be started (not installed, no permission); never rejects. The opener is detached and not waited for; when
+ * it later exits with a failure status (a `$BROWSER` that cannot open anything), `onFailure` hears why. */
 export function openBrowser(
   url: string,
   environment: Pick<Environment, 'platform' | 'env'> = { platform: currentPlatform(), env: process.env },
+  onFailure?: (reason: string) => void,
 ): Promise<boolean> {
   const { command, args, verbatim } = browserCommand(url, environment);
   return new Promise((resolve) => {
@@ -61,6 +63,9 @@ export function openBrowser(
       return;
     }
     child.once('error', () => resolve(false));
+    child.once('exit', (code, signal) => {
+      if (code !== 0) onFailure?.(`\`${command}\` ${signal ? `was stopped by ${signal}` : `exited with status ${code}`}`);
+    });
     child.once('spawn', () => {
       child.unref();
       resolve(true);

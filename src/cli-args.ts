@@ -68,7 +68,8 @@ function translateParseError(error: unknown, argv: readonly string[]): Error {
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const name = /--?[a-z-]+/.exec(message)?.[0] ?? flag;
-    if (/argument missing/.test(message)) return usageError(`Option ${name} needs a value.`, `Example: ${name} <value>. See mittwald-mcp-setup --help.`);
+    // "argument missing": last on the line; "ambiguous": followed by another flag (`--tool --yes`).
+    if (/argument missing|ambiguous/.test(message)) return usageError(`Option ${name} needs a value.`, `Example: ${name} <value>. See mittwald-mcp-setup --help.`);
     return usageError(`Option ${name} does not take a value.`, 'See mittwald-mcp-setup --help.');
   }
   return usageError(message.split('\n')[0] ?? message, 'See mittwald-mcp-setup --help.');

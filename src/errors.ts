@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'NOT_MCP'
   | 'RATE_LIMITED'
   | 'SERVER_ERROR'
+  | 'UNAVAILABLE'
   | 'PROTOCOL'
   | 'OAUTH'
   | 'OAUTH_DENIED'
@@ -23,6 +24,7 @@ export type ErrorCode =
   | 'OAUTH_UNSUPPORTED'
   | 'OAUTH_SCOPE'
   | 'PORT_IN_USE'
+  | 'BROWSER_FAILED'
   | 'COMMAND_FAILED'
   | 'CREDENTIAL_MISSING';
 
@@ -33,10 +35,16 @@ export class SetupError extends Error {
   readonly hint: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(sentence(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.hint = options.hint;
+    this.hint = options.hint === undefined ? undefined : sentence(options.hint);
   }
+}
+
+/** `text` ending in exactly one sentence mark: messages often end in a detail quoted from elsewhere (a
+ * server's "…expired.", our own "…pasted?") followed by the period of the sentence around it. */
+export function sentence(text: string): string {
+  return text.replace(/([.?!…])[.]+$/u, '$1');
 }
 
 /** Exit statuses of the command-line contract. */

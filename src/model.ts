@@ -90,6 +90,9 @@ export interface ToolPlan {
   instructions?: string;
   /** What the person must still do, in order. */
   nextSteps: string[];
+  /** How a running tool picks up a change (e.g. "Reload Cursor …"): added to the next steps only when the
+   * plan changes something. */
+  reloadStep?: string;
   /** Warnings worth showing before applying. */
   warnings: string[];
 }

@@ -22,6 +22,8 @@ export interface OAuthCheckOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
   onAuthorizationUrl: (url: string) => void;
+  /** See OAuthSignInOptions.onBrowserFailure: absent, a browser that cannot open stops the sign-in at once. */
+  onBrowserFailure?: (reason: string) => void;
   /** Receives the access token as soon as it exists, so the caller's output can mask it should any message
    * or trace ever carry it. */
   addSecret?: (secret: string) => void;
@@ -37,7 +39,8 @@ export async function runOAuthCheck(http: HttpClient, options: OAuthCheckOptions
     noBrowser: !options.browser,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-    openBrowser: (url) => openBrowser(url, options.environment),
+    openBrowser: (url, onFailure) => openBrowser(url, options.environment, onFailure),
+    ...(options.onBrowserFailure ? { onBrowserFailure: options.onBrowserFailure } : {}),
     onAuthorizationUrl: options.onAuthorizationUrl,
   });
   options.addSecret?.(signedIn.accessToken);
@@ -99,6 +102,8 @@ export async function checkOAuthSignIn(http: HttpClient, options: Options, conte
       // The URL goes on a line of its own so that it can be copied whole.
       onAuthorizationUrl: (url) =>
         out.note(`${options.browser ? 'Sign in to mittwald in your browser; if it did not open, open this URL' : 'Sign in to mittwald: open this URL in a browser'}:\n${url}`),
+      // Someone at a terminal can still open the printed URL; a script relying on $BROWSER cannot.
+      ...(context.interactive ? { onBrowserFailure: (reason: string) => out.note(`${SYMBOLS.warn} Could not open the browser (${reason}): open the URL above yourself.`) } : {}),
       addSecret: (secret) => out.addSecret(secret),
     });
   } finally {

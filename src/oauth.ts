@@ -37,8 +37,12 @@ export interface OAuthSignInOptions {
   port?: number;
   /** Aborting (Ctrl-C) stops the sign-in with CANCELLED. */
   signal?: AbortSignal;
-  /** Opens the URL in a browser; false when that did not work (the URL was reported anyway). */
-  openBrowser: (url: string) => Promise<boolean>;
+  /** Opens the URL in a browser; false when that did not work (the URL was reported anyway). `onFailure` is
+   * called when the opener fails later (exits with a failure status). */
+  openBrowser: (url: string, onFailure: (reason: string) => void) => Promise<boolean>;
+  /** Hears that the browser could not be opened, and the sign-in keeps waiting (someone at a terminal can open
+   * the printed URL). Absent: the sign-in stops at once with BROWSER_FAILED instead of waiting in vain. */
+  onBrowserFailure?: (reason: string) => void;
   /** Called with the authorization URL before any browser is opened, always, so the CLI can print it. */
   onAuthorizationUrl: (url: string) => void;
 }
@@ -85,12 +89,28 @@ export async function signInWithOAuth(http: HttpClient, options: OAuthSignInOpti
       }).href;
 
       options.onAuthorizationUrl(authorizationUrl);
-      // A browser that does not open is not fatal: the URL has been reported for copying.
-      if (!options.noBrowser) await options.openBrowser(authorizationUrl).catch(() => false);
-      callback = await listener.waitForCallback({
-        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-        ...(signal ? { signal } : {}),
-      });
+      const opener = new AbortController();
+      let openerProblem: string | undefined;
+      const onOpenerFailure = (reason: string): void => {
+        if (options.onBrowserFailure) return options.onBrowserFailure(reason);
+        openerProblem ??= reason;
+        opener.abort();
+      };
+      if (!options.noBrowser) {
+        const started = await options.openBrowser(authorizationUrl, onOpenerFailure).catch(() => false);
+        if (!started) onOpenerFailure('the browser could not be started');
+      }
+      try {
+        callback = await listener.waitForCallback({
+          ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+          signal: signal ? AbortSignal.any([signal, opener.signal]) : opener.signal,
+        });
+      } catch (error) {
+        if (openerProblem === undefined || signal?.aborted) throw error;
+        throw new SetupError('BROWSER_FAILED', `Could not open the browser for the sign-in: ${openerProblem}.`, {
+          hint: 'Fix $BROWSER, or run again with --no-browser and open the printed URL yourself.',
+        });
+      }
 
       const tokens = await exchangeCode(config, callback.url, codeVerifier, state);
       callback.finish({ ok: true });

@@ -71,6 +71,9 @@ export async function resolveOptions({ command, values }: ParsedArgs, sources: O
     }
     return tool as ToolSelector;
   });
+  if (values.tool !== undefined && tools.length === 0) {
+    throw usageError('--tool is empty.', `Name at least one tool: ${TOOL_SELECTORS.join(', ')}.`);
+  }
   if (command === 'remove' && tools.length === 0) throw usageError('remove needs --tool <id>.', 'Example: mittwald-mcp-setup remove --tool cursor');
 
   if (values.token !== undefined && values['token-stdin']) throw usageError('Use either --token or --token-stdin, not both.');

@@ -17,6 +17,8 @@ export interface ServersFileTool {
   shape: EntryShape;
   extraEdit?: ExtraEdit;
   nextSteps(request: SetupRequest, file: ServersFile, environment: Environment): string[];
+  /** How the running tool picks up a change; shown only when something changed. */
+  reloadStep?(request: SetupRequest): string | undefined;
   warnings?(request: SetupRequest, file: ServersFile): string[];
 }
 
@@ -56,6 +58,10 @@ async function otherScopeEntries(tool: ServersFileTool, environment: Environment
   return warnings;
 }
 
+function withReloadStep(step: string | undefined): Pick<ToolPlan, 'reloadStep'> {
+  return step === undefined ? {} : { reloadStep: step };
+}
+
 function targetName(tool: ServersFileTool, file: ServersFile): string {
   return `${file.host ?? tool.name} (${file.scope})`;
 }
@@ -82,6 +88,7 @@ export function defineServersFileAdapter(tool: ServersFileTool, scopes: readonly
           stale: planned.stale,
           staleKept: planned.staleKept,
           nextSteps: tool.nextSteps(request, file, environment),
+          ...withReloadStep(tool.reloadStep?.(request)),
           warnings: [...(tool.warnings?.(request, file) ?? []), ...elsewhere],
         },
       ];

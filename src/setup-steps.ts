@@ -6,7 +6,7 @@ import { applyPlan, fileChange, planChanges, plannedFiles, type AppliedFile } fr
 import { EntryChecker, errorDetails, type CheckResult } from './connection.js';
 import { unifiedDiff } from './diff.js';
 import { SetupError } from './errors.js';
-import { TOKEN_ENV_VAR, TOOL_IDS, type Credential, type Environment, type InstalledEntry, type Scope, type SetupRequest, type StaleEntry, type ToolId, type ToolPlan } from './model.js';
+import { TOKEN_ENV_VAR, TOOL_IDS, type Credential, type Detection, type Environment, type InstalledEntry, type Scope, type SetupRequest, type StaleEntry, type ToolId, type ToolPlan } from './model.js';
 import type { Options, TokenSource } from './options.js';
 import { SYMBOLS, type Output } from './output.js';
 import type { HttpClient } from './http.js';
@@ -47,14 +47,29 @@ export async function selectTools(selectors: Options['tools'], environment: Envi
     else if (selector !== 'detected') wanted.add(selector);
   }
   if (selectors.includes('detected')) {
-    const detections = await Promise.all(TOOL_IDS.map(async (id) => (await loadAdapter(id)).detect(environment)));
+    const adapters = await Promise.all(TOOL_IDS.map(loadAdapter));
+    const detections = await Promise.all(adapters.map((adapter) => adapter.detect(environment)));
     const installed = detections.filter((detection) => detection.state === 'installed');
-    if (installed.length === 0 && wanted.size === 0) {
-      throw new SetupError('USAGE', 'No supported tool is installed here.', { hint: `Name the tools with --tool (${TOOL_IDS.join(', ')}).` });
-    }
+    if (installed.length === 0 && wanted.size === 0) throw nothingInstalled(adapters, detections);
     installed.forEach((detection) => wanted.add(detection.tool));
   }
   return Promise.all(TOOL_IDS.filter((id) => wanted.has(id)).map(loadAdapter));
+}
+
+/** `--tool detected` found no installed tool. Settings folders of a tool (the wizard lists those too) are
+ * named, with the flag that sets them up anyway. */
+function nothingInstalled(adapters: readonly Adapter[], detections: readonly Detection[]): SetupError {
+  const found = detections.filter((detection) => detection.state === 'config-found');
+  if (found.length === 0) {
+    return new SetupError('USAGE', 'No supported tool is installed here.', { hint: `Name the tools with --tool (${TOOL_IDS.join(', ')}).` });
+  }
+  const names = found.map((detection) => {
+    const name = adapters.find((adapter) => adapter.id === detection.tool)?.name ?? detection.tool;
+    return detection.evidence[0] ? `${name} (${detection.evidence[0]})` : name;
+  });
+  return new SetupError('USAGE', `No supported tool is installed here, but settings were found for ${names.join(', ')}.`, {
+    hint: `To set ${found.length === 1 ? 'it' : 'them'} up anyway, pass --tool ${found.map((detection) => detection.tool).join(',')}.`,
+  });
 }
 
 /** The storage rule of the design: a reference when it works with no extra step (VS Code's prompt; the
@@ -115,7 +130,7 @@ export function resultFromPlan(plan: ToolPlan, status: ToolStatus): ToolResult {
     commands: plan.steps.flatMap((step) => (step.kind === 'command' ? [step.display] : [])),
     stale: plan.stale,
     staleKept: plan.staleKept,
-    nextSteps: plan.nextSteps,
+    nextSteps: plan.reloadStep && planChanges(plan) ? [...plan.nextSteps, plan.reloadStep] : plan.nextSteps,
     warnings: plan.warnings,
     ...(plan.instructions ? { instructions: plan.instructions } : {}),
   };

@@ -273,6 +273,8 @@ async function fetchIdentity(conn: Connection): Promise<Identity> {
   const status = payload && typeof payload === 'object' ? (payload as { status?: unknown }).status : undefined;
   if (parsed.data.isError === true || status === 'error') {
     const detail = clip(redact(toolErrorMessage(payload) ?? text, secretsOf(conn)));
+    // The server validates a token through a cache; a token revoked since then fails only here, upstream.
+    if (/\b401\b|unauthori[sz]ed|invalid[_ ]token/i.test(detail)) throw tokenRejected(conn, '');
     if (/\b403\b|forbidden|scope|permission/i.test(detail)) {
       throw new SetupError('FORBIDDEN', `The server refused to read your user profile${detail ? `: ${detail}` : ''}.`, {
         hint: 'The token needs the api_read or api_write role (or, with OAuth, the user:read scope): create a token with more rights, or sign in with more scopes.',
@@ -554,13 +556,7 @@ function classifyMcpFailure(conn: Connection, failure: HttpFailure, stage: Stage
     if (failure.rpcError?.code === -32002 && conn.sessionId !== undefined) return new SessionLost(failure);
     if (conn.authorization === undefined) return new ChallengeSeen(parseBearerChallenge(failure.wwwAuthenticate ?? ''));
     const challenge = parseBearerChallenge(failure.wwwAuthenticate ?? '');
-    const reason = challenge?.['error'] ? ` (${challenge['error']})` : '';
-    const oauth = isJwtBearer(conn.authorization);
-    return new SetupError(
-      'TOKEN_REJECTED',
-      `The mittwald MCP server rejected the ${oauth ? 'OAuth access token' : 'token'}${reason}: it is wrong, revoked or expired.`,
-      { hint: oauth ? OAUTH_HINT : TOKEN_HINT },
-    );
+    return tokenRejected(conn, challenge?.['error'] ? ` (${challenge['error']})` : '');
   }
   // The spec's way of saying the session is gone; mittwald uses -32001 for it.
   if (status === 404 && conn.sessionId !== undefined && stage === 'session') return new SessionLost(failure);
@@ -578,6 +574,16 @@ function classifyMcpFailure(conn: Connection, failure: HttpFailure, stage: Stage
   return commonFailure(failure, conn.url, 'The MCP server', stage === 'initialize' ? NOT_MCP_HINT : RETRY_HINT);
 }
 
+/** The credential on `conn` was refused; `reason` is the challenge's error, e.g. " (invalid_token)". */
+function tokenRejected(conn: Connection, reason: string): SetupError {
+  const oauth = conn.authorization !== undefined && isJwtBearer(conn.authorization);
+  return new SetupError(
+    'TOKEN_REJECTED',
+    `The mittwald MCP server rejected the ${oauth ? 'OAuth access token' : 'token'}${reason}: it is wrong, revoked or expired.`,
+    { hint: oauth ? OAUTH_HINT : TOKEN_HINT },
+  );
+}
+
 /** Status handling shared by the API and the MCP check: 429, 5xx, and anything else unexpected. */
 function commonFailure(failure: HttpFailure, url: string, who: string, otherHint: string): SetupError {
   const { status } = failure;
@@ -589,6 +595,14 @@ function commonFailure(failure: HttpFailure, url: string, who: string, otherHint
       `${subject} is rate-limiting requests (HTTP 429)${wait !== undefined ? `; it asks to wait ${formatWait(wait)}` : ''}.`,
       { hint: `Wait ${wait !== undefined ? formatWait(wait) : 'a minute'} and run the check again (the limit is about 100 requests a minute).` },
     );
+  }
+  if (status === 503) {
+    // Maintenance or overload: a wait, not a fault; Retry-After says how long when the server knows.
+    const wait = retryAfterSeconds(failure.retryAfter);
+    const when = wait !== undefined ? `in ${formatWait(wait)}` : 'in a few minutes';
+    return new SetupError('UNAVAILABLE', `${subject} is temporarily unavailable (HTTP 503); retry ${when}.`, {
+      hint: `Run the same command again ${when}.`,
+    });
   }
   if (status >= 500) {
     return new SetupError('SERVER_ERROR', `${subject} had an internal problem (HTTP ${status})${failure.detail ? `: ${failure.detail}` : ''}.`, {

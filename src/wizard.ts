@@ -11,7 +11,7 @@ import { openBrowser } from './browser.js';
 import { clipboardCommand, copyToClipboard } from './clipboard.js';
 import { checkToken, describeIdentity, EntryChecker } from './connection.js';
 import { findOnPath, findProjectRoot } from './environment.js';
-import { SetupError, isSetupError } from './errors.js';
+import { SetupError, isSetupError, sentence } from './errors.js';
 import type { HttpClient } from './http.js';
 import { DEFAULT_API_URL, DEFAULT_ENTRY_NAME, DEFAULT_SERVER_URL, TOKEN_ENV_VAR, type Detection, type Environment, type Scope, type ToolId } from './model.js';
 import { runOAuthCheck, signedInMessage } from './oauth-check.js';
@@ -299,6 +299,11 @@ async function oauthAuth(options: Options, context: RunContext, http: HttpClient
             process.stdout.write(`${url}\n`);
             spin.start(waiting);
           },
+          onBrowserFailure: (reason) => {
+            spin.clear();
+            p.log.warn(`Could not open the browser (${reason}): open the address above yourself.`);
+            spin.start(waiting);
+          },
         });
         spin.stop(signedInMessage(result));
         return result;
@@ -383,7 +388,7 @@ async function checkTokenInteractively(raw: string, source: TokenSource, options
   for (const fix of fixes) p.log.info(`Token: ${fix}.`);
   const problem = tokenProblem(token);
   if (problem) {
-    p.log.error(`That API token looks wrong: ${problem}.`);
+    p.log.error(sentence(`That API token looks wrong: ${problem}.`));
     return undefined;
   }
   if (!options.verify) return { token, source };

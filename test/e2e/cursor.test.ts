@@ -27,13 +27,17 @@ describe('cursor with an API token', () => {
   });
 
   it('says unchanged on a second identical run and leaves bytes and mtime alone', async () => {
-    expect((await setup('--token', token)).exitCode).toBe(0);
+    const first = await setup('--token', token);
+    expect(first.exitCode).toBe(0);
+    expect(first.stdout).toContain('Reload Cursor');
     const before = await stat(cursorFile());
     const bytes = await readFile(cursorFile());
     await new Promise((resolve) => setTimeout(resolve, 20));
     const second = await setup('--token', token);
     expect(second.exitCode).toBe(0);
     expect(second.stdout).toMatch(/unchanged/);
+    // Nothing changed, so there is nothing for Cursor to pick up.
+    expect(second.stdout).not.toContain('Reload Cursor');
     expect((await stat(cursorFile())).mtimeMs).toBe(before.mtimeMs);
     expect(await readFile(cursorFile())).toEqual(bytes);
   });

@@ -148,6 +148,29 @@ function nextSteps(stdout: string): string {
   return stdout.slice(stdout.indexOf('Next steps'));
 }
 
+describe('a $BROWSER that cannot open the URL', () => {
+  it.each([
+    ['exits with a failure status', '#!/bin/sh\nexit 3\n', /exited with status 3/],
+    ['does not exist', undefined, /could not be started/],
+  ] as const)('stops the run at once when $BROWSER %s, with the URL printed and nothing written', async (_label, script, reason) => {
+    stack = await startStack();
+    let browser = path.join(work, 'no-such-browser');
+    if (script !== undefined) {
+      browser = path.join(work, `failing-browser-${Math.random().toString(16).slice(2)}`);
+      await writeFile(browser, script);
+      await chmod(browser, 0o755);
+    }
+    // The default wait is 5 minutes: the run ending within the test's timeout shows it did not wait.
+    const result = await run(['--tool', 'cursor', '--oauth', ...urls()], { BROWSER: browser });
+
+    expect(result.exitCode).toBe(1);
+    expect(printedAuthorizationUrl(result.stderr)).toBeDefined();
+    expect(result.stderr).toMatch(reason);
+    expect(result.stderr).toContain('--no-browser');
+    await expect(stat(cursorFile())).rejects.toThrow();
+  });
+});
+
 describe('--tool cursor --oauth with $BROWSER', () => {
   it.each([
     ["mittwald's challenge without resource_metadata", false],

@@ -159,6 +159,20 @@ describe('checkMcp failure classification', () => {
     expect(error.message).toContain('upstream API did not answer');
   });
 
+  it('reports a tool call answering 401 (a token revoked behind the server cache) as TOKEN_REJECTED with the usual hint', async () => {
+    server.setToolFailure('mittwald_user_get', 'Request failed with status code 401: Unauthorized');
+    const error = await expectSetupError(() => checkMcp(http, server.mcpUrl, `Bearer ${token}`), 'TOKEN_REJECTED', [token]);
+    expect(error.message).not.toContain('status code');
+    expect(error.hint).toContain(API_TOKENS_URL);
+  });
+
+  it('reports a 503 with Retry-After as temporarily unavailable, with the wait', async () => {
+    server.failNext(1, { status: 503, retryAfter: 30 });
+    const error = await expectSetupError(() => checkMcp(http, server.mcpUrl, `Bearer ${token}`), 'UNAVAILABLE', [token]);
+    expect(error.message).toBe('The MCP server is temporarily unavailable (HTTP 503); retry in 30 s.');
+    expect(error.message).not.toMatch(/internal problem/);
+  });
+
   it('reports an HTTP 403 as FORBIDDEN', async () => {
     server.failNext(1, { status: 403, body: JSON.stringify({ error: 'forbidden', message: 'token lacks api_read' }) });
     const error = await expectSetupError(() => checkMcp(http, server.mcpUrl, `Bearer ${token}`), 'FORBIDDEN', [token]);
@@ -358,8 +372,11 @@ describe('checkApiToken', () => {
     expect(error.hint).toContain(API_TOKENS_URL);
   });
 
-  it('reports a 503 of the API as SERVER_ERROR', async () => {
+  it('reports a 503 of the API as UNAVAILABLE, and a 502 as SERVER_ERROR', async () => {
     server.failNext(1, { status: 503 }, 'api');
+    const error = await expectSetupError(() => checkApiToken(http, server.apiUrl, token), 'UNAVAILABLE', [token]);
+    expect(error.message).toContain('retry in a few minutes');
+    server.failNext(1, { status: 502 }, 'api');
     await expectSetupError(() => checkApiToken(http, server.apiUrl, token), 'SERVER_ERROR', [token]);
   });
 
