@@ -1,7 +1,7 @@
 /** The command-line contract of shared/design.md on the built CLI: usage errors, help, version, exit codes,
  * and the promise that --help / --version load no HTTP, OAuth or prompt code. */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,11 @@ describe('usage errors exit 2 with one line naming the fix', () => {
     [['--frobnicate'], /Unknown option --frobnicate/],
     [['--tool', 'cursr'], /Unknown tool "cursr"/],
     [['--tool'], /Option --tool needs a value/],
+    [['--tool', '--yes'], /Option --tool needs a value/],
+    [['--tool', ''], /--tool is empty/],
+    [['--tool='], /--tool is empty/],
+    [['--json=yes', '--tool', 'cursor'], /Option --json does not take a value/],
+    [['--tool', 'cursor', '--token', 'abc def'], /was more than the token pasted\?$/m],
     [['--scope', 'global', '--tool', 'cursor'], /--scope must be user or project/],
     [['--server-url', 'ftp://x', '--tool', 'cursor'], /--server-url must be an http\(s\) URL/],
     [['--token', 'a', '--oauth', '--tool', 'cursor'], /either --oauth or an API token/],
@@ -30,6 +35,19 @@ describe('usage errors exit 2 with one line naming the fix', () => {
     expect(run.stderr).toMatch(message);
     expect(run.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
     expect(run.stdout).toBe('');
+  });
+
+  it('--tool detected with only a settings folder names what it found and the flag that sets it up', async () => {
+    const bare = await tempHome();
+    try {
+      await mkdir(path.join(bare.dir, '.cursor'));
+      const run = await runCli(['--tool', 'detected', '--no-verify'], { home: bare.dir, env: { PATH: '/usr/bin:/bin' } });
+      expect(run.exitCode).toBe(2);
+      expect(run.stderr).toContain(`settings were found for Cursor (${path.join(bare.dir, '.cursor')})`);
+      expect(run.stderr).toContain('pass --tool cursor');
+    } finally {
+      await bare.cleanup();
+    }
   });
 
   it('explains which flags to pass when there is no terminal and no --tool', async () => {
@@ -85,7 +103,8 @@ describe('the packed tarball', () => {
       const bin = path.join(prefix, 'bin', 'mittwald-mcp-setup');
       const help = execFileSync(bin, ['--help'], { encoding: 'utf8' });
       expect(help).toContain('mittwald-mcp-setup');
-      expect(packed.files.every((file: { path: string }) => file.path === 'package.json' || file.path === 'README.md' || file.path.startsWith('dist/'))).toBe(true);
+      expect(packed.files.every((file: { path: string }) => ['package.json', 'README.md', 'LICENSE'].includes(file.path) || file.path.startsWith('dist/'))).toBe(true);
+      expect(packed.files.map((file: { path: string }) => file.path)).toContain('LICENSE');
     } finally {
       await rm(work, { recursive: true, force: true });
     }
