@@ -25,11 +25,14 @@ async function main(argv: readonly string[]): Promise<number> {
   return run(parsed);
 }
 
-// `mittwald-mcp-setup status | head` closes stdout early: that is not an error worth a stack trace.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw error;
-});
+// `mittwald-mcp-setup … | head -1` closes stdout early. That is no reason to abandon a job half-way: the rest
+// of the output is dropped, the writes finish, and the exit status still says how the job went.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+    throw error;
+  });
+}
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -3,7 +3,8 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { closedPort, runCli, useCliFixture } from '../support/cli.js';
+import { execa } from 'execa';
+import { CLI, cleanEnv, closedPort, runCli, useCliFixture } from '../support/cli.js';
 import { createTestToken, createTestUser } from '../support/mittwald-server.js';
 
 const fixture = useCliFixture(createTestUser({ person: { firstName: 'Ada', lastName: 'Lovelace' }, email: 'ada@example.test' }));
@@ -11,6 +12,33 @@ const { token, urls } = fixture;
 
 const cursorFile = () => path.join(fixture.home, '.cursor', 'mcp.json');
 const setup = (...args: string[]) => runCli(['--tool', 'cursor', ...urls(), ...args], { home: fixture.home });
+
+/** Runs the CLI with a stdout whose reader is already gone (like `… | head -1` after its line): every
+ * write to stdout fails with EPIPE. Resolves to the CLI's own exit status. */
+async function setupIntoClosedPipe(input: string, ...args: string[]): Promise<number> {
+  const script = '(sleep 0.3; exec "$0" "$@") | true; exit "${PIPESTATUS[0]}"';
+  const result = await execa('bash', ['-c', script, process.execPath, CLI, '--tool', 'cursor', ...urls(), ...args], {
+    env: cleanEnv(fixture.home),
+    extendEnv: false,
+    cwd: fixture.home,
+    input,
+    reject: false,
+  });
+  return result.exitCode ?? -1;
+}
+
+describe('a closed stdout', () => {
+  it('does not stop the job: the entry is written and verified, and the exit status tells the truth', async () => {
+    expect(await setupIntoClosedPipe(token, '--token-stdin')).toBe(0);
+    expect(JSON.parse(await readFile(cursorFile(), 'utf8')).mcpServers.mittwald.url).toBe(fixture.server.mcpUrl);
+    expect(fixture.server.log.some((record) => record.method === 'DELETE')).toBe(true);
+
+    // A failing run still fails: a rejected token exits 1 with the file unchanged.
+    const before = await readFile(cursorFile(), 'utf8');
+    expect(await setupIntoClosedPipe(createTestToken(), '--token-stdin', '--name', 'other')).toBe(1);
+    expect(await readFile(cursorFile(), 'utf8')).toBe(before);
+  });
+});
 
 describe('cursor with an API token', () => {
   it('writes the entry, verifies it and exits 0', async () => {
