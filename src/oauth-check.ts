@@ -2,6 +2,7 @@
  * run the MCP round trip with the access token. Tokens obtained here are used for this check only and are
  * never written anywhere. */
 import { openBrowser } from './browser.js';
+import { claimInterrupt } from './interrupt.js';
 import { describeIdentity } from './connection.js';
 import type { HttpClient } from './http.js';
 import type { Environment } from './model.js';
@@ -88,8 +89,7 @@ export async function checkOAuthSignIn(http: HttpClient, options: Options, conte
   // Ctrl-C while waiting for the browser stops the sign-in cleanly (the loopback port is released) and ends
   // the run with CANCELLED; nothing has been written at this point.
   const controller = new AbortController();
-  const onInterrupt = (): void => controller.abort();
-  process.once('SIGINT', onInterrupt);
+  const release = claimInterrupt(() => controller.abort());
   let check: OAuthCheck;
   try {
     check = await runOAuthCheck(http, {
@@ -107,7 +107,7 @@ export async function checkOAuthSignIn(http: HttpClient, options: Options, conte
       addSecret: (secret) => out.addSecret(secret),
     });
   } finally {
-    process.off('SIGINT', onInterrupt);
+    release();
   }
   out.line(`${out.paint.green(SYMBOLS.ok)} ${signedInMessage(check)}`);
   return { signIn: 'verified', identity: check.identity, toolCount: check.toolCount, scopes: check.scopes };

@@ -3,7 +3,8 @@
 import type { ParsedArgs } from './cli-args.js';
 import { errorDetails } from './connection.js';
 import { currentEnvironment } from './environment.js';
-import { ExitCode, isSetupError } from './errors.js';
+import { ExitCode, isSetupError, SetupError } from './errors.js';
+import { setInterruptFallback } from './interrupt.js';
 import { createHttpClient, type HttpClient } from './http.js';
 import { resolveOptions } from './options.js';
 import { createOutput, SYMBOLS, type Output } from './output.js';
@@ -31,6 +32,11 @@ export async function run(parsed: ParsedArgs): Promise<number> {
       http: async () =>
         (http ??= createHttpClient({ version: __VERSION__, ...(options.debug ? { trace: (line: string) => out.note(out.paint.dim(line)) } : {}) })),
     };
+    // Until a phase claims Ctrl-C, nothing has been written: end at once, with the one JSON object promised.
+    setInterruptFallback(() => {
+      process.exitCode = reportError(out, new SetupError('CANCELLED', 'Cancelled — nothing was changed.'), { json: options.json, debug, command: options.command });
+      process.exit();
+    });
     switch (options.command) {
       case 'setup':
         return await (await import('./commands/setup.js')).runSetup(options, context);
@@ -40,16 +46,16 @@ export async function run(parsed: ParsedArgs): Promise<number> {
         return await (await import('./commands/remove.js')).runRemove(options, context);
     }
   } catch (error) {
-    return reportError(out, error, { json, debug });
+    return reportError(out, error, { json, debug, command: parsed.command });
   }
 }
 
 /** Prints a failure as one or two lines (a stack trace only with --debug) and returns the exit status. */
-export function reportError(out: Output, error: unknown, options: { json: boolean; debug: boolean }): number {
+export function reportError(out: Output, error: unknown, options: { json: boolean; debug: boolean; command: ParsedArgs['command'] }): number {
   const details = errorDetails(error);
   const exitCode = isSetupError(error) ? (error.code === 'USAGE' ? ExitCode.usage : error.code === 'CANCELLED' ? ExitCode.cancelled : ExitCode.failed) : ExitCode.failed;
   if (options.json) {
-    out.json({ ok: false, error: details });
+    out.json({ ok: false, command: options.command, error: details });
   } else {
     out.note(`${out.paint.red(SYMBOLS.fail)} ${details.message}`);
     if (details.hint) out.note(`  ${details.hint}`);

@@ -11,6 +11,7 @@ import { openBrowser } from './browser.js';
 import { clipboardCommand, copyToClipboard } from './clipboard.js';
 import { checkToken, describeIdentity, EntryChecker } from './connection.js';
 import { findOnPath, findProjectRoot } from './environment.js';
+import { claimInterrupt } from './interrupt.js';
 import { SetupError, isSetupError, sentence } from './errors.js';
 import type { HttpClient } from './http.js';
 import { DEFAULT_API_URL, DEFAULT_ENTRY_NAME, DEFAULT_SERVER_URL, TOKEN_ENV_VAR, type Detection, type Environment, type Scope, type ToolId } from './model.js';
@@ -84,7 +85,7 @@ export async function runWizard(options: Options, context: RunContext): Promise<
     p.cancel(cancelMessage(progress));
     process.exit(130);
   };
-  process.on('SIGINT', onSigint);
+  const release = claimInterrupt(onSigint);
   p.intro(`mittwald-mcp-setup ${__VERSION__} — connect your AI tools to mittwald`);
   try {
     const selected = await chooseTools(context);
@@ -117,7 +118,7 @@ export async function runWizard(options: Options, context: RunContext): Promise<
     }
     throw error;
   } finally {
-    process.off('SIGINT', onSigint);
+    release();
   }
 }
 

@@ -3,6 +3,7 @@
 import { checkToken, connectedMessage, describeIdentity, EntryChecker } from '../connection.js';
 import type { Identity } from '../verify.js';
 import { ExitCode, usageError } from '../errors.js';
+import { claimInterrupt } from '../interrupt.js';
 import type { Options } from '../options.js';
 import { SYMBOLS } from '../output.js';
 import { cleanToken, tokenProblem } from '../secrets.js';
@@ -96,17 +97,16 @@ export async function runSetup(options: Options, context: RunContext): Promise<n
     const backupDir = backupDirectory(environment);
     results = [];
     let interrupted = false;
-    const onInterrupt = () => {
+    const release = claimInterrupt(() => {
       interrupted = true;
-    };
-    process.on('SIGINT', onInterrupt);
+    });
     try {
       for (const item of planned) {
         if (interrupted) break;
         results.push(item.plan ? await applyAndVerify({ ...item, plan: item.plan }, { environment, backupDir, ...(checker ? { checker } : {}) }) : failedResult(item));
       }
     } finally {
-      process.off('SIGINT', onInterrupt);
+      release();
     }
     for (const item of planned) if (item.plan?.instructions) out.line(`\n${item.plan.instructions}`);
     printResults(out, results);

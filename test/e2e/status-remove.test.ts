@@ -1,6 +1,8 @@
 /** `status` and `remove` on the built CLI: what setup wrote is reported with its auth mode and a live check,
  * and remove restores every pre-existing file byte for byte. */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, cleanEnv, PATH_WITHOUT_PACKAGES, runCli, useCliFixture } from '../support/cli.js';
@@ -148,4 +150,46 @@ describe('Ctrl-C while applying', () => {
     expect(await readFile(path.join(fixture.home, '.codex', 'config.toml'), 'utf8')).toContain('[mcp_servers.mittwald]');
     await expect(readFile(path.join(fixture.home, '.cursor', 'mcp.json'))).rejects.toThrow();
   });
+});
+
+describe('Ctrl-C before anything is written', () => {
+  it.each([['setup', ['--tool', 'cursor', '--token-stdin']], ['status', ['status', '--tool', 'cursor']]] as const)(
+    '%s --json prints one CANCELLED object and exits 130, with nothing written',
+    async (command, args) => {
+      // A server that takes requests and never answers: the run is stuck in its check when Ctrl-C comes.
+      let requested!: () => void;
+      const seen = new Promise<void>((resolve) => (requested = resolve));
+      const held: ServerResponse[] = [];
+      const server = createServer((_req, res) => {
+        held.push(res);
+        requested();
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      try {
+        if (command === 'status') {
+          await mkdir(path.join(fixture.home, '.cursor'), { recursive: true });
+          await writeFile(path.join(fixture.home, '.cursor', 'mcp.json'), JSON.stringify({ mcpServers: { mittwald: { url: `${url}/mcp`, headers: { Authorization: 'Bearer fake-token' } } } }));
+        }
+        const { execa } = await import('execa');
+        const child = execa(process.execPath, [CLI, ...args, '--server-url', `${url}/mcp`, '--api-url', url, '--json'], {
+          cwd: fixture.home,
+          env: cleanEnv(fixture.home, { PATH }),
+          extendEnv: false,
+          reject: false,
+          input: 'fake-token-for-the-test',
+        });
+        await seen;
+        const before = await readFile(path.join(fixture.home, '.cursor', 'mcp.json'), 'utf8').catch(() => null);
+        child.kill('SIGINT');
+        const run = await child;
+        expect(run.exitCode).toBe(130);
+        expect(JSON.parse(run.stdout)).toEqual({ ok: false, command, error: { code: 'CANCELLED', message: 'Cancelled — nothing was changed.' } });
+        expect(await readFile(path.join(fixture.home, '.cursor', 'mcp.json'), 'utf8').catch(() => null)).toBe(before);
+      } finally {
+        for (const res of held) res.destroy();
+        server.close();
+      }
+    },
+  );
 });
