@@ -130,3 +130,13 @@ export function appInstallPaths(environment: Environment, app: 'cursor' | 'vscod
   };
   return table[app][platform];
 }
+
+/** Where the mittwald CLI (`mw login token`) keeps its API token: `$MW_CONFIG_DIR/token`, else
+ * `$XDG_CONFIG_HOME/mw/token`, else `%LOCALAPPDATA%\mw\token` on Windows, else `~/.config/mw/token` (macOS too). */
+export function mittwaldCliTokenFile(environment: Environment): string {
+  const { env } = environment;
+  if (env.MW_CONFIG_DIR) return joinPath(environment, env.MW_CONFIG_DIR, 'token');
+  if (env.XDG_CONFIG_HOME) return joinPath(environment, env.XDG_CONFIG_HOME, 'mw', 'token');
+  if (environment.platform === 'win32') return joinPath(environment, localAppData(environment), 'mw', 'token');
+  return joinPath(environment, environment.home, '.config', 'mw', 'token');
+}

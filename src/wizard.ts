@@ -16,6 +16,7 @@ import { SetupError, isSetupError, sentence } from './errors.js';
 import type { HttpClient } from './http.js';
 import { DEFAULT_API_URL, DEFAULT_ENTRY_NAME, DEFAULT_SERVER_URL, TOKEN_ENV_VAR, type Detection, type Environment, type Scope, type ToolId } from './model.js';
 import { runOAuthCheck, signedInMessage } from './oauth-check.js';
+import { mittwaldCliTokenFile } from './paths.js';
 import type { Options, TokenSource } from './options.js';
 import { createOutput, type Output } from './output.js';
 import type { RunContext } from './run-context.js';
@@ -339,9 +340,8 @@ async function existingTokens(context: RunContext): Promise<ExistingToken[]> {
   const found: ExistingToken[] = [];
   const fromEnv = context.environment.env[TOKEN_ENV_VAR];
   if (fromEnv?.trim()) found.push({ label: `Use ${TOKEN_ENV_VAR} (${maskSecret(cleanToken(fromEnv).token)})`, token: fromEnv, source: 'env' });
-  const configHome = context.environment.env.XDG_CONFIG_HOME ?? path.join(context.environment.home, '.config');
   try {
-    const stored = (await readFile(path.join(configHome, 'mw', 'token'), 'utf8')).trim();
+    const stored = (await readFile(mittwaldCliTokenFile(context.environment), 'utf8')).trim();
     if (stored && stored !== fromEnv?.trim()) found.push({ label: `Use the mittwald CLI's token (${maskSecret(stored)})`, token: stored, source: 'flag' });
   } catch {
     // The mittwald CLI is not logged in here.

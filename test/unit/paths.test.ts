@@ -9,6 +9,7 @@ import {
   copilotCliFile,
   copilotIdeFile,
   cursorUserFile,
+  mittwaldCliTokenFile,
   visualStudioUserFile,
   vscodeUserDir,
 } from '../../src/paths.js';
@@ -101,5 +102,17 @@ describe('override variables', () => {
     expect(vscodeUserDir(environment, 'Code')).toBe('D:\\Roaming\\Code\\User');
     expect(copilotIdeFile(environment, 'xcode')).toBe('D:\\Local\\github-copilot\\xcode\\mcp.json');
     expect(claudeDesktopDirs(environment)).toEqual(['D:\\Roaming\\Claude', 'D:\\Local\\Packages\\Claude_pzs8sxrjxfjjc\\LocalCache\\Roaming\\Claude']);
+  });
+});
+
+describe("the mittwald CLI's token", () => {
+  it('follows MW_CONFIG_DIR, then XDG_CONFIG_HOME, then %LOCALAPPDATA% on Windows, then ~/.config (macOS too)', () => {
+    expect(mittwaldCliTokenFile(withEnv(linux, { MW_CONFIG_DIR: '/srv/mw', XDG_CONFIG_HOME: '/cfg' }))).toBe('/srv/mw/token');
+    expect(mittwaldCliTokenFile(withEnv(linux, { XDG_CONFIG_HOME: '/cfg' }))).toBe('/cfg/mw/token');
+    expect(mittwaldCliTokenFile(linux)).toBe('/home/ada/.config/mw/token');
+    expect(mittwaldCliTokenFile(darwin)).toBe('/Users/ada/.config/mw/token');
+    expect(mittwaldCliTokenFile(win32)).toBe('C:\\Users\\ada\\AppData\\Local\\mw\\token');
+    expect(mittwaldCliTokenFile(withEnv(win32, { LOCALAPPDATA: 'D:\\Local' }))).toBe('D:\\Local\\mw\\token');
+    expect(mittwaldCliTokenFile(withEnv(win32, { MW_CONFIG_DIR: 'E:\\mw' }))).toBe('E:\\mw\\token');
   });
 });
