@@ -15,7 +15,7 @@ import { discoverAuthorization, signInWithOAuth, type OAuthSignInOptions } from 
 import { checkMcp } from '../../src/verify.js';
 import { runBrowser, type HeadlessBrowserAction } from '../support/headless-browser.mjs';
 import { MITTWALD_DEFAULT_SCOPES, startOAuthServer, type OAuthServer, type OAuthServerOptions } from '../support/oauth-server.js';
-import { startMittwaldServer, type MittwaldServerOptions, type MittwaldTestServer } from '../support/mittwald-server.js';
+import { MITTWALD_SCOPES, startMittwaldServer, type MittwaldServerOptions, type MittwaldTestServer } from '../support/mittwald-server.js';
 
 const HEADLESS_BROWSER = fileURLToPath(new URL('../support/headless-browser.mjs', import.meta.url));
 
@@ -469,6 +469,16 @@ describe('the test authorization server enforces the bridge rules', () => {
     };
     return { params, verifier, clientId };
   }
+
+  it('accepts any scope in a registration, as the bridge does (Claude Code registers with every scope)', async () => {
+    const response = await fetch(`${as.issuer}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ redirect_uris: [`${callback.origin}/callback`], token_endpoint_auth_method: 'none', scope: `${MITTWALD_SCOPES.join(' ')} not-a-scope` }),
+    });
+    expect(response.status).toBe(201);
+    expect(((await response.json()) as { client_id?: string }).client_id).toBeTruthy();
+  });
 
   it('matches redirect URIs exactly: another loopback port is refused', async () => {
     const registered = `${callback.origin}/callback`;

@@ -167,6 +167,12 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
     return this.redirectUris.includes(value);
   };
 
+  // The bridge takes any `scope` in a registration (Claude Code sends every scope it saw advertised) and
+  // checks scopes at /authorize only; oidc-provider would refuse unknown ones with invalid_client_metadata.
+  (provider.Client as unknown as { Schema: { prototype: { scopes(this: { scope?: string }): void } } }).Schema.prototype.scopes = function ignoreRegisteredScope() {
+    delete this.scope;
+  };
+
   provider.use(async (ctx, next) => {
     requests.push(`${ctx.method} ${ctx.path}`);
     if (ctx.path === '/.well-known/oauth-authorization-server' || ctx.path === '/.well-known/openid-configuration') {
