@@ -34,6 +34,8 @@ export interface Adapter {
   /** Asks the tool itself whether it reads the entry as written (e.g. `claude mcp get`), after a write.
    * Undefined when the tool's CLI is not installed or cannot tell for this scope. */
   confirm?(environment: Environment, request: SetupRequest): Promise<Confirmation | undefined>;
+  /** Settings-screen apps: the page where the person adds the server (the wizard offers to open it). */
+  settingsUrl?(request: Pick<SetupRequest, 'name' | 'serverUrl'>): string;
   /** Entries pointing at `serverUrl` (or legacy mittwald URLs), or named `name`, as the tool will read them. */
   inspect(environment: Environment, options: { name: string; serverUrl: string }): Promise<InstalledEntry[]>;
 }

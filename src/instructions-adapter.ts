@@ -7,13 +7,21 @@ import { detectFromClues, type DetectionClues } from './detect.js';
 import { getJsonValue, parseJsonDocument, removeJsonValue } from './jsonc-document.js';
 import { DEFAULT_SERVER_URL, type Environment, type FileStep, type InstalledEntry, type SetupRequest, type StaleEntry, type ToolId, type ToolPlan } from './model.js';
 import { bridgedUrl, classifyServerUrl } from './server-url.js';
-import { CONNECTOR_DESCRIPTION, renderTemplate, SIGN_IN_NOTE_TEMPLATE, TEMPLATES, VERIFICATION_PROMPT, type TemplateName } from './templates.js';
+import { CONNECTOR_DESCRIPTION, renderTemplate, SIGN_IN_NOTE_TEMPLATE, VERIFICATION_PROMPT } from './templates.js';
+
+/** One way of adding the server in the app: its step-by-step text (templates/) and the page it starts on. */
+export interface ConnectorRoute {
+  template: string;
+  pageUrl(request: Pick<SetupRequest, 'name' | 'serverUrl'>): string;
+}
 
 export interface SettingsScreenApp {
-  id: ToolId & TemplateName;
+  id: ToolId;
   name: string;
-  /** The page where the connector is added. */
-  settingsUrl: string;
+  /** mittwald's own listing in the app (a directory entry, an app): for mittwald's server URL. */
+  official: ConnectorRoute;
+  /** A connector made by hand: for any other server URL (`--server-url`). */
+  custom: ConnectorRoute;
   clues(environment: Environment): DetectionClues;
   removal(name: string): string;
   /** The app's local config file, whose `mcpServers` may still hold an old bridge to mittwald. */
@@ -51,20 +59,26 @@ export function signInNote(request: Pick<SetupRequest, 'oauthVerifiedAs'>): stri
   return request.oauthVerifiedAs ? renderTemplate(SIGN_IN_NOTE_TEMPLATE, { account: request.oauthVerifiedAs }) : '';
 }
 
-/** The personalised steps for one app: the entry's name and URL, the connector description, the prompt to
- * try, how to remove it, and what to do about the usual failures. */
+/** mittwald's server has an official listing in the app; any other URL is added as a custom connector. */
+export function connectorRoute(app: SettingsScreenApp, request: Pick<SetupRequest, 'serverUrl'>): ConnectorRoute {
+  return request.serverUrl === DEFAULT_SERVER_URL ? app.official : app.custom;
+}
+
+/** The personalised steps for one app: the page to start on, the entry's name and URL, the connector
+ * description, the prompt to try, how to remove it, and what to do about the usual failures. */
 export function renderInstructions(app: SettingsScreenApp, request: InstructionsRequest): string {
-  return renderTemplate(TEMPLATES[app.id], {
+  const route = connectorRoute(app, request);
+  return renderTemplate(route.template, {
     name: request.name,
     serverUrl: request.serverUrl,
-    settingsUrl: app.settingsUrl,
+    settingsUrl: route.pageUrl(request),
     description: CONNECTOR_DESCRIPTION,
     prompt: VERIFICATION_PROMPT,
     signInNote: signInNote(request),
   });
 }
 
-export function defineSettingsScreenAdapter(app: SettingsScreenApp): Adapter & { settingsUrl: string } {
+export function defineSettingsScreenAdapter(app: SettingsScreenApp): Adapter {
   const plan = (target: string, instructions: string, nextSteps: string[], local?: LocalBridges, remove = false): ToolPlan[] => {
     const bridges = local?.bridges ?? [];
     const steps: FileStep[] = [];
@@ -82,13 +96,13 @@ export function defineSettingsScreenAdapter(app: SettingsScreenApp): Adapter & {
     scopes: ['user'],
     acceptsToken: false,
     secretReference: 'none',
-    settingsUrl: app.settingsUrl,
+    settingsUrl: (request) => connectorRoute(app, request).pageUrl(request),
     detect: (environment) => detectFromClues(app.id, environment, app.clues(environment)),
     plan: async (environment, request) =>
       plan(
         app.name,
         renderInstructions(app, request),
-        [`Open ${app.settingsUrl} and add the "${request.name}" connector as described above.`],
+        [`Open ${connectorRoute(app, request).pageUrl(request)} and add the connector as described above.`],
         await localBridges(app, environment, request.serverUrl),
         request.replaceStale,
       ),

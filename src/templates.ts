@@ -1,12 +1,6 @@
 /** Renders the instruction texts in templates/: `{{placeholder}}` replaced from `values`. An unknown
  * placeholder is a bug, so it throws rather than print `{{…}}` to a user. */
-import chatgpt from '../templates/chatgpt.md?raw';
-import claudeDesktop from '../templates/claude-desktop.md?raw';
 import signInNote from '../templates/sign-in-note.md?raw';
-
-/** The step-by-step texts of the settings-screen apps, by tool id. */
-export const TEMPLATES = { 'claude-desktop': claudeDesktop, chatgpt } as const;
-export type TemplateName = keyof typeof TEMPLATES;
 
 /** The paragraph added to an app's steps when the OAuth check in the same run succeeded (`{{account}}`). */
 export const SIGN_IN_NOTE_TEMPLATE = signInNote;

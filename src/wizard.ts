@@ -571,7 +571,7 @@ async function offerSettingsScreens(planned: PlannedTool[], options: Options, co
   let copied = false;
   for (const item of apps) {
     showSection(item.plan!.target, item.plan!.instructions!.trimEnd(), context.out);
-    const settingsUrl = 'settingsUrl' in item.adapter && typeof item.adapter.settingsUrl === 'string' ? item.adapter.settingsUrl : undefined;
+    const settingsUrl = item.adapter.settingsUrl?.(item.request);
     if (settingsUrl && options.browser && answer(await p.confirm({ message: `Open ${settingsUrl} in your browser now?`, initialValue: true }))) {
       if (await openBrowser(settingsUrl, context.environment)) p.log.success(`Opened ${settingsUrl}.`);
       else p.log.warn(`Could not start a browser; open ${settingsUrl} yourself.`);

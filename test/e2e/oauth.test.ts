@@ -425,7 +425,7 @@ describe('settings-screen apps', () => {
   const TROUBLESHOOTING = [/redirect_uri is not registered for this client/, /7 days/, /403.*read-only/s];
 
   it.each([
-    ['claude-desktop', 'Claude Desktop', 'https://claude.ai/settings/connectors', /Settings → Connectors → mw-test → ⋯ → Remove/],
+    ['claude-desktop', 'Claude Desktop', 'https://claude.ai/customize/connectors?modal=add-custom-connector&connectorName=mw-test&connectorUrl=', /Settings → Connectors → mw-test → ⋯ → Remove/],
     ['chatgpt', 'ChatGPT', 'https://chatgpt.com/#settings/Connectors', /Settings → Apps & Connectors → mw-test → Delete/],
   ] as const)('%s: prints the personalised steps, reports "instructions" and exits 0', async (tool, name, settingsUrl, removal) => {
     stack = await startStack();
@@ -444,6 +444,16 @@ describe('settings-screen apps', () => {
     expect(stdout).toContain(`✓ ${name}: follow the steps above`);
     // Nothing to write for an app configured in its settings screen.
     expect(await filesUnder(home.dir)).toEqual([]);
+  });
+
+  it("for mittwald's own server, the steps lead with the official Claude connector and ChatGPT app", async () => {
+    const result = await run(['--tool', 'claude-desktop,chatgpt', '--no-verify']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('Claude Desktop — connect mittwald from Claude\'s connector directory');
+    expect(result.stdout).toContain('Open https://claude.ai/directory/mittwald');
+    expect(result.stdout).toContain('ChatGPT — install the official mittwald app');
+    expect(result.stdout).toContain('Open https://chatgpt.com/plugins/plugin_asdk_app_6a68b368b8588191afee9a7e2b327d63');
+    expect(result.stdout).not.toMatch(/URL: +https:\/\/mcp\.mittwald\.de/);
   });
 
   it('ChatGPT steps carry the connector description', async () => {

@@ -501,7 +501,8 @@ describe('settings-screen apps', () => {
     await session.expect('Apply these changes?');
     await session.send(KEYS.enter);
     await session.expect('Claude Desktop — add mittwald as a custom connector');
-    await session.expect('Open https://claude.ai/settings/connectors in your browser now?');
+    // The prompt (Claude's prefilled add-custom-connector link, for a server other than mittwald's) is wider than the terminal.
+    await session.expect('Open https://claude.ai/customize/connectors?modal=add-custom-connector');
     await session.send(KEYS.ctrlC);
     const statement = await session.expect(/Cancelled after these changes were made:\s+Cursor \(user\): modified \S+ \(backup: [^)]+\)/);
     expect((await session.waitForExit()).exitCode).toBe(130);

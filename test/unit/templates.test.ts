@@ -1,12 +1,14 @@
 /** The instruction texts of the settings-screen apps: what templates/*.md render to through the adapters, and
  * the renderer's rules (every placeholder filled, an unknown one throws, values are not re-expanded). */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import chatgpt from '../../adapters/chatgpt.js';
-import claudeDesktop from '../../adapters/claude-desktop.js';
+import claudeDesktop, { customConnectorLink } from '../../adapters/claude-desktop.js';
 import type { Adapter } from '../../src/adapter.js';
 import { signInNote } from '../../src/instructions-adapter.js';
 import type { Environment, SetupRequest } from '../../src/model.js';
-import { CONNECTOR_DESCRIPTION, renderTemplate, SIGN_IN_NOTE_TEMPLATE, TEMPLATES, VERIFICATION_PROMPT, type TemplateValues } from '../../src/templates.js';
+import { CONNECTOR_DESCRIPTION, renderTemplate, SIGN_IN_NOTE_TEMPLATE, VERIFICATION_PROMPT, type TemplateValues } from '../../src/templates.js';
 
 const DEFAULT_URL = 'https://mcp.mittwald.de/mcp';
 const CUSTOM_URL = 'https://mcp.staging.example.test/v2/mcp';
@@ -29,35 +31,57 @@ const APPS = [
   ['chatgpt', chatgpt],
 ] as const;
 
+const OFFICIAL_PAGES = {
+  'claude-desktop': 'https://claude.ai/directory/mittwald',
+  chatgpt: 'https://chatgpt.com/plugins/plugin_asdk_app_6a68b368b8588191afee9a7e2b327d63',
+} as const;
+
+/** What only the custom-connector route asks for. */
+const CUSTOM_ROUTE_MARKERS = { 'claude-desktop': 'Add custom connector', chatgpt: 'turn on Developer mode' } as const;
+
+const TEMPLATE_DIR = path.resolve(import.meta.dirname, '../../templates');
+const TEMPLATE_FILES = (await readdir(TEMPLATE_DIR)).filter((file) => file.endsWith('.md') && file !== 'sign-in-note.md');
+
 const placeholders = (template: string): string[] => [...template.matchAll(/\{\{([^{}]*)\}\}/g)].map((match) => (match[1] ?? '').trim());
 
 describe.each(APPS)('%s steps', (id, adapter) => {
-  it('match the reviewed text', async () => {
+  it('match the reviewed texts: the official listing for mittwald, a custom connector for another URL', async () => {
     await expect(await steps(adapter)).toMatchFileSnapshot(`__snapshots__/${id}.steps.txt`);
+    await expect(await steps(adapter, { serverUrl: CUSTOM_URL, name: 'mw-staging' })).toMatchFileSnapshot(`__snapshots__/${id}-custom.steps.txt`);
   });
 
-  it('carry the URL, the name, the prompt, the removal and the usual failures, with every placeholder filled', async () => {
-    const text = await steps(adapter, { name: 'mw-prod' });
-    expect(text).toMatch(new RegExp(`URL: +${DEFAULT_URL.replace(/[.]/g, '\\.')}\\n`));
-    expect(text).toMatch(/Name: +mw-prod\n/);
-    expect(text).toContain(adapter.settingsUrl);
+  it("lead with mittwald's official listing for mittwald's server: no URL to type", async () => {
+    const text = await steps(adapter);
+    expect(text).toContain(OFFICIAL_PAGES[id]);
+    expect(adapter.settingsUrl?.(request())).toBe(OFFICIAL_PAGES[id]);
+    expect(text).not.toMatch(/URL: /);
+    expect(text.replace(/\s+/g, ' ')).not.toContain(CUSTOM_ROUTE_MARKERS[id]);
+    expect((await steps(adapter, { serverUrl: CUSTOM_URL })).replace(/\s+/g, ' ')).toContain(CUSTOM_ROUTE_MARKERS[id]);
+  });
+
+  it.each([
+    ['official', DEFAULT_URL],
+    ['custom', CUSTOM_URL],
+  ] as const)('%s: the prompt, the removal and the usual failures, with every placeholder filled', async (_route, serverUrl) => {
+    const text = await steps(adapter, { name: 'mw-prod', serverUrl });
+    expect(text).toContain(adapter.settingsUrl?.({ name: 'mw-prod', serverUrl }));
     expect(text).toContain(`Ask: "${VERIFICATION_PROMPT}"`);
-    expect(text).toMatch(/To remove it: Settings → .*mw-prod/);
+    expect(text).toMatch(/To remove it: Settings → /);
     expect(text).toContain('"redirect_uri is not registered for this client"');
     expect(text).toMatch(/7 days/);
     expect(text).toMatch(/"403".*\n?.*read-only/);
     expect(text).toContain('it takes no API token');
     expect(text).not.toMatch(/\{\{|\}\}/);
-    // The entry's name is never hard-coded: a quoted "mittwald" would be the default name leaking through.
-    expect(text).not.toContain('"mittwald"');
   });
 
-  it('use --server-url everywhere the URL appears, and change nothing else', async () => {
-    const standard = await steps(adapter);
-    const custom = await steps(adapter, { serverUrl: CUSTOM_URL });
-    expect(standard).toContain(DEFAULT_URL);
-    expect(custom).not.toContain('mcp.mittwald.de');
-    expect(custom.split(CUSTOM_URL).join(DEFAULT_URL)).toBe(standard);
+  it('a custom connector carries the name and --server-url, and nothing of mittwald\'s own URL', async () => {
+    const text = await steps(adapter, { name: 'mw-prod', serverUrl: CUSTOM_URL });
+    expect(text).toMatch(new RegExp(`URL: +${CUSTOM_URL.replace(/[.]/g, '\\.')}\\n`));
+    expect(text).toMatch(/Name: +mw-prod\n/);
+    expect(text).toMatch(/To remove it: Settings → .*mw-prod/);
+    expect(text).not.toContain('mcp.mittwald.de');
+    // The entry's name is never hard-coded: a quoted "mittwald" would be the default name leaking through.
+    expect(text).not.toContain('"mittwald"');
   });
 
   it('say the account and server are fine only when the OAuth check of this run succeeded', async () => {
@@ -73,21 +97,37 @@ describe.each(APPS)('%s steps', (id, adapter) => {
     expect(plan?.steps).toEqual([]);
     expect(plan?.instructions).toMatch(/Settings → .*mw-prod/);
   });
+});
 
-  it('name only placeholders the renderer fills', () => {
+describe.each(TEMPLATE_FILES)('templates/%s', (file) => {
+  it('names only placeholders the renderer fills', async () => {
     const known: Array<keyof TemplateValues> = ['name', 'serverUrl', 'settingsUrl', 'description', 'prompt', 'signInNote'];
-    const used = placeholders(TEMPLATES[id]);
-    expect(used.length).toBeGreaterThan(0);
+    const used = placeholders(await readFile(path.join(TEMPLATE_DIR, file), 'utf8'));
     for (const key of used) expect(known).toContain(key);
-    expect(used).toEqual(expect.arrayContaining(['name', 'serverUrl', 'prompt', 'signInNote']));
+    expect(used).toEqual(expect.arrayContaining(['settingsUrl', 'prompt', 'signInNote', ...(file.includes('custom') ? ['name', 'serverUrl'] : [])]));
+  });
+});
+
+describe('Claude custom connector', () => {
+  it("opens Anthropic's prefilled add-custom-connector page with the name and the URL", () => {
+    const link = new URL(customConnectorLink('mw prod', `${CUSTOM_URL}?a=1&b=2`));
+    expect(link.origin + link.pathname).toBe('https://claude.ai/customize/connectors');
+    expect(link.searchParams.get('modal')).toBe('add-custom-connector');
+    expect(link.searchParams.get('connectorName')).toBe('mw prod');
+    expect(link.searchParams.get('connectorUrl')).toBe(`${CUSTOM_URL}?a=1&b=2`);
   });
 });
 
 describe('ChatGPT steps', () => {
-  it('give the connector its description and OAuth as the authentication', async () => {
-    const text = await steps(chatgpt);
+  it('give a developer-mode connector its description and OAuth as the authentication', async () => {
+    const text = await steps(chatgpt, { serverUrl: CUSTOM_URL });
     expect(text).toMatch(new RegExp(`Description: +${CONNECTOR_DESCRIPTION.replace(/[.]/g, '\\.')}\\n`));
     expect(text).toMatch(/Authentication: +OAuth/);
+    expect(text).toMatch(/Developer mode/);
+  });
+
+  it('say the official app works on every plan, Free included', async () => {
+    expect((await steps(chatgpt)).replace(/\s+/g, ' ')).toContain('on every plan including Free');
   });
 });
 
