@@ -45,8 +45,12 @@ export async function runOAuthCheck(http: HttpClient, options: OAuthCheckOptions
     onAuthorizationUrl: options.onAuthorizationUrl,
   });
   options.addSecret?.(signedIn.accessToken);
-  const mcp = await checkMcp(http, options.serverUrl, `Bearer ${signedIn.accessToken}`);
-  return { ...mcp, scopes: signedIn.scopes };
+  try {
+    const mcp = await checkMcp(http, options.serverUrl, `Bearer ${signedIn.accessToken}`);
+    return { ...mcp, scopes: signedIn.scopes };
+  } finally {
+    await signedIn.forget();
+  }
 }
 
 export function signedInMessage(check: McpCheck): string {

@@ -55,9 +55,24 @@ export interface OAuthSignInResult {
   /** Seconds until the access token expires, when the server said. */
   expiresIn?: number;
   issuer: string;
+  /** Deletes the client registered for this sign-in (RFC 7592), where the server offers that, so that
+   * checks leave nothing behind at the authorization server. Call it once the token is no longer needed.
+   * Best effort: never throws. */
+  forget(): Promise<void>;
 }
 
-const RegistrationResponseSchema = z.object({ client_id: z.string().min(1) });
+const RegistrationResponseSchema = z.object({
+  client_id: z.string().min(1),
+  // RFC 7592: where and with what the registration can be deleted again, when the server offers it.
+  registration_client_uri: z.url().optional(),
+  registration_access_token: z.string().min(1).optional(),
+});
+
+/** The client registered for one sign-in, and how to delete it again (RFC 7592) if the server allows it. */
+interface RegisteredClient {
+  clientId: string;
+  management?: { uri: string; accessToken: string };
+}
 const OAuthErrorSchema = z.object({ error: z.string(), error_description: z.string().optional() });
 
 /** Runs the whole sign-in. Throws SetupError: OAUTH_UNSUPPORTED, OAUTH_SCOPE (before anything is registered or
@@ -74,9 +89,10 @@ export async function signInWithOAuth(http: HttpClient, options: OAuthSignInOpti
     const state = client.randomState();
     const listener = await startLoopbackListener({ expectedState: state, ...(options.port === undefined ? {} : { port: options.port }) });
     let callback: AuthorizationCallback | undefined;
+    let registered: RegisteredClient | undefined;
     try {
-      const clientId = await registerClient(http, discovered.metadata, listener.redirectUri, signal);
-      const config = clientConfiguration(http, discovered.metadata, clientId, listener.redirectUri);
+      registered = await registerClient(http, discovered.metadata, listener.redirectUri, signal);
+      const config = clientConfiguration(http, discovered.metadata, registered.clientId, listener.redirectUri);
       const codeVerifier = client.randomPKCECodeVerifier();
       const authorizationUrl = client.buildAuthorizationUrl(config, {
         redirect_uri: listener.redirectUri,
@@ -119,9 +135,11 @@ export async function signInWithOAuth(http: HttpClient, options: OAuthSignInOpti
         scopes: tokens.scope ? tokens.scope.split(' ').filter(Boolean) : scopes,
         ...(tokens.expires_in === undefined ? {} : { expiresIn: tokens.expires_in }),
         issuer: discovered.issuer,
+        forget: () => forgetClient(http, registered),
       };
     } catch (error) {
       callback?.finish({ ok: false, message: isSetupError(error) ? error.message : 'The sign-in failed.' });
+      await forgetClient(http, registered);
       throw error;
     } finally {
       await listener.close();
@@ -149,15 +167,29 @@ export function assertKnownScopes(requested: readonly string[], supported: reado
   }
 }
 
+/** Deletes a registered client (RFC 7592) when the server handed out what that needs; errors are ignored:
+ * a registration the server keeps is no failure of the check. */
+async function forgetClient(http: HttpClient, client: RegisteredClient | undefined): Promise<void> {
+  if (!client?.management) return;
+  const { uri, accessToken } = client.management;
+  client.management = undefined;
+  try {
+    const response = await http.fetch(uri, { method: 'DELETE', headers: { authorization: `Bearer ${accessToken}` }, timeoutMs: 5_000 });
+    await response.body?.cancel().catch(() => undefined);
+  } catch {
+    // ignored on purpose: see above
+  }
+}
+
 /** RFC 7591 registration of a public native client for exactly `redirectUri` (mittwald matches redirect URIs
- * exactly, so the port must be the one already bound). Returns the client_id; the rest (including any
- * registration access token) is dropped. */
+ * exactly, so the port must be the one already bound). Returns the client_id, and the RFC 7592 management
+ * URI and token when the server sends both. */
 async function registerClient(
   http: HttpClient,
   metadata: AuthorizationServerMetadata,
   redirectUri: string,
   signal: AbortSignal | undefined,
-): Promise<string> {
+): Promise<RegisteredClient> {
   const endpoint = metadata.registration_endpoint as string;
   const response = await http.fetch(endpoint, {
     method: 'POST',
@@ -191,7 +223,8 @@ async function registerClient(
       hint: 'Report this to the server operator, or use an API token (--token).',
     });
   }
-  return parsed.data.client_id;
+  const { client_id: clientId, registration_client_uri: uri, registration_access_token: accessToken } = parsed.data;
+  return uri !== undefined && accessToken !== undefined ? { clientId, management: { uri, accessToken } } : { clientId };
 }
 
 /** openid-client's view of the AS and our public client; its HTTP goes through the shared HttpClient, and

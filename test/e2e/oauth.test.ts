@@ -203,6 +203,8 @@ describe('--tool cursor --oauth with $BROWSER', () => {
     expect(challenge?.status).toBe(401);
     expect(stack.mcp.log.some((record) => record.path === '/.well-known/oauth-protected-resource/mcp')).toBe(true);
     expect(stack.as.requests).toEqual(expect.arrayContaining(['POST /register', 'POST /token']));
+    // The client registered for the check is deleted again once the check is done (RFC 7592).
+    expect(stack.as.requests.filter((request) => /^DELETE \/register\/[\w-]+$/.test(request))).toHaveLength(1);
 
     // Neither the access token nor the authorization code is printed or kept anywhere under HOME.
     const tokens = accessTokensSeen();

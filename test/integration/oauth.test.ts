@@ -166,6 +166,23 @@ describe('signInWithOAuth', () => {
     expect(check.identity?.userId).toBe(as.user.userId);
   });
 
+  it('deletes the client it registered when told to (RFC 7592), once: checks leave nothing behind', async () => {
+    const { mcp, as } = await startStack();
+    const browser = headlessBrowser('approve');
+    const result = await signInWithOAuth(http, signInOptions(mcp.mcpUrl, browser.open));
+    const authorize = new URL(browser.opened[0] ?? '');
+    const clientId = authorize.searchParams.get('client_id') ?? '';
+    expect(as.requests.filter((request) => request.startsWith('DELETE '))).toEqual([]);
+
+    await result.forget();
+    await result.forget();
+    expect(as.requests.filter((request) => request.startsWith('DELETE '))).toEqual([`DELETE /register/${clientId}`]);
+    // The client is gone: the same authorization request is now refused.
+    const again = await fetch(authorize, { redirect: 'manual' });
+    expect(again.status).toBe(400);
+    expect(await again.text()).toContain('invalid_client');
+  });
+
   it('falls back to OpenID discovery when the AS has no RFC 8414 document', async () => {
     const { mcp, as } = await startStack({}, { discovery: 'openid' });
     const result = await signInWithOAuth(http, signInOptions(mcp.mcpUrl, headlessBrowser('approve').open));

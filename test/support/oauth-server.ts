@@ -99,6 +99,8 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
     features: {
       devInteractions: { enabled: false },
       registration: { enabled: true, initialAccessToken: false },
+      // RFC 7592: a registration can be read and deleted with the registration_access_token it came with.
+      registrationManagement: { enabled: true, rotateRegistrationAccessToken: false },
       resourceIndicators: {
         enabled: true,
         // The bridge takes `resource` as optional: without one, the token is still for the MCP server.
