@@ -57,8 +57,9 @@ export async function selectTools(selectors: Options['tools'], environment: Envi
   return Promise.all(TOOL_IDS.filter((id) => wanted.has(id)).map(loadAdapter));
 }
 
-/** The storage rule of the design: a reference when it works with no extra step (VS Code's prompt; the
- * token came from MITTWALD_API_TOKEN), otherwise literal — unless --secret says otherwise. */
+/** The storage rule of the design for a user file: a reference when it works with no extra step (VS Code's
+ * prompt; the token came from MITTWALD_API_TOKEN), otherwise literal — unless --secret says otherwise. A
+ * project file always gets a reference: planTools applies that rule (sharedFileRequest). */
 export function secretStorage(adapter: Adapter, requested: Options['secret'], source: TokenSource): 'ref' | 'literal' {
   if (adapter.secretReference === 'none') return 'literal';
   if (requested) return requested;
@@ -77,12 +78,69 @@ export function scopeFor(adapter: Adapter, scope: Scope): Scope {
   return adapter.scopes.includes(scope) ? scope : (adapter.scopes[0] ?? 'user');
 }
 
+/** The rule for every tool, present and future: a project-scope file is shared through git, so it never
+ * holds a literal secret. A literal token becomes the tool's own reference (`forced`: the file, not the person,
+ * decided it); a tool without a reference cannot take a token in project scope. */
+export function sharedFileRequest(adapter: Adapter, request: SetupRequest): { request: SetupRequest; forced: boolean } {
+  const { credential } = request;
+  if (request.scope !== 'project' || credential.kind !== 'token' || credential.storage === 'ref') return { request, forced: false };
+  if (adapter.secretReference === 'none') {
+    throw new SetupError('SECRET_IN_SHARED_FILE', `${adapter.name} cannot refer to a token from its project file, which is shared through git.`, {
+      hint: 'Use --scope user for an API token, or sign in with OAuth (--oauth).',
+    });
+  }
+  return { request: { ...request, credential: { ...credential, storage: 'ref' } }, forced: true };
+}
+
+/** The files a plan changes or would have a tool's CLI change. */
+function planPaths(plan: ToolPlan): string[] {
+  const paths = plan.steps.flatMap((step) => (step.kind === 'file' ? [step.path] : step.rollback ? [step.rollback.path] : []));
+  return [...new Set(paths)];
+}
+
+function occurrences(text: string | null, secret: string): number {
+  return text === null ? 0 : text.split(secret).length - 1;
+}
+
+/** The last line of defence for the rule above: a project-scope plan that would add the token's bytes to any
+ * file is refused whole, whatever the adapter meant to write. */
+function refuseSecretInSharedFile(plan: ToolPlan, request: SetupRequest): void {
+  const { credential } = request;
+  if (request.scope !== 'project' || credential.kind !== 'token') return;
+  for (const step of plan.steps) {
+    if (step.kind === 'file' && occurrences(step.after, credential.token) > occurrences(step.before, credential.token)) {
+      throw new SetupError('SECRET_IN_SHARED_FILE', `${plan.target} would write the API token into ${step.path}, which is shared through git; nothing was written.`, {
+        hint: 'Use --scope user for an API token, or sign in with OAuth (--oauth).',
+      });
+    }
+  }
+}
+
+/** Says that the reference was chosen because the file is shared, in the tool's own reference terms. */
+function forcedReferenceWarning(adapter: Adapter, plan: ToolPlan, request: SetupRequest): string {
+  const paths = planPaths(plan);
+  const where = paths.length ? paths.join(' and ') : 'The project file';
+  const what =
+    adapter.secretReference === 'prompt' || request.credential.kind !== 'token'
+      ? `the entry has ${adapter.name} ask for the token instead of holding it`
+      : `it names the ${request.credential.envVar} variable instead of holding the token`;
+  return `${where} ${paths.length > 1 ? 'are' : 'is'} shared through git, so ${what}.`;
+}
+
+/** Plans every tool from the request `requestFor` builds for it, with the shared-file rule applied: the one
+ * path from the wizard's and the flags' answers to a plan. */
 export async function planTools(adapters: readonly Adapter[], environment: Environment, requestFor: (adapter: Adapter) => SetupRequest): Promise<PlannedTool[]> {
   const planned: PlannedTool[] = [];
   for (const adapter of adapters) {
-    const request = requestFor(adapter);
+    let request = requestFor(adapter);
     try {
-      for (const plan of await adapter.plan(environment, request)) planned.push({ adapter, request, plan });
+      const shared = sharedFileRequest(adapter, request);
+      request = shared.request;
+      const plans = await adapter.plan(environment, request);
+      for (const plan of plans) refuseSecretInSharedFile(plan, request);
+      for (const plan of plans) {
+        planned.push({ adapter, request, plan: shared.forced ? { ...plan, warnings: [forcedReferenceWarning(adapter, plan, request), ...plan.warnings] } : plan });
+      }
     } catch (error) {
       planned.push({ adapter, request, error });
     }
