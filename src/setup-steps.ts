@@ -5,6 +5,7 @@ import type { Adapter, Confirmation } from './adapter.js';
 import { applyPlan, fileChange, planChanges, plannedFiles, type AppliedFile } from './apply.js';
 import { EntryChecker, errorDetails, type CheckResult } from './connection.js';
 import { unifiedDiff } from './diff.js';
+import { gitLine, type GitState, type GitView } from './git-status.js';
 import { SetupError } from './errors.js';
 import { TOKEN_ENV_VAR, TOOL_IDS, type Credential, type Environment, type InstalledEntry, type Scope, type SetupRequest, type StaleEntry, type ToolId, type ToolPlan } from './model.js';
 import type { Options, TokenSource } from './options.js';
@@ -19,7 +20,8 @@ export interface ToolResult {
   tool: ToolId;
   target: string;
   status: ToolStatus;
-  files: Array<AppliedFile | { path: string; change: string }>;
+  /** `git`: for a project file changed, whether git tracks it, ignores it, or neither. */
+  files: Array<(AppliedFile | { path: string; change: string }) & { git?: GitState }>;
   commands: string[];
   stale: StaleEntry[];
   staleKept: StaleEntry[];
@@ -179,18 +181,28 @@ export function resultFromPlan(plan: ToolPlan, status: ToolStatus): ToolResult {
   };
 }
 
-/** Prints what will happen per tool; with `diff`, a unified diff per changed file (secrets masked). */
-export function showPlans(out: Output, plans: readonly ToolPlan[], options: { diff: boolean; secrets: readonly string[] }): void {
+/** Prints what will happen per tool; with `diff`, a unified diff per changed file (secrets masked); with
+ * `git`, what git makes of each project file changed (one line under it). */
+export function showPlans(out: Output, plans: readonly ToolPlan[], options: { diff: boolean; secrets: readonly string[]; git?: ReadonlyMap<string, GitView> }): void {
   const { paint } = out;
   for (const plan of plans) {
     out.line(paint.bold(plan.target));
+    const told = new Set<string>();
+    const tellGit = (file: string) => {
+      const view = options.git?.get(file);
+      if (!view || told.has(file)) return;
+      told.add(file);
+      out.line(`    ${view.state === 'ignored' ? paint.dim(gitLine(view)) : paint.yellow(gitLine(view))}`);
+    };
     for (const step of plan.steps) {
       if (step.kind === 'file') {
         const change = fileChange(step);
         out.line(`  ${change === 'unchanged' ? paint.dim('unchanged') : paint.cyan(change === 'created' ? 'new' : change)}  ${step.path}`);
+        if (change !== 'unchanged') tellGit(step.path);
         if (options.diff && change !== 'unchanged') out.line(indent(unifiedDiff(step.path, step.before, step.after, options.secrets), '    '));
       } else {
         out.line(`  ${paint.cyan('run')}  ${step.display}`);
+        if (step.rollback) tellGit(step.rollback.path);
       }
     }
     for (const old of plan.stale) out.line(`  ${paint.yellow('replace')}  "${old.name}" (${old.url}) — ${staleReason(old)}`);
