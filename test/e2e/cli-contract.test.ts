@@ -49,6 +49,21 @@ describe('help and version', () => {
     }
   });
 
+  it('leads the help and README examples with MITTWALD_API_TOKEN and --token-stdin, never a token typed into the command line', async () => {
+    const run = await runCli(['--help'], { home: home.dir });
+    const examples = run.stdout.split('Examples\n')[1]!.split('\n').map((line) => line.trim()).filter(Boolean);
+    const readme = await readFile(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    const readmeExamples = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((block) => block[1]!.split('\n')).filter((line) => line.includes('mittwald-mcp-setup'));
+    for (const lines of [examples, readmeExamples]) {
+      const withToken = lines.filter((line) => /MITTWALD_API_TOKEN=|--token/.test(line));
+      expect(withToken[0]).toMatch(/^MITTWALD_API_TOKEN=… npx mittwald-mcp-setup --tool /);
+      expect(withToken.some((line) => /--token-stdin/.test(line))).toBe(true);
+      expect(lines.filter((line) => /--token(?!-stdin)/.test(line))).toEqual([]);
+    }
+    // --token stays documented, with the reason to prefer the others.
+    expect(run.stdout).toMatch(/--token <token> .*shell history and the process list/);
+  });
+
   it('prints the package version', async () => {
     const pkg = JSON.parse(await readFile(path.resolve(import.meta.dirname, '../../package.json'), 'utf8'));
     const run = await runCli(['--version'], { home: home.dir });
@@ -85,7 +100,8 @@ describe('the packed tarball', () => {
       const bin = path.join(prefix, 'bin', 'mittwald-mcp-setup');
       const help = execFileSync(bin, ['--help'], { encoding: 'utf8' });
       expect(help).toContain('mittwald-mcp-setup');
-      expect(packed.files.every((file: { path: string }) => file.path === 'package.json' || file.path === 'README.md' || file.path.startsWith('dist/'))).toBe(true);
+      expect(packed.files.every((file: { path: string }) => ['package.json', 'README.md', 'LICENSE'].includes(file.path) || file.path.startsWith('dist/'))).toBe(true);
+      expect(packed.files.map((file: { path: string }) => file.path)).toContain('LICENSE');
     } finally {
       await rm(work, { recursive: true, force: true });
     }
