@@ -59,9 +59,8 @@ export async function selectTools(selectors: Options['tools'], environment: Envi
   return Promise.all(TOOL_IDS.filter((id) => wanted.has(id)).map(loadAdapter));
 }
 
-/** The storage rule of the design for a user file: a reference when it works with no extra step (VS Code's
- * prompt; the token came from MITTWALD_API_TOKEN), otherwise literal — unless --secret says otherwise. A
- * project file always gets a reference: planTools applies that rule (sharedFileRequest). */
+/** The storage rule of the design: a reference when it works with no extra step (VS Code's prompt; the
+ * token came from MITTWALD_API_TOKEN), otherwise literal — unless --secret says otherwise. */
 export function secretStorage(adapter: Adapter, requested: Options['secret'], source: TokenSource): 'ref' | 'literal' {
   if (adapter.secretReference === 'none') return 'literal';
   if (requested) return requested;
