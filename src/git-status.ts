@@ -19,14 +19,11 @@ export interface GitView {
 
 export type GitRunner = (argv: readonly string[], options: { cwd: string; timeoutMs: number }) => Promise<ToolCommandResult>;
 
-/** Files a project-scope plan creates or changes, directly or through a tool's CLI. The scope, not the tool,
- * decides what a project file is. */
+/** Files a project-scope plan creates or changes. The scope, not the tool, decides what a project file is. */
 export function projectFiles(items: ReadonlyArray<{ plan: ToolPlan; scope: Scope }>): string[] {
   const files = items
     .filter((item) => item.scope === 'project')
-    .flatMap(({ plan }) =>
-      plan.steps.flatMap((step) => (step.kind === 'file' ? (fileChange(step) === 'unchanged' ? [] : [step.path]) : step.rollback ? [step.rollback.path] : [])),
-    );
+    .flatMap(({ plan }) => plan.steps.flatMap((step) => (step.kind === 'file' && fileChange(step) !== 'unchanged' ? [step.path] : [])));
   return [...new Set(files)];
 }
 

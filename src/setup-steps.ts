@@ -5,7 +5,7 @@ import type { Adapter, Confirmation } from './adapter.js';
 import { applyPlan, fileChange, planChanges, plannedFiles, type AppliedFile } from './apply.js';
 import { EntryChecker, errorDetails, type CheckResult } from './connection.js';
 import { unifiedDiff } from './diff.js';
-import { gitLine, type GitState, type GitView } from './git-status.js';
+import { gitLine, type GitView } from './git-status.js';
 import { SetupError } from './errors.js';
 import { TOKEN_ENV_VAR, TOOL_IDS, type Credential, type Environment, type InstalledEntry, type Scope, type SetupRequest, type StaleEntry, type ToolId, type ToolPlan } from './model.js';
 import type { Options, TokenSource } from './options.js';
@@ -20,8 +20,8 @@ export interface ToolResult {
   tool: ToolId;
   target: string;
   status: ToolStatus;
-  /** `git`: for a project file changed, whether git tracks it, ignores it, or neither. */
-  files: Array<(AppliedFile | { path: string; change: string }) & { git?: GitState }>;
+  /** Each project file changed also carries `git?: GitState` (withGitStates): tracked, ignored, or neither. */
+  files: Array<AppliedFile | { path: string; change: string }>;
   commands: string[];
   stale: StaleEntry[];
   staleKept: StaleEntry[];
@@ -93,10 +93,9 @@ export function sharedFileRequest(adapter: Adapter, request: SetupRequest): { re
   return { request: { ...request, credential: { ...credential, storage: 'ref' } }, forced: true };
 }
 
-/** The files a plan changes or would have a tool's CLI change. */
+/** The files a plan writes. */
 function planPaths(plan: ToolPlan): string[] {
-  const paths = plan.steps.flatMap((step) => (step.kind === 'file' ? [step.path] : step.rollback ? [step.rollback.path] : []));
-  return [...new Set(paths)];
+  return [...new Set(plan.steps.flatMap((step) => (step.kind === 'file' ? [step.path] : [])))];
 }
 
 function occurrences(text: string | null, secret: string): number {
@@ -186,28 +185,26 @@ export function showPlans(out: Output, plans: readonly ToolPlan[], options: { di
   const { paint } = out;
   for (const plan of plans) {
     out.line(paint.bold(plan.target));
-    const told = new Set<string>();
-    const tellGit = (file: string) => {
-      const view = options.git?.get(file);
-      if (!view || told.has(file)) return;
-      told.add(file);
-      out.line(`    ${view.state === 'ignored' ? paint.dim(gitLine(view)) : paint.yellow(gitLine(view))}`);
-    };
     for (const step of plan.steps) {
       if (step.kind === 'file') {
         const change = fileChange(step);
         out.line(`  ${change === 'unchanged' ? paint.dim('unchanged') : paint.cyan(change === 'created' ? 'new' : change)}  ${step.path}`);
-        if (change !== 'unchanged') tellGit(step.path);
         if (options.diff && change !== 'unchanged') out.line(indent(unifiedDiff(step.path, step.before, step.after, options.secrets), '    '));
       } else {
         out.line(`  ${paint.cyan('run')}  ${step.display}`);
-        if (step.rollback) tellGit(step.rollback.path);
       }
     }
+    for (const view of gitViews(plan, options.git)) out.line(`  ${view.state === 'ignored' ? paint.dim(gitLine(view)) : paint.yellow(gitLine(view))}`);
     for (const old of plan.stale) out.line(`  ${paint.yellow('replace')}  "${old.name}" (${old.url}) — ${staleReason(old)}`);
     for (const old of plan.staleKept) out.line(`  ${paint.yellow('kept')}  "${old.name}" (${old.url}) — ${staleReason(old)}; pass --yes to replace it`);
     for (const warning of plan.warnings) out.line(`  ${paint.yellow(SYMBOLS.warn)} ${warning}`);
   }
+}
+
+/** Git's view of each file of `plan` that has one, once each. */
+function gitViews(plan: ToolPlan, git: ReadonlyMap<string, GitView> | undefined): GitView[] {
+  const paths = new Set(plan.steps.flatMap((step) => (step.kind === 'file' ? [step.path] : [])));
+  return [...paths].flatMap((file) => git?.get(file) ?? []);
 }
 
 export function staleReason(entry: StaleEntry): string {

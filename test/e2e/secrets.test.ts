@@ -82,7 +82,7 @@ describe('what git makes of a project file', () => {
     await writeFile(cursorFile(), OTHER);
     git('add', '.cursor/mcp.json');
     git('commit', '-q', '-m', 'cursor');
-    const line = '    .cursor/mcp.json is tracked by git: a commit will carry this change';
+    const line = '  .cursor/mcp.json is tracked by git: a commit will carry this change';
 
     const dry = await setup('--dry-run');
     expect(dry.stdout.split('\n')).toContain(line);
@@ -103,12 +103,12 @@ describe('what git makes of a project file', () => {
     await writeFile(path.join(project, '.gitignore'), '.cursor/\n');
     expect(gitOf((await setup('--dry-run', '--json')).stdout)).toEqual(['ignored']);
     const run = await setup();
-    expect(run.stdout.split('\n')).toContain('    .cursor/mcp.json is ignored by git (.gitignore)');
+    expect(run.stdout.split('\n')).toContain('  .cursor/mcp.json is ignored by git (.gitignore)');
   });
 
   it('an untracked file that is not ignored: `git add` would include it', async () => {
     const run = await setup('--dry-run');
-    expect(run.stdout.split('\n')).toContain('    .cursor/mcp.json is not ignored by git: `git add` would include it');
+    expect(run.stdout.split('\n')).toContain('  .cursor/mcp.json is not ignored by git: `git add` would include it');
   });
 
   it('says nothing about a user file, an unchanged file, or without git on PATH', async () => {
