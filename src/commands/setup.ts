@@ -31,7 +31,7 @@ export async function runSetup(options: Options, context: RunContext): Promise<n
     if (!context.interactive || options.yes || options.json) {
       throw usageError(
         'No tool selected, and no terminal to ask which.',
-        `Pass --tool <id>[,<id>…] (${TOOL_IDS.join(', ')}, detected, all), e.g. --tool cursor --token <token>.`,
+        `Pass --tool <id>[,<id>…] (${TOOL_IDS.join(', ')}, detected, all), e.g. --tool cursor --token-stdin < token.txt.`,
       );
     }
     const { runWizard } = await import('../wizard.js');

@@ -36,6 +36,9 @@ describe('usage errors exit 2 with one line naming the fix', () => {
     const run = await runCli([], { home: home.dir });
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toMatch(/--tool/);
+    // The example keeps the token off the command line.
+    expect(run.stderr).toContain('--token-stdin');
+    expect(run.stderr).not.toMatch(/--token(?!-stdin)/);
   });
 });
 
