@@ -180,7 +180,7 @@ export function resultFromPlan(plan: ToolPlan, status: ToolStatus): ToolResult {
 }
 
 /** Prints what will happen per tool; with `diff`, a unified diff per changed file (secrets masked); with
- * `git`, what git makes of each project file changed (one line under it). */
+ * `git`, what git makes of each project file changed (a line each, after the plan's files). */
 export function showPlans(out: Output, plans: readonly ToolPlan[], options: { diff: boolean; secrets: readonly string[]; git?: ReadonlyMap<string, GitView> }): void {
   const { paint } = out;
   for (const plan of plans) {

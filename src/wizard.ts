@@ -425,8 +425,8 @@ async function chooseScope(options: Options, context: RunContext, selected: Adap
  * for a user file: a project file always gets the reference (the core's rule), so the literal choice is never
  * offered for it. */
 async function chooseSecret(options: Options, selected: Adapter[], auth: Auth, scope: Scope): Promise<Options['secret']> {
-  const askable = selected.filter((adapter) => adapter.secretReference === 'env' && scopeFor(adapter, scope) === 'user');
-  if (options.secret || auth.token === undefined || askable.length === 0) return options.secret;
+  const askable = selected.some((adapter) => adapter.secretReference === 'env' && scopeFor(adapter, scope) === 'user');
+  if (options.secret || auth.token === undefined || !askable) return options.secret;
   return answer(
     await p.select<'ref' | 'literal'>({
       message: 'How should the token be stored?',
