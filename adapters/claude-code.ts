@@ -101,15 +101,7 @@ function removeCommand(claude: string, name: string, scope: Scope, purpose: stri
   return command(claude, ['mcp', 'remove', name, '--scope', scope], purpose, rollback, [], mayFail);
 }
 
-/** `.mcp.json` is committed and shared, so it never holds the token itself: a literal becomes a reference.
- * Returns the request to write, and whether it was changed. */
-function sharedSafe(request: SetupRequest): { request: SetupRequest; forced: boolean } {
-  const { credential } = request;
-  if (request.scope !== 'project' || credential.kind !== 'token' || credential.storage !== 'literal') return { request, forced: false };
-  return { request: { ...request, credential: { ...credential, storage: 'ref' } }, forced: true };
-}
-
-function nextSteps(request: SetupRequest, environment: Environment, projectDir: string, forced: boolean): string[] {
+function nextSteps(request: SetupRequest, environment: Environment, projectDir: string): string[] {
   const { credential, name } = request;
   const steps: string[] = [];
   if (request.scope === 'project') {
@@ -121,7 +113,8 @@ function nextSteps(request: SetupRequest, environment: Environment, projectDir: 
     steps.push(`Sign in with mittwald: run \`claude mcp login ${name}\` in a terminal, or inside Claude Code open /mcp, select "${name}" and choose Authenticate.`);
   } else if (credential.storage === 'ref') {
     steps.push(...exportVariableSteps(environment, credential.envVar, NAME));
-    if (forced) steps.push(`Everyone who uses this project sets their own mittwald API token in ${credential.envVar}: .mcp.json only names the variable.`);
+    // .mcp.json is shared: the core never lets a token into it, so it holds a reference in project scope.
+    if (request.scope === 'project') steps.push(`Everyone who uses this project sets their own mittwald API token in ${credential.envVar}: .mcp.json only names the variable.`);
   }
   steps.push('Start a new Claude Code session to load the server (running sessions keep their list); `claude mcp list` shows whether it connects.');
   return steps;
@@ -157,15 +150,14 @@ const adapter: Adapter = {
   async plan(environment, request): Promise<ToolPlan[]> {
     const files = await claudeFiles(environment);
     const file = files[request.scope];
-    const { request: effective, forced } = sharedSafe(request);
-    const planned = await planServersFile(file, shape, effective);
+    const planned = await planServersFile(file, shape, request);
     const claude = await claudeCli(environment, request.scope, files.projectDir);
 
     let steps: Step[] = [planned.step];
     if (claude && fileChange(planned.step) !== 'unchanged') {
       const { scope, name } = request;
-      const secrets = effective.credential.kind === 'token' && effective.credential.storage === 'literal' ? [effective.credential.token] : [];
-      const json = JSON.stringify(claudeCodeEntry(effective));
+      const secrets = request.credential.kind === 'token' && request.credential.storage === 'literal' ? [request.credential.token] : [];
+      const json = JSON.stringify(claudeCodeEntry(request));
       const present = planned.step.before !== null && getJsonValue(planned.step.before, [...file.serversPath, name]) !== undefined;
       const rollback = { path: file.path, before: planned.step.before };
       steps = [
@@ -181,13 +173,8 @@ const adapter: Adapter = {
         steps,
         stale: planned.stale,
         staleKept: planned.staleKept,
-        nextSteps: nextSteps(effective, environment, files.projectDir, forced),
-        warnings: [
-          ...(forced && effective.credential.kind === 'token'
-            ? [`.mcp.json is shared through git, so the entry refers to \${${effective.credential.envVar}} instead of holding the token.`]
-            : []),
-          ...(await shadowWarning(environment, files, request.name)),
-        ],
+        nextSteps: nextSteps(request, environment, files.projectDir),
+        warnings: await shadowWarning(environment, files, request.name),
       },
     ];
   },

@@ -96,13 +96,6 @@ export function describeCodexAuth(entry: CodexServerEntry, environment: Environm
   return { auth: 'oauth', unresolved: [] };
 }
 
-/** A project file is shared through git, so it never holds the token itself: a literal becomes a reference. */
-function sharedSafe(request: SetupRequest): { request: SetupRequest; forced: boolean } {
-  const { credential } = request;
-  if (request.scope !== 'project' || credential.kind !== 'token' || credential.storage !== 'literal') return { request, forced: false };
-  return { request: { ...request, credential: { ...credential, storage: 'ref' } }, forced: true };
-}
-
 /** A config file's parsed document; `undefined` when it is missing, or unparseable and `lenient`. */
 async function readDocument(path: string, lenient = false): Promise<{ text: string | null; document: Record<string, unknown> | undefined }> {
   const { text } = await readConfigFile(path);
@@ -163,7 +156,7 @@ function trustStep(environment: Environment, projectDir: string): string {
   );
 }
 
-function nextSteps(request: SetupRequest, environment: Environment, where: { projectDir: string; trusted: boolean; forced: boolean }): string[] {
+function nextSteps(request: SetupRequest, environment: Environment, where: { projectDir: string; trusted: boolean }): string[] {
   const { credential, name } = request;
   const steps: string[] = [];
   if (request.scope === 'project' && !where.trusted) steps.push(trustStep(environment, where.projectDir));
@@ -174,7 +167,8 @@ function nextSteps(request: SetupRequest, environment: Environment, where: { pro
   } else if (credential.storage === 'ref') {
     steps.push(...exportVariableSteps(environment, credential.envVar, APP));
     steps.push(`${credential.envVar} must be visible to the ${APP} process itself: the IDE extension and the desktop app see it only when started from a shell that has it.`);
-    if (where.forced) steps.push(`Everyone who uses this project sets their own mittwald API token in ${credential.envVar}: .codex/config.toml only names the variable.`);
+    // A project file is shared: the core never lets a token into it, so it holds a reference in project scope.
+    if (request.scope === 'project') steps.push(`Everyone who uses this project sets their own mittwald API token in ${credential.envVar}: .codex/config.toml only names the variable.`);
   }
   steps.push(`Start a new ${APP} session to load the server; \`codex mcp list\` shows the entry.`);
   return steps;
@@ -208,8 +202,7 @@ const adapter: Adapter = {
   detect: (environment) =>
     detectFromClues('codex', environment, { commands: ['codex'], configPaths: [codexHome(environment)] }),
 
-  async plan(environment, original): Promise<ToolPlan[]> {
-    const { request, forced } = sharedSafe(original);
+  async plan(environment, request): Promise<ToolPlan[]> {
     const files = await codexFiles(environment);
     const path = request.scope === 'user' ? files.user : files.project;
     const { text: before, document } = await readDocument(path);
@@ -233,7 +226,6 @@ const adapter: Adapter = {
     };
 
     const warnings: string[] = [];
-    if (forced && credential.kind === 'token') warnings.push(`${path} is shared through git, so it names the ${credential.envVar} variable instead of holding the token.`);
     const otherPath = request.scope === 'user' ? files.project : files.user;
     const other = otherPath === path ? undefined : (await readDocument(otherPath, true)).document;
     const otherServers = isTable(other?.['mcp_servers']) ? other['mcp_servers'] : {};
@@ -246,7 +238,7 @@ const adapter: Adapter = {
         steps: [step],
         stale: request.replaceStale ? stale : [],
         staleKept: request.replaceStale ? [] : stale,
-        nextSteps: nextSteps(request, environment, { projectDir: files.projectDir, trusted, forced }),
+        nextSteps: nextSteps(request, environment, { projectDir: files.projectDir, trusted }),
         warnings,
       },
     ];

@@ -26,7 +26,9 @@ export type ErrorCode =
   | 'PORT_IN_USE'
   | 'BROWSER_FAILED'
   | 'COMMAND_FAILED'
-  | 'CREDENTIAL_MISSING';
+  | 'CREDENTIAL_MISSING'
+  /** A literal secret would go into a project file, which is shared through git. */
+  | 'SECRET_IN_SHARED_FILE';
 
 export class SetupError extends Error {
   override readonly name = 'SetupError';

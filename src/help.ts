@@ -12,12 +12,14 @@ Tools
 
 Options
   --tool <id>[,<id>…]     tools to set up (repeatable)
-  --token <token>         use an API token (also read from MITTWALD_API_TOKEN)
-  --token-stdin           read the API token from standard input
+  --token-stdin           read the API token from standard input (or set MITTWALD_API_TOKEN)
+  --token <token>         the API token itself; it lands in shell history and the process list,
+                          so prefer MITTWALD_API_TOKEN or --token-stdin
   --oauth                 use OAuth (the default when no token is given)
   --scopes <s>[,<s>…]     OAuth scopes to ask for (default: the server's default scopes)
   --secret ref|literal    store the token as a reference (env var / VS Code prompt) or literally (0600 file)
-  --scope user|project    where the entry goes, for tools that have both (default: user)
+  --scope user|project    where the entry goes, for tools that have both (default: user); a project
+                          file is shared through git, so it always gets a reference, never the token
   --server-url <url>      MCP endpoint (default https://mcp.mittwald.de/mcp, env MITTWALD_MCP_URL)
   --api-url <url>         mittwald API (default https://api.mittwald.de, env MITTWALD_API_URL)
   --name <name>           the entry's name in each tool (default: mittwald)
@@ -35,8 +37,9 @@ Exit status: 0 configured and verified, 1 a tool or check failed, 2 usage error,
 
 Examples
   npx mittwald-mcp-setup
-  npx mittwald-mcp-setup --tool cursor --token "$MITTWALD_API_TOKEN"
   MITTWALD_API_TOKEN=… npx mittwald-mcp-setup --tool codex,claude-code --yes
+  pbpaste | npx mittwald-mcp-setup --tool cursor --token-stdin
+  npx mittwald-mcp-setup --tool cursor --token-stdin < token.txt
   npx mittwald-mcp-setup --tool cursor --scope project --dry-run
   npx mittwald-mcp-setup --tool chatgpt,claude-desktop
   npx mittwald-mcp-setup status --json

@@ -94,6 +94,9 @@ export async function resolveOptions({ command, values }: ParsedArgs, sources: O
 
   const secret = values.secret === undefined ? undefined : check(z.enum(['ref', 'literal'], { error: '--secret must be ref or literal.' }), values.secret);
   const scope = check(z.enum(['user', 'project'], { error: '--scope must be user or project.' }), values.scope ?? 'user');
+  if (scope === 'project' && secret === 'literal') {
+    throw usageError('--secret literal cannot go with --scope project: the project file is shared through git, so it never holds a token.', 'Drop --secret literal (the entry then refers to the token), or use --scope user.');
+  }
   const serverUrl = check(httpUrl('--server-url'), values['server-url'] ?? sources.env.MITTWALD_MCP_URL ?? DEFAULT_SERVER_URL);
   const apiUrl = check(httpUrl('--api-url'), values['api-url'] ?? sources.env.MITTWALD_API_URL ?? DEFAULT_API_URL);
   const name = check(

@@ -5,6 +5,7 @@ import type { Adapter, Confirmation } from './adapter.js';
 import { applyPlan, fileChange, planChanges, plannedFiles, type AppliedFile } from './apply.js';
 import { EntryChecker, errorDetails, type CheckResult } from './connection.js';
 import { unifiedDiff } from './diff.js';
+import { gitLine, type GitView } from './git-status.js';
 import { SetupError } from './errors.js';
 import { TOKEN_ENV_VAR, TOOL_IDS, type Credential, type Detection, type Environment, type InstalledEntry, type Scope, type SetupRequest, type StaleEntry, type ToolId, type ToolPlan } from './model.js';
 import type { Options, TokenSource } from './options.js';
@@ -19,6 +20,7 @@ export interface ToolResult {
   tool: ToolId;
   target: string;
   status: ToolStatus;
+  /** Each project file changed also carries `git?: GitState` (withGitStates): tracked, ignored, or neither. */
   files: Array<AppliedFile | { path: string; change: string }>;
   commands: string[];
   stale: StaleEntry[];
@@ -92,12 +94,68 @@ export function scopeFor(adapter: Adapter, scope: Scope): Scope {
   return adapter.scopes.includes(scope) ? scope : (adapter.scopes[0] ?? 'user');
 }
 
+/** The rule for every tool, present and future: a project-scope file is shared through git, so it never
+ * holds a literal secret. A literal token becomes the tool's own reference (`forced`: the file, not the person,
+ * decided it); a tool without a reference cannot take a token in project scope. */
+export function sharedFileRequest(adapter: Adapter, request: SetupRequest): { request: SetupRequest; forced: boolean } {
+  const { credential } = request;
+  if (request.scope !== 'project' || credential.kind !== 'token' || credential.storage === 'ref') return { request, forced: false };
+  if (adapter.secretReference === 'none') {
+    throw new SetupError('SECRET_IN_SHARED_FILE', `${adapter.name} cannot refer to a token from its project file, which is shared through git.`, {
+      hint: 'Use --scope user for an API token, or sign in with OAuth (--oauth).',
+    });
+  }
+  return { request: { ...request, credential: { ...credential, storage: 'ref' } }, forced: true };
+}
+
+/** The files a plan writes. */
+function planPaths(plan: ToolPlan): string[] {
+  return [...new Set(plan.steps.flatMap((step) => (step.kind === 'file' ? [step.path] : [])))];
+}
+
+function occurrences(text: string | null, secret: string): number {
+  return text === null ? 0 : text.split(secret).length - 1;
+}
+
+/** The last line of defence for the rule above: a project-scope plan that would add the token's bytes to any
+ * file is refused whole, whatever the adapter meant to write. */
+function refuseSecretInSharedFile(plan: ToolPlan, request: SetupRequest): void {
+  const { credential } = request;
+  if (request.scope !== 'project' || credential.kind !== 'token') return;
+  for (const step of plan.steps) {
+    if (step.kind === 'file' && occurrences(step.after, credential.token) > occurrences(step.before, credential.token)) {
+      throw new SetupError('SECRET_IN_SHARED_FILE', `${plan.target} would write the API token into ${step.path}, which is shared through git; nothing was written.`, {
+        hint: 'Use --scope user for an API token, or sign in with OAuth (--oauth).',
+      });
+    }
+  }
+}
+
+/** Says that the reference was chosen because the file is shared, in the tool's own reference terms. */
+function forcedReferenceWarning(adapter: Adapter, plan: ToolPlan, request: SetupRequest): string {
+  const paths = planPaths(plan);
+  const where = paths.length ? paths.join(' and ') : 'The project file';
+  const what =
+    adapter.secretReference === 'prompt' || request.credential.kind !== 'token'
+      ? `the entry has ${adapter.name} ask for the token instead of holding it`
+      : `it names the ${request.credential.envVar} variable instead of holding the token`;
+  return `${where} ${paths.length > 1 ? 'are' : 'is'} shared through git, so ${what}.`;
+}
+
+/** Plans every tool from the request `requestFor` builds for it, with the shared-file rule applied: the one
+ * path from the wizard's and the flags' answers to a plan. */
 export async function planTools(adapters: readonly Adapter[], environment: Environment, requestFor: (adapter: Adapter) => SetupRequest): Promise<PlannedTool[]> {
   const planned: PlannedTool[] = [];
   for (const adapter of adapters) {
-    const request = requestFor(adapter);
+    let request = requestFor(adapter);
     try {
-      for (const plan of await adapter.plan(environment, request)) planned.push({ adapter, request, plan });
+      const shared = sharedFileRequest(adapter, request);
+      request = shared.request;
+      const plans = await adapter.plan(environment, request);
+      for (const plan of plans) refuseSecretInSharedFile(plan, request);
+      for (const plan of plans) {
+        planned.push({ adapter, request, plan: shared.forced ? { ...plan, warnings: [forcedReferenceWarning(adapter, plan, request), ...plan.warnings] } : plan });
+      }
     } catch (error) {
       planned.push({ adapter, request, error });
     }
@@ -136,8 +194,9 @@ export function resultFromPlan(plan: ToolPlan, status: ToolStatus): ToolResult {
   };
 }
 
-/** Prints what will happen per tool; with `diff`, a unified diff per changed file (secrets masked). */
-export function showPlans(out: Output, plans: readonly ToolPlan[], options: { diff: boolean; secrets: readonly string[] }): void {
+/** Prints what will happen per tool; with `diff`, a unified diff per changed file (secrets masked); with
+ * `git`, what git makes of each project file changed (a line each, after the plan's files). */
+export function showPlans(out: Output, plans: readonly ToolPlan[], options: { diff: boolean; secrets: readonly string[]; git?: ReadonlyMap<string, GitView> }): void {
   const { paint } = out;
   for (const plan of plans) {
     out.line(paint.bold(plan.target));
@@ -150,10 +209,17 @@ export function showPlans(out: Output, plans: readonly ToolPlan[], options: { di
         out.line(`  ${paint.cyan('run')}  ${step.display}`);
       }
     }
+    for (const view of gitViews(plan, options.git)) out.line(`  ${view.state === 'ignored' ? paint.dim(gitLine(view)) : paint.yellow(gitLine(view))}`);
     for (const old of plan.stale) out.line(`  ${paint.yellow('replace')}  "${old.name}" (${old.url}) — ${staleReason(old)}`);
     for (const old of plan.staleKept) out.line(`  ${paint.yellow('kept')}  "${old.name}" (${old.url}) — ${staleReason(old)}; pass --yes to replace it`);
     for (const warning of plan.warnings) out.line(`  ${paint.yellow(SYMBOLS.warn)} ${warning}`);
   }
+}
+
+/** Git's view of each file of `plan` that has one, once each. */
+function gitViews(plan: ToolPlan, git: ReadonlyMap<string, GitView> | undefined): GitView[] {
+  const paths = new Set(plan.steps.flatMap((step) => (step.kind === 'file' ? [step.path] : [])));
+  return [...paths].flatMap((file) => git?.get(file) ?? []);
 }
 
 export function staleReason(entry: StaleEntry): string {

@@ -14,6 +14,7 @@ import { findOnPath, findProjectRoot } from './environment.js';
 import { claimInterrupt } from './interrupt.js';
 import { SetupError, isSetupError, sentence } from './errors.js';
 import type { HttpClient } from './http.js';
+import { gitStates, projectFiles } from './git-status.js';
 import { DEFAULT_API_URL, DEFAULT_ENTRY_NAME, DEFAULT_SERVER_URL, TOKEN_ENV_VAR, type Detection, type Environment, type Scope, type ToolId } from './model.js';
 import { runOAuthCheck, signedInMessage } from './oauth-check.js';
 import { mittwaldCliTokenFile } from './paths.js';
@@ -92,8 +93,8 @@ export async function runWizard(options: Options, context: RunContext): Promise<
     const selected = await chooseTools(context);
     const http = await context.http();
     const auth = await chooseAuth(options, context, http, selected);
-    const scope = await chooseScope(options, context, selected);
-    const secret = await chooseSecret(options, selected, auth);
+    const scope = await chooseScope(options, context, selected, auth);
+    const secret = await chooseSecret(options, selected, auth, scope);
     const planned = await planAndConfirm(selected, options, context, { auth, scope, secret });
     if (planned === 'dry-run') {
       p.outro('Dry run: nothing was changed.');
@@ -405,10 +406,15 @@ async function checkTokenInteractively(raw: string, source: TokenSource, options
   }
 }
 
-async function chooseScope(options: Options, context: RunContext, selected: Adapter[]): Promise<Scope> {
+async function chooseScope(options: Options, context: RunContext, selected: Adapter[], auth: Auth): Promise<Scope> {
   if (options.scopeGiven) return options.scope;
   const project = await findProjectRoot(context.environment);
   if (!project || !selected.some((adapter) => adapter.scopes.includes('project'))) return 'user';
+  // --secret literal answers this too: a project file is shared through git and never holds the token.
+  if (options.secret === 'literal' && auth.token !== undefined) {
+    p.log.info('With --secret literal the entry goes into your user config: a project file is shared through git.');
+    return 'user';
+  }
   return answer(
     await p.select<Scope>({
       message: 'Where should the entry go?',
@@ -421,9 +427,12 @@ async function chooseScope(options: Options, context: RunContext, selected: Adap
   );
 }
 
-/** Asked only for tools whose reference is an environment variable (VS Code keeps its own prompt). */
-async function chooseSecret(options: Options, selected: Adapter[], auth: Auth): Promise<Options['secret']> {
-  if (options.secret || auth.token === undefined || !selected.some((adapter) => adapter.secretReference === 'env')) return options.secret;
+/** Asked only for tools whose reference is an environment variable (VS Code keeps its own prompt), and only
+ * for a user file: a project file always gets the reference (the core's rule), so the literal choice is never
+ * offered for it. */
+async function chooseSecret(options: Options, selected: Adapter[], auth: Auth, scope: Scope): Promise<Options['secret']> {
+  const askable = selected.some((adapter) => adapter.secretReference === 'env' && scopeFor(adapter, scope) === 'user');
+  if (options.secret || auth.token === undefined || !askable) return options.secret;
   return answer(
     await p.select<'ref' | 'literal'>({
       message: 'How should the token be stored?',
@@ -474,9 +483,10 @@ async function planAndConfirm(
   const out = framed(context.out, secrets);
   for (const item of planned) if (item.error) p.log.error(`${item.adapter.name}: ${errorText(item.error)}`);
   const plans = planned.flatMap((item) => (item.plan ? [item.plan] : []));
+  const git = await gitStates(context.environment, projectFiles(planned.flatMap((item) => (item.plan ? [{ plan: item.plan, scope: item.request.scope }] : []))));
   p.log.step('The plan');
   for (const plan of plans) {
-    showPlans(out, [plan], { diff: false, secrets });
+    showPlans(out, [plan], { diff: false, secrets, git });
     if (plan.instructions) out.line('  add it in the app: the steps follow after the changes');
   }
   const changing = plans.filter(planChanges);
@@ -624,7 +634,8 @@ function retryCommand(options: Options, auth: Auth, scope: Scope, secret: Option
     } else {
       // A token from MITTWALD_API_TOKEN is found there again; any other is piped in, never put on a command line.
       if (auth.source !== 'env') args.push('--token-stdin');
-      if (secret) args.push('--secret', secret);
+      // A project run never stores a literal (and --scope project --secret literal is refused).
+      if (secret && !(scope === 'project' && secret === 'literal')) args.push('--secret', secret);
     }
     if (!options.verify) args.push('--no-verify');
     return { command: args.join(' '), ...(args.includes('--token-stdin') ? { note: 'pipe your API token into it' } : {}) };

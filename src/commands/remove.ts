@@ -7,22 +7,26 @@ import type { Options } from '../options.js';
 import { SYMBOLS } from '../output.js';
 import type { RunContext } from '../run-context.js';
 import { backupDirectory, scopeFor, selectTools, showPlans } from '../setup-steps.js';
-import type { ToolPlan } from '../model.js';
+import type { Scope, ToolPlan } from '../model.js';
+import { gitStates, projectFiles, withGitStates } from '../git-status.js';
 
 export async function runRemove(options: Options, context: RunContext): Promise<number> {
   const { environment, out } = context;
   const { paint } = out;
   const adapters = await selectTools(options.tools, environment);
   const results: Array<{ tool: string; target: string; status: 'removed' | 'absent' | 'planned' | 'instructions' | 'failed'; files: unknown[]; error?: ReturnType<typeof errorDetails> }> = [];
-  const plans: Array<{ plan: ToolPlan }> = [];
+  const plans: Array<{ plan: ToolPlan; scope: Scope }> = [];
   for (const adapter of adapters) {
+    const scope = scopeFor(adapter, options.scope);
     try {
-      for (const plan of await adapter.planRemove(environment, { name: options.name, scope: scopeFor(adapter, options.scope) })) plans.push({ plan });
+      for (const plan of await adapter.planRemove(environment, { name: options.name, scope })) plans.push({ plan, scope });
     } catch (error) {
       results.push({ tool: adapter.id, target: adapter.name, status: 'failed', files: [], error: errorDetails(error) });
     }
   }
-  showPlans(out, plans.map(({ plan }) => plan), { diff: options.dryRun, secrets: [] });
+  // What git makes of each project file changed, so the person knows what a commit will carry.
+  const git = await gitStates(environment, projectFiles(plans));
+  showPlans(out, plans.map(({ plan }) => plan), { diff: options.dryRun, secrets: [], git });
   const backupDir = backupDirectory(environment);
   // Ctrl-C lets the file being written finish (its write is atomic) and skips the rest.
   let interrupted = false;
@@ -38,12 +42,12 @@ export async function runRemove(options: Options, context: RunContext): Promise<
       continue;
     }
     if (options.dryRun || !changes) {
-      results.push({ tool: plan.tool, target: plan.target, status: changes ? 'planned' : 'absent', files: plannedFiles(plan) });
+      results.push({ tool: plan.tool, target: plan.target, status: changes ? 'planned' : 'absent', files: withGitStates(plannedFiles(plan), git) });
       continue;
     }
     try {
       const applied = await applyPlan(plan, { backupDir });
-      results.push({ tool: plan.tool, target: plan.target, status: 'removed', files: applied.files });
+      results.push({ tool: plan.tool, target: plan.target, status: 'removed', files: withGitStates(applied.files, git) });
     } catch (error) {
       results.push({ tool: plan.tool, target: plan.target, status: 'failed', files: [], error: errorDetails(error) });
     }

@@ -23,6 +23,7 @@ import {
 } from '../setup-steps.js';
 import type { RunContext } from '../run-context.js';
 import { TOOL_IDS } from '../model.js';
+import { gitStates, projectFiles, withGitStates } from '../git-status.js';
 
 export async function runSetup(options: Options, context: RunContext): Promise<number> {
   const { environment, out } = context;
@@ -31,7 +32,7 @@ export async function runSetup(options: Options, context: RunContext): Promise<n
     if (!context.interactive || options.yes || options.json) {
       throw usageError(
         'No tool selected, and no terminal to ask which.',
-        `Pass --tool <id>[,<id>…] (${TOOL_IDS.join(', ')}, detected, all), e.g. --tool cursor --token <token>.`,
+        `Pass --tool <id>[,<id>…] (${TOOL_IDS.join(', ')}, detected, all), e.g. --tool cursor --token-stdin < token.txt.`,
       );
     }
     const { runWizard } = await import('../wizard.js');
@@ -83,12 +84,14 @@ export async function runSetup(options: Options, context: RunContext): Promise<n
     ...(report.signIn === 'verified' ? { oauthVerifiedAs: describeIdentity(report.identity as Identity | undefined) } : {}),
   }));
 
-  // 4. Show it; a dry run stops here.
+  // 4. Show it, with what git makes of each project file; a dry run stops here.
   const secrets = auth.token ? [auth.token] : [];
-  showPlans(out, planned.flatMap((item) => (item.plan ? [item.plan] : [])), { diff: options.dryRun, secrets });
+  const git = await gitStates(environment, projectFiles(planned.flatMap((item) => (item.plan ? [{ plan: item.plan, scope: item.request.scope }] : []))));
+  const withGit = (result: ToolResult): ToolResult => ({ ...result, files: withGitStates(result.files, git) });
+  showPlans(out, planned.flatMap((item) => (item.plan ? [item.plan] : [])), { diff: options.dryRun, secrets, git });
   let results: ToolResult[];
   if (options.dryRun) {
-    results = planned.map((item) => (item.plan ? resultFromPlan(item.plan, item.adapter.kind === 'instructions' ? 'instructions' : 'planned') : failedResult(item)));
+    results = planned.map((item) => withGit(item.plan ? resultFromPlan(item.plan, item.adapter.kind === 'instructions' ? 'instructions' : 'planned') : failedResult(item)));
     out.line();
     out.line(paint.dim('Dry run: nothing was changed.'));
   } else {
@@ -103,7 +106,7 @@ export async function runSetup(options: Options, context: RunContext): Promise<n
     try {
       for (const item of planned) {
         if (interrupted) break;
-        results.push(item.plan ? await applyAndVerify({ ...item, plan: item.plan }, { environment, backupDir, ...(checker ? { checker } : {}) }) : failedResult(item));
+        results.push(withGit(item.plan ? await applyAndVerify({ ...item, plan: item.plan }, { environment, backupDir, ...(checker ? { checker } : {}) }) : failedResult(item)));
       }
     } finally {
       release();

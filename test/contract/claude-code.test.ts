@@ -12,6 +12,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import claudeCode from '../../adapters/claude-code.js';
+import { planTools } from '../../src/setup-steps.js';
 import { applyPlan } from '../../src/apply.js';
 import type { CommandStep, Credential, Environment, SetupRequest, ToolPlan } from '../../src/model.js';
 import { createTestToken, createTestUser, startMittwaldServer, type MittwaldTestServer } from '../support/mittwald-server.js';
@@ -193,7 +194,9 @@ describe.skipIf(!runnable)('Claude Code contract (real claude CLI)', () => {
   ])(
     'project scope via $path: .mcp.json with a reference, pending until approved, then connected',
     async ({ withCli }) => {
-      const plan = await planOne(sandbox.environment({ withCli }), request(tokenLiteral(), { scope: 'project' }));
+      // Through the core, which turns the literal asked for into a reference for the shared file.
+      const [planned] = await planTools([claudeCode], sandbox.environment({ withCli }), () => request(tokenLiteral(), { scope: 'project' }));
+      const plan = planned!.plan!;
       expect(plan.warnings.join(' ')).toContain('shared through git');
       await sandbox.apply(plan);
       const written = await readFile(path.join(sandbox.project, '.mcp.json'), 'utf8');

@@ -16,6 +16,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { z } from 'zod';
 import codex from '../../adapters/codex.js';
 import { applyPlan } from '../../src/apply.js';
+import { planTools } from '../../src/setup-steps.js';
 import type { Credential, Environment, SetupRequest, ToolPlan } from '../../src/model.js';
 import { tempHome } from '../support/cli.js';
 import { createTestToken, createTestUser, startMittwaldServer, type MittwaldTestServer } from '../support/mittwald-server.js';
@@ -128,9 +129,11 @@ function request(credential: Credential, overrides: Partial<SetupRequest> = {}):
   return { serverUrl: server.mcpUrl, name: 'mittwald', scope: 'user', credential, replaceStale: true, ...overrides };
 }
 
+/** Plans through the core (which applies the shared-file rule), then applies. */
 async function planAndApply(context: Setup, setupRequest: SetupRequest): Promise<ToolPlan> {
-  const [plan] = await codex.plan(context.environment, setupRequest);
-  if (!plan) throw new Error('no plan');
+  const [planned] = await planTools([codex], context.environment, () => setupRequest);
+  const plan = planned?.plan;
+  if (!plan) throw new Error(`no plan: ${String(planned?.error)}`);
   await applyPlan(plan, { backupDir: path.join(home.dir, 'backups') });
   return plan;
 }
@@ -324,7 +327,7 @@ describe('codex adapter with the real Codex CLI', { timeout: TIMEOUT }, () => {
     const clean = await codexMcpGet(context, 'mittwald');
     expect(clean.transport).toMatchObject({ url: server.mcpUrl, bearer_token_env_var: 'MITTWALD_API_TOKEN', http_headers: null, env_http_headers: null });
 
-    const [again] = await codex.plan(context.environment, request(literal, { scope: 'project' }));
+    const again = (await planTools([codex], context.environment, () => request(literal, { scope: 'project' })))[0]?.plan;
     expect(again!.nextSteps.some((step) => step.includes('trust_level'))).toBe(false);
     expect(again!.warnings).toEqual([expect.stringMatching(/shared through git/)]);
     const step = again!.steps[0];

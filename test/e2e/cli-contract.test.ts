@@ -54,6 +54,9 @@ describe('usage errors exit 2 with one line naming the fix', () => {
     const run = await runCli([], { home: home.dir });
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toMatch(/--tool/);
+    // The example keeps the token off the command line.
+    expect(run.stderr).toContain('--token-stdin');
+    expect(run.stderr).not.toMatch(/--token(?!-stdin)/);
   });
 });
 
@@ -65,6 +68,21 @@ describe('help and version', () => {
     for (const flag of ['--tool', '--token', '--oauth', '--scopes', '--secret', '--scope', '--server-url', '--api-url', '--name', '--dry-run', '--json', '--no-verify', '--no-browser', '--no-color', '--debug', '--yes']) {
       expect(run.stdout).toContain(flag);
     }
+  });
+
+  it('leads the help and README examples with MITTWALD_API_TOKEN and --token-stdin, never a token typed into the command line', async () => {
+    const run = await runCli(['--help'], { home: home.dir });
+    const examples = run.stdout.split('Examples\n')[1]!.split('\n').map((line) => line.trim()).filter(Boolean);
+    const readme = await readFile(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    const readmeExamples = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((block) => block[1]!.split('\n')).filter((line) => line.includes('mittwald-mcp-setup'));
+    for (const lines of [examples, readmeExamples]) {
+      const withToken = lines.filter((line) => /MITTWALD_API_TOKEN=|--token/.test(line));
+      expect(withToken[0]).toMatch(/^MITTWALD_API_TOKEN=… npx mittwald-mcp-setup --tool /);
+      expect(withToken.some((line) => /--token-stdin/.test(line))).toBe(true);
+      expect(lines.filter((line) => /--token(?!-stdin)/.test(line))).toEqual([]);
+    }
+    // --token stays documented, with the reason to prefer the others.
+    expect(run.stdout).toMatch(/--token <token> .*shell history and the process list/);
   });
 
   it('prints the package version', async () => {

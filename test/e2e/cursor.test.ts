@@ -182,8 +182,10 @@ describe('cursor with an API token', () => {
     expect((await setup('--token', token)).exitCode).toBe(0);
     const run = await runCli(['--tool', 'cursor', ...urls(), '--token', token, '--scope', 'project', '--json'], { home: fixture.home, cwd: project });
     expect(run.exitCode).toBe(0);
-    expect(JSON.parse(await readFile(path.join(project, '.cursor', 'mcp.json'), 'utf8')).mcpServers.mittwald.url).toBe(fixture.server.mcpUrl);
+    const written = JSON.parse(await readFile(path.join(project, '.cursor', 'mcp.json'), 'utf8')).mcpServers.mittwald;
+    expect(written).toEqual({ url: fixture.server.mcpUrl, headers: { Authorization: 'Bearer ${env:MITTWALD_API_TOKEN}' } });
     expect(JSON.parse(run.stdout).tools[0].warnings).toEqual([
+      expect.stringContaining('is shared through git, so it names the MITTWALD_API_TOKEN variable instead of holding the token'),
       expect.stringContaining(`Cursor also has "mittwald" (${fixture.server.mcpUrl}) in its user file ${cursorFile()}; take it out with \`mittwald-mcp-setup remove --tool cursor --scope user\``),
     ]);
   });

@@ -399,7 +399,8 @@ describe('without a terminal and without $BROWSER', () => {
 describe('each tool hands the sign-in to itself', () => {
   it('Copilot (VS Code): a URL-only entry, Start/Auth CodeLens and the vscode: install link', async () => {
     stack = await startStack();
-    const result = await run(['--tool', 'copilot', '--oauth', ...urls()]);
+    // Only Node on PATH: the Copilot CLI dev dependency in node_modules/.bin would count as a host found here.
+    const result = await run(['--tool', 'copilot', '--oauth', ...urls()], { PATH: path.dirname(process.execPath) });
     expect(result.exitCode).toBe(0);
     const file = path.join(home.dir, '.config', 'Code', 'User', 'mcp.json');
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ servers: { mittwald: { type: 'http', url: stack.mcp.mcpUrl } } });

@@ -1,7 +1,9 @@
 /** The interactive wizard, end to end: the built CLI on a real pseudo-terminal (80 columns), HOME in a temp
  * folder, against the local mittwald stand-in and a real OAuth authorization server with the headless
  * browser as $BROWSER. PATH holds only a folder of ours, so which tools count as installed is up to each test. */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +49,12 @@ afterEach(async () => {
 });
 
 const urls = () => ['--server-url', server.mcpUrl, '--api-url', server.apiUrl];
+/** This machine's git, to put on the wizard's PATH when a test wants it there. */
+const gitPath = (): string => {
+  const found = (process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, 'git')).find((candidate) => existsSync(candidate));
+  if (!found) throw new Error('git is not on PATH');
+  return found;
+};
 const cursorFile = () => path.join(home.dir, '.cursor', 'mcp.json');
 const codexFile = () => path.join(home.dir, '.codex', 'config.toml');
 
@@ -211,6 +219,49 @@ describe('the token path', () => {
     }
     expect(JSON.parse(await readFile(path.join(project, '.cursor', 'mcp.json'), 'utf8')).mcpServers.mittwald.url).toBe(server.mcpUrl);
     expect(session.output).not.toContain(token);
+  });
+
+  it('in a git repo, "Only in <repo>" never offers to store the token in the file: the project file gets the reference', async () => {
+    const project = path.join(home.dir, 'site');
+    await mkdir(project);
+    execFileSync('git', ['init', '-q'], { cwd: project, env: { ...process.env, HOME: home.dir } });
+    await symlink(gitPath(), path.join(bin, 'git'));
+    const projectFile = path.join(project, '.cursor', 'mcp.json');
+    const session = wizard([], { cwd: project });
+    await chooseTools(session, 'cursor');
+    await pasteToken(session, token);
+    await session.expect('Token belongs to Ada Lovelace');
+    await session.expect('Where should the entry go?');
+    await session.send(KEYS.down, KEYS.enter);
+    await session.expect('The plan');
+    await session.expect(`new  ${projectFile}`);
+    await session.expect('.cursor/mcp.json is not ignored by git: `git add` would include it');
+    await session.expect(`${projectFile} is shared through git, so it names the MITTWALD_API_TOKEN variable instead of holding the token.`);
+    await session.expect('Show the changes as a diff first?');
+    expect(session.text).not.toContain('How should the token be stored?');
+    expect(session.text).not.toContain('In the config file');
+    await session.send(KEYS.enter);
+    await session.expect('Apply these changes?');
+    await session.send(KEYS.enter);
+    await session.expect('Summary');
+    expect((await session.waitForExit()).exitCode).toBe(0);
+    const written = await readFile(projectFile, 'utf8');
+    expect(written).not.toContain(token);
+    expect(JSON.parse(written).mcpServers.mittwald.headers.Authorization).toBe('Bearer ${env:MITTWALD_API_TOKEN}');
+    expect(session.output).not.toContain(token);
+  });
+
+  it('with --secret literal in a git repo, does not offer the project file and says why', async () => {
+    const project = path.join(home.dir, 'site');
+    await mkdir(path.join(project, '.git'), { recursive: true });
+    const session = wizard(['--secret', 'literal', '--dry-run'], { cwd: project });
+    await chooseTools(session, 'cursor');
+    await pasteToken(session, token);
+    await session.expect('With --secret literal the entry goes into your user config: a project file is shared through git.');
+    await session.expect(`new  ${cursorFile()}`);
+    await session.expect('Dry run: nothing was changed.');
+    expect((await session.waitForExit()).exitCode).toBe(0);
+    expect(session.text).not.toContain('Where should the entry go?');
   });
 
   it('changes nothing with --dry-run: shows the masked diff and stops', async () => {

@@ -5,6 +5,7 @@ import type { CommandStep, Credential, Environment, FileStep, SetupRequest, Tool
 vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
 
 const { default: claudeCode, claudeCodeEntry } = await import('../../adapters/claude-code.js');
+const { planTools } = await import('../../src/setup-steps.js');
 
 const HOME = '/home/ada';
 const REPO = '/home/ada/work/shop';
@@ -244,10 +245,12 @@ describe('Claude Code config locations', () => {
 });
 
 describe('Claude Code project scope (.mcp.json)', () => {
-  it('writes <repo>/.mcp.json with a reference even when a literal token was asked, and says so', async () => {
+  it('writes <repo>/.mcp.json with a reference when the core is asked for a literal token, and says so', async () => {
     const env = environment({ cwd: `${REPO}/src/deep` });
     vol.mkdirSync(`${REPO}/src/deep`, { recursive: true });
-    const plan = await planOne(env, request({ scope: 'project', credential: tokenLiteral }));
+    const [planned, ...rest] = await planTools([claudeCode], env, () => request({ scope: 'project', credential: tokenLiteral }));
+    expect(rest).toEqual([]);
+    const plan = planned!.plan!;
     const step = fileStep(plan);
     expect(step.path).toBe(`${REPO}/.mcp.json`);
     expect(step.before).toBeNull();
@@ -327,7 +330,7 @@ describe('Claude Code with the claude CLI on PATH (command steps)', () => {
   });
 
   it('uses the CLI for the project scope at the project root only, since claude writes .mcp.json into its cwd', async () => {
-    const atRoot = commandSteps(await planOne(environment(), request({ scope: 'project', credential: tokenLiteral })));
+    const atRoot = commandSteps(await planOne(environment(), request({ scope: 'project', credential: tokenRef })));
     expect(atRoot.map((step) => step.argv.slice(1, 5))).toEqual([['mcp', 'add-json', '--scope', 'project']]);
     expect(atRoot[0]?.argv.join(' ')).not.toContain(TOKEN);
 

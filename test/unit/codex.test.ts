@@ -7,6 +7,7 @@ import type { Credential, Environment, FileStep, SetupRequest, ToolPlan } from '
 vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
 
 const { default: codex, codexEntry, codexUserFile } = await import('../../adapters/codex.js');
+const { planTools } = await import('../../src/setup-steps.js');
 
 const HOME = '/home/ada';
 const REPO = '/home/ada/work/shop';
@@ -260,9 +261,10 @@ url = "https://mittwald-mcp.fly.dev/mcp"
 });
 
 describe('plan (project scope)', () => {
-  it('forces a reference instead of a literal token, warns, and says how to trust the project', async () => {
+  it('gets a reference from the core instead of a literal token, warns, and says how to trust the project', async () => {
     files({ [USER_FILE]: USER_CONFIG });
-    const plans = await codex.plan(environment({ cwd: `${REPO}/src/components` }), request({ scope: 'project', credential: tokenLiteral }));
+    const planned = await planTools([codex], environment({ cwd: `${REPO}/src/components` }), () => request({ scope: 'project', credential: tokenLiteral }));
+    const plans = planned.map((item) => item.plan!);
     const step = onlyStep(plans);
     expect(step.path).toBe(PROJECT_FILE);
     expect(step.before).toBeNull();
