@@ -1,5 +1,5 @@
 /** `remove --tool <id>`: takes our entry out again (and what we added with it), nothing else. */
-import { applyPlan, planChanges, plannedFiles } from '../apply.js';
+import { applyPlan, planChanges, plannedFiles, type AppliedFile } from '../apply.js';
 import { errorDetails } from '../connection.js';
 import { ExitCode } from '../errors.js';
 import { claimInterrupt } from '../interrupt.js';
@@ -13,7 +13,7 @@ export async function runRemove(options: Options, context: RunContext): Promise<
   const { environment, out } = context;
   const { paint } = out;
   const adapters = await selectTools(options.tools, environment);
-  const results: Array<{ tool: string; target: string; status: 'removed' | 'absent' | 'planned' | 'instructions' | 'failed'; files: unknown[]; error?: ReturnType<typeof errorDetails> }> = [];
+  const results: Array<{ tool: string; target: string; status: 'removed' | 'absent' | 'planned' | 'instructions' | 'failed'; files: AppliedFile[]; error?: ReturnType<typeof errorDetails> }> = [];
   const plans: Array<{ plan: ToolPlan; replan: () => Promise<ToolPlan[]> }> = [];
   for (const adapter of adapters) {
     const replan = () => adapter.planRemove(environment, { name: options.name, scope: scopeFor(adapter, options.scope) });
@@ -55,6 +55,7 @@ export async function runRemove(options: Options, context: RunContext): Promise<
     const symbol = result.status === 'failed' ? paint.red(SYMBOLS.fail) : paint.green(SYMBOLS.ok);
     const text = { removed: `removed "${options.name}"`, absent: `no "${options.name}" entry — nothing to do`, planned: 'would be removed (dry run)', instructions: 'remove it in the app (steps above)', failed: result.error?.message ?? 'failed' }[result.status];
     out.line(`${symbol} ${paint.bold(result.target)}: ${text}`);
+    for (const file of result.files) if (file.backup) out.line(paint.dim(`  backup of ${file.path}: ${file.backup}`));
   }
   if (interrupted) {
     out.note(paint.yellow(`Cancelled after ${results.length} of ${plans.length} targets; the ones listed above were done. Run the same command again to finish.`));
