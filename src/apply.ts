@@ -79,7 +79,7 @@ async function withLocks<T>(paths: readonly string[], secret: (path: string) => 
 async function changedSincePlanned(plan: ToolPlan): Promise<FileStep | undefined> {
   for (const step of plan.steps) {
     if (fileChange(step) === 'unchanged') continue;
-    if ((await readConfigFile(step.path)).text !== step.before) return step;
+    if ((await readConfigFile(step.path, { fresh: true })).text !== step.before) return step;
   }
   return undefined;
 }

@@ -55,14 +55,63 @@ interface CurrentFile {
   gid: number;
 }
 
+/** A file as this run last read it, and what its stat said then. */
+interface CachedRead {
+  snapshot: ConfigFileSnapshot;
+  bytes: Buffer;
+  stamp: FileStamp;
+  /** When the read began (ms since the epoch). */
+  readAt: number;
+}
+
+/** What changes when anyone replaces or rewrites a file: a rename brings a new inode, a write a new size or
+ * modification time. */
+interface FileStamp {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
+/** Each config file is read once per run (the process): plan, warnings and the check after writing all ask
+ * for it. Keyed by real path; dropped by our own writes. */
+const reads = new Map<string, CachedRead>();
+
+/** A file modified this shortly before it was read is read again every time: a second write within the same
+ * timestamp tick (coarse kernel clocks, FAT's 2 s, a file server's clock) would not change its stat. */
+const RACY_MS = 3_000;
+
 /** Reads a config file, following symlinks. `text` is null when it does not exist. A folder or other
  * non-file in its place, or an unreadable file → SetupError CONFIG_IO; text that is not UTF-8 (e.g. a UTF-16
- * file from PowerShell) → CONFIG_PARSE, because editing it as UTF-8 would corrupt it. */
-export async function readConfigFile(path: string): Promise<ConfigFileSnapshot> {
+ * file from PowerShell) → CONFIG_PARSE, because editing it as UTF-8 would corrupt it.
+ * A file read before in this run is not read again while its stat (device, inode, size, times) is unchanged,
+ * so a change by another program is never hidden; `fresh` reads it from disk regardless (under a lock, before
+ * writing). Unchanged bytes give back the same snapshot, text and all. */
+export async function readConfigFile(path: string, options: { fresh?: boolean } = {}): Promise<ConfigFileSnapshot> {
+  const readAt = Date.now();
   const realPath = await resolveTarget(path);
-  const current = await readCurrent(path, realPath);
-  if (current === null) return { path, realPath, text: null };
-  return { path, realPath, text: decodeText(path, current.bytes), mode: current.mode };
+  const stats = await statCurrent(path, realPath);
+  if (stats === null) {
+    reads.delete(realPath);
+    return { path, realPath, text: null };
+  }
+  const stamp: FileStamp = { dev: Number(stats.dev), ino: Number(stats.ino), size: Number(stats.size), mtimeMs: Number(stats.mtimeMs), ctimeMs: Number(stats.ctimeMs) };
+  const cached = reads.get(realPath);
+  if (!options.fresh && cached && sameStamp(cached.stamp, stamp) && stamp.mtimeMs + RACY_MS < cached.readAt) return withPath(cached.snapshot, path);
+  const bytes = await io(path, 'read', () => fs.readFile(realPath));
+  const mode = Number(stats.mode) & 0o7777;
+  const snapshot = cached && cached.snapshot.mode === mode && cached.bytes.equals(bytes) ? cached.snapshot : { path, realPath, text: decodeText(path, bytes), mode };
+  reads.set(realPath, { snapshot, bytes, stamp, readAt });
+  return withPath(snapshot, path);
+}
+
+function sameStamp(a: FileStamp, b: FileStamp): boolean {
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
+}
+
+function withPath(snapshot: ConfigFileSnapshot, path: string): ConfigFileSnapshot {
+  return snapshot.path === path ? snapshot : { ...snapshot, path };
 }
 
 /** Runs `run` holding the lock of the file `path` resolves to (file-lock.ts), so that no other run of this CLI
@@ -97,6 +146,7 @@ export async function withConfigFileLock<T>(path: string, options: { secret: boo
  * caller holds the file's lock: temp files of ours that a killed run left beside the file are removed. */
 export async function writeConfigFile(path: string, text: string, options: WriteOptions): Promise<WriteResult> {
   const target = await resolveTarget(path);
+  reads.delete(target);
   const current = await readCurrent(path, target);
   if (options.expected !== undefined) assertUnchanged(path, current, options.expected);
 
@@ -133,6 +183,7 @@ export async function deleteConfigFile(
   options: { backupDir: string; expected?: string | null },
 ): Promise<{ backup?: string }> {
   const target = await resolveTarget(path);
+  reads.delete(target);
   const current = await readCurrent(path, target);
   if (options.expected !== undefined) assertUnchanged(path, current, options.expected);
   if (current === null) return {};
@@ -193,7 +244,16 @@ async function resolveTarget(path: string): Promise<string> {
   throw new SetupError('CONFIG_IO', `${path} is a symlink loop`, { hint: 'Fix the symlink by hand, then run again.' });
 }
 
+/** The file's bytes and ownership as they are on disk now (never from the run's cache). */
 async function readCurrent(path: string, target: string): Promise<CurrentFile | null> {
+  const stats = await statCurrent(path, target);
+  if (stats === null) return null;
+  const bytes = await io(path, 'read', () => fs.readFile(target));
+  return { bytes, mode: Number(stats.mode) & 0o7777, uid: Number(stats.uid), gid: Number(stats.gid) };
+}
+
+/** The stat of a regular file at `target`, null when there is none; anything else in its place is an error. */
+async function statCurrent(path: string, target: string) {
   let stats;
   try {
     stats = await fs.stat(target);
@@ -205,8 +265,7 @@ async function readCurrent(path: string, target: string): Promise<CurrentFile | 
   if (!stats.isFile()) {
     throw new SetupError('CONFIG_IO', `${path} is not a regular file`, { hint: 'Move it aside, then run again.' });
   }
-  const bytes = await io(path, 'read', () => fs.readFile(target));
-  return { bytes, mode: Number(stats.mode) & 0o7777, uid: Number(stats.uid), gid: Number(stats.gid) };
+  return stats;
 }
 
 function decodeText(path: string, bytes: Buffer): string {
