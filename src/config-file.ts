@@ -1,12 +1,15 @@
 /** Reading and writing tools' config files without ever losing their content: writes are atomic (temp file in
  * the same folder, fsync, rename), keep symlinks, keep or tighten the file mode, refuse files that changed
- * since they were read or that are read-only, and copy the previous bytes to a backup first.
+ * since they were read or that are read-only, and copy the previous bytes to a backup first (written the same
+ * way; the newest KEPT_BACKUPS per file are kept). Writes happen under the file's lock (withConfigFileLock),
+ * which is what makes it safe to remove temp files a killed run left beside the file.
  * Only node:fs/promises is used, so unit tests can swap in memfs. */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { SetupError } from './errors.js';
+import { withFileLock } from './file-lock.js';
 
 export interface ConfigFileSnapshot {
   /** The path as given. */
@@ -36,6 +39,9 @@ export interface WriteOptions {
   expected?: string | null;
 }
 
+/** Backups kept per original file; older ones are removed after each new backup. */
+export const KEPT_BACKUPS = 5;
+
 const SECRET_FILE_MODE = 0o600;
 const SECRET_DIR_MODE = 0o700;
 const NEW_FILE_MODE = 0o644;
@@ -49,14 +55,86 @@ interface CurrentFile {
   gid: number;
 }
 
+/** A file as this run last read it, and what its stat said then. */
+interface CachedRead {
+  snapshot: ConfigFileSnapshot;
+  bytes: Buffer;
+  stamp: FileStamp;
+  /** When the read began (ms since the epoch). */
+  readAt: number;
+}
+
+/** What changes when anyone replaces or rewrites a file: a rename brings a new inode, a write a new size or
+ * modification time. */
+interface FileStamp {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
+/** Each config file is read once per run (the process): plan, warnings and the check after writing all ask
+ * for it. Keyed by real path; dropped by our own writes. */
+const reads = new Map<string, CachedRead>();
+
+/** A file modified this shortly before it was read is read again every time: a second write within the same
+ * timestamp tick (coarse kernel clocks, FAT's 2 s, a file server's clock) would not change its stat. */
+const RACY_MS = 3_000;
+
 /** Reads a config file, following symlinks. `text` is null when it does not exist. A folder or other
  * non-file in its place, or an unreadable file → SetupError CONFIG_IO; text that is not UTF-8 (e.g. a UTF-16
- * file from PowerShell) → CONFIG_PARSE, because editing it as UTF-8 would corrupt it. */
-export async function readConfigFile(path: string): Promise<ConfigFileSnapshot> {
+ * file from PowerShell) → CONFIG_PARSE, because editing it as UTF-8 would corrupt it.
+ * A file read before in this run is not read again while its stat (device, inode, size, times) is unchanged,
+ * so a change by another program is never hidden; `fresh` reads it from disk regardless (under a lock, before
+ * writing). Unchanged bytes give back the same snapshot, text and all. */
+export async function readConfigFile(path: string, options: { fresh?: boolean } = {}): Promise<ConfigFileSnapshot> {
+  const readAt = Date.now();
   const realPath = await resolveTarget(path);
-  const current = await readCurrent(path, realPath);
-  if (current === null) return { path, realPath, text: null };
-  return { path, realPath, text: decodeText(path, current.bytes), mode: current.mode };
+  const stats = await statCurrent(path, realPath);
+  if (stats === null) {
+    reads.delete(realPath);
+    return { path, realPath, text: null };
+  }
+  const stamp: FileStamp = { dev: Number(stats.dev), ino: Number(stats.ino), size: Number(stats.size), mtimeMs: Number(stats.mtimeMs), ctimeMs: Number(stats.ctimeMs) };
+  const cached = reads.get(realPath);
+  if (!options.fresh && cached && sameStamp(cached.stamp, stamp) && stamp.mtimeMs + RACY_MS < cached.readAt) return withPath(cached.snapshot, path);
+  const bytes = await io(path, 'read', () => fs.readFile(realPath));
+  const mode = Number(stats.mode) & 0o7777;
+  const snapshot = cached && cached.snapshot.mode === mode && cached.bytes.equals(bytes) ? cached.snapshot : { path, realPath, text: decodeText(path, bytes), mode };
+  reads.set(realPath, { snapshot, bytes, stamp, readAt });
+  return withPath(snapshot, path);
+}
+
+function sameStamp(a: FileStamp, b: FileStamp): boolean {
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
+}
+
+function withPath(snapshot: ConfigFileSnapshot, path: string): ConfigFileSnapshot {
+  return snapshot.path === path ? snapshot : { ...snapshot, path };
+}
+
+/** Runs `run` holding the lock of the file `path` resolves to (file-lock.ts), so that no other run of this CLI
+ * writes it meanwhile; every write and delete of a run happens inside it. The folder is created first (0700
+ * when `secret`, as writeConfigFile would), because the lock file lives there. Errors are SetupErrors that
+ * name `path`. */
+export async function withConfigFileLock<T>(path: string, options: { secret: boolean }, run: () => Promise<T>): Promise<T> {
+  const target = await resolveTarget(path);
+  await io(path, 'write', () => fs.mkdir(dirname(target), { recursive: true, ...(options.secret ? { mode: SECRET_DIR_MODE } : {}) }));
+  let running = false;
+  try {
+    return await withFileLock(
+      target,
+      () => {
+        running = true;
+        return run();
+      },
+      { label: path },
+    );
+  } catch (error) {
+    // Errors of the lock file itself are worded like a failed write of the file.
+    throw running ? error : toSetupError(error, path, 'write');
+  }
 }
 
 /** Atomically replaces the content of `path` (through symlinks: the link stays, its target changes) with
@@ -64,9 +142,11 @@ export async function readConfigFile(path: string): Promise<ConfigFileSnapshot> 
  * created. Mode: 0600 when `secret`, else the existing mode, else 0644 minus umask. Writing content equal to
  * what is there (with the right mode) is a no-op without a backup. Throws SetupError CONFIG_IO when the file
  * changed since it was read (`expected`) or on I/O failure, CONFIG_READ_ONLY when the file (no write bits) or
- * its folder is read-only. On failure the file is untouched and neither temp file nor backup is left. */
+ * its folder is read-only. On failure the file is untouched and neither temp file nor backup is left. The
+ * caller holds the file's lock: temp files of ours that a killed run left beside the file are removed. */
 export async function writeConfigFile(path: string, text: string, options: WriteOptions): Promise<WriteResult> {
   const target = await resolveTarget(path);
+  reads.delete(target);
   const current = await readCurrent(path, target);
   if (options.expected !== undefined) assertUnchanged(path, current, options.expected);
 
@@ -79,6 +159,7 @@ export async function writeConfigFile(path: string, text: string, options: Write
 
   const folder = dirname(target);
   await io(path, 'write', () => fs.mkdir(folder, { recursive: true, ...(options.secret ? { mode: SECRET_DIR_MODE } : {}) }));
+  await removeLeftovers(folder, basename(target));
   const temp = await writeTempFile(path, folder, basename(target), data, mode, current);
   let backup: string | undefined;
   try {
@@ -90,7 +171,9 @@ export async function writeConfigFile(path: string, text: string, options: Write
     throw error;
   }
   await syncFolder(folder);
-  return backup === undefined ? { path, created: current === null } : { path, backup, created: current === null };
+  if (backup === undefined) return { path, created: current === null };
+  await pruneBackups(options.backupDir, path, backup);
+  return { path, backup, created: current === null };
 }
 
 /** Deletes a config file we created, after a backup like writeConfigFile's (returned). A symlink itself is
@@ -100,10 +183,12 @@ export async function deleteConfigFile(
   options: { backupDir: string; expected?: string | null },
 ): Promise<{ backup?: string }> {
   const target = await resolveTarget(path);
+  reads.delete(target);
   const current = await readCurrent(path, target);
   if (options.expected !== undefined) assertUnchanged(path, current, options.expected);
   if (current === null) return {};
   await assertWritable(path, target, current.mode);
+  await removeLeftovers(dirname(target), basename(target));
   const backup = await writeBackup(path, current.bytes, options.backupDir);
   try {
     await io(path, 'delete', () => fs.unlink(path));
@@ -112,17 +197,27 @@ export async function deleteConfigFile(
     throw error;
   }
   await syncFolder(dirname(path));
+  await pruneBackups(options.backupDir, path, backup);
   return { backup };
 }
 
 /** The backup file name for `path` at `date`: a sortable timestamp, then the whole path flattened so the file
  * can be matched to where it came from (`2025-01-02T03-04-05.678Z_home_u_.cursor_mcp.json`). */
 export function backupFileName(path: string, date: Date): string {
-  const stamp = date.toISOString().replace(/:/g, '-');
+  return `${date.toISOString().replace(/:/g, '-')}_${flattenedPath(path)}`;
+}
+
+/** The part of a backup's name that says which file it is of. */
+function flattenedPath(path: string): string {
   const flat = resolve(path).replace(/[\\/:]+/g, '_').replace(/^_+/, '');
   // Stay well under the 255-byte name limit; the end of the path (the file name) is what matters most.
-  return `${stamp}_${flat.length > 180 ? flat.slice(-180) : flat}`;
+  return flat.length > 180 ? flat.slice(-180) : flat;
 }
+
+/** `<stamp>[-<n>]_<flattened path>`, as backupFileName and writeBackup make them. */
+const BACKUP_NAME = /^(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}\.\d{3}Z)(?:-(\d+))?_(.+)$/;
+/** A temp file of ours: `.<name>.<12 hex>.tmp`. */
+const TEMP_NAME = /^\.(.+)\.[0-9a-f]{12}\.tmp$/;
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -149,7 +244,16 @@ async function resolveTarget(path: string): Promise<string> {
   throw new SetupError('CONFIG_IO', `${path} is a symlink loop`, { hint: 'Fix the symlink by hand, then run again.' });
 }
 
+/** The file's bytes and ownership as they are on disk now (never from the run's cache). */
 async function readCurrent(path: string, target: string): Promise<CurrentFile | null> {
+  const stats = await statCurrent(path, target);
+  if (stats === null) return null;
+  const bytes = await io(path, 'read', () => fs.readFile(target));
+  return { bytes, mode: Number(stats.mode) & 0o7777, uid: Number(stats.uid), gid: Number(stats.gid) };
+}
+
+/** The stat of a regular file at `target`, null when there is none; anything else in its place is an error. */
+async function statCurrent(path: string, target: string) {
   let stats;
   try {
     stats = await fs.stat(target);
@@ -161,8 +265,7 @@ async function readCurrent(path: string, target: string): Promise<CurrentFile | 
   if (!stats.isFile()) {
     throw new SetupError('CONFIG_IO', `${path} is not a regular file`, { hint: 'Move it aside, then run again.' });
   }
-  const bytes = await io(path, 'read', () => fs.readFile(target));
-  return { bytes, mode: Number(stats.mode) & 0o7777, uid: Number(stats.uid), gid: Number(stats.gid) };
+  return stats;
 }
 
 function decodeText(path: string, bytes: Buffer): string {
@@ -233,27 +336,29 @@ async function keepOwner(file: string, current: CurrentFile): Promise<void> {
   await fs.chown(file, current.uid, current.gid).catch(() => undefined);
 }
 
+/** Copies `bytes` into a new 0600 backup of `path`, written like any file (temp file, fsync, rename), so a
+ * backup under its final name is never empty or partial. Under the file's lock no other run of ours backs up
+ * the same file, so the first free name stays free until the rename. */
 async function writeBackup(path: string, bytes: Buffer, backupDir: string): Promise<string> {
   try {
     await fs.mkdir(backupDir, { recursive: true, mode: SECRET_DIR_MODE });
     const name = backupFileName(path, new Date());
-    for (let attempt = 0; ; attempt++) {
-      const file = join(backupDir, attempt === 0 ? name : name.replace('_', `-${attempt}_`));
-      let handle: fs.FileHandle;
-      try {
-        handle = await fs.open(file, 'wx', SECRET_FILE_MODE);
-      } catch (error) {
-        if (errorCode(error) === 'EEXIST' && attempt < 100) continue;
-        throw error;
-      }
+    const temp = join(backupDir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
+    try {
+      const handle = await fs.open(temp, 'wx', SECRET_FILE_MODE);
       try {
         await handle.writeFile(bytes);
         await handle.sync();
       } finally {
         await handle.close();
       }
-      await fs.chmod(file, SECRET_FILE_MODE);
+      await fs.chmod(temp, SECRET_FILE_MODE);
+      const file = await freeBackupName(backupDir, name);
+      await renameReplacing(temp, file);
       return file;
+    } catch (error) {
+      await removeQuietly(temp);
+      throw error;
     }
   } catch (error) {
     throw new SetupError('CONFIG_IO', `could not back up ${path} into ${backupDir} (${describeCode(error)})`, {
@@ -261,6 +366,57 @@ async function writeBackup(path: string, bytes: Buffer, backupDir: string): Prom
       cause: error,
     });
   }
+}
+
+/** `name`, or `name` with `-1`, `-2`, … after its time stamp when a backup of that millisecond exists. */
+async function freeBackupName(backupDir: string, name: string): Promise<string> {
+  for (let attempt = 0; attempt <= 100; attempt++) {
+    const file = join(backupDir, attempt === 0 ? name : name.replace('_', `-${attempt}_`));
+    try {
+      await fs.lstat(file);
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return file;
+      throw error;
+    }
+  }
+  throw Object.assign(new Error('too many backups in one millisecond'), { code: 'EEXIST' });
+}
+
+/** Keeps the newest KEPT_BACKUPS backups of `path` (always `newest`, the one just made), and removes temp
+ * files a killed run left while backing up this file. Backups of other files are not looked at. Failures
+ * are ignored: the write itself has succeeded. */
+async function pruneBackups(backupDir: string, path: string, newest: string): Promise<void> {
+  const flat = flattenedPath(path);
+  let names: string[];
+  try {
+    names = await fs.readdir(backupDir);
+  } catch {
+    return;
+  }
+  const backups: Array<{ name: string; stamp: string; attempt: number }> = [];
+  for (const name of names) {
+    const leftover = TEMP_NAME.exec(name);
+    if (leftover) {
+      if (BACKUP_NAME.exec(leftover[1] ?? '')?.[3] === flat) await removeQuietly(join(backupDir, name));
+      continue;
+    }
+    const match = BACKUP_NAME.exec(name);
+    if (match?.[3] === flat && join(backupDir, name) !== newest) backups.push({ name, stamp: match[1] ?? '', attempt: Number(match[2] ?? 0) });
+  }
+  backups.sort((a, b) => (a.stamp === b.stamp ? b.attempt - a.attempt : a.stamp < b.stamp ? 1 : -1));
+  for (const old of backups.slice(KEPT_BACKUPS - 1)) await removeQuietly(join(backupDir, old.name));
+}
+
+/** Removes the temp files (`.<name>.<hex>.tmp`) that a run killed mid-write left beside `name`; one can hold
+ * a token. Only called under the file's lock, so no live run of ours is writing one. */
+async function removeLeftovers(folder: string, name: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await fs.readdir(folder);
+  } catch {
+    return;
+  }
+  for (const entry of names) if (TEMP_NAME.exec(entry)?.[1] === name) await removeQuietly(join(folder, entry));
 }
 
 /** On Windows a rename over a file another program (editor, virus scanner) briefly holds fails with

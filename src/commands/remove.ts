@@ -1,12 +1,12 @@
 /** `remove --tool <id>`: takes our entry out again (and what we added with it), nothing else. */
-import { applyPlan, planChanges, plannedFiles } from '../apply.js';
+import { applyPlan, planChanges, plannedFiles, type AppliedFile } from '../apply.js';
 import { errorDetails } from '../connection.js';
 import { ExitCode } from '../errors.js';
 import { claimInterrupt } from '../interrupt.js';
 import type { Options } from '../options.js';
 import { SYMBOLS } from '../output.js';
 import type { RunContext } from '../run-context.js';
-import { backupDirectory, scopeFor, selectTools, showPlans } from '../setup-steps.js';
+import { backupDirectory, samePlan, scopeFor, selectTools, showPlans } from '../setup-steps.js';
 import type { Scope, ToolPlan } from '../model.js';
 import { gitStates, projectFiles, withGitStates } from '../git-status.js';
 
@@ -14,12 +14,13 @@ export async function runRemove(options: Options, context: RunContext): Promise<
   const { environment, out } = context;
   const { paint } = out;
   const adapters = await selectTools(options.tools, environment);
-  const results: Array<{ tool: string; target: string; status: 'removed' | 'absent' | 'planned' | 'instructions' | 'failed'; files: unknown[]; error?: ReturnType<typeof errorDetails> }> = [];
-  const plans: Array<{ plan: ToolPlan; scope: Scope }> = [];
+  const results: Array<{ tool: string; target: string; status: 'removed' | 'absent' | 'planned' | 'instructions' | 'failed'; files: AppliedFile[]; error?: ReturnType<typeof errorDetails> }> = [];
+  const plans: Array<{ plan: ToolPlan; scope: Scope; replan: () => Promise<ToolPlan[]> }> = [];
   for (const adapter of adapters) {
     const scope = scopeFor(adapter, options.scope);
+    const replan = () => adapter.planRemove(environment, { name: options.name, scope });
     try {
-      for (const plan of await adapter.planRemove(environment, { name: options.name, scope })) plans.push({ plan, scope });
+      for (const plan of await replan()) plans.push({ plan, scope, replan });
     } catch (error) {
       results.push({ tool: adapter.id, target: adapter.name, status: 'failed', files: [], error: errorDetails(error) });
     }
@@ -33,7 +34,7 @@ export async function runRemove(options: Options, context: RunContext): Promise<
   const release = claimInterrupt(() => {
     interrupted = true;
   });
-  for (const { plan } of plans) {
+  for (const { plan, replan } of plans) {
     if (interrupted) break;
     const changes = planChanges(plan);
     if (plan.instructions) {
@@ -46,8 +47,8 @@ export async function runRemove(options: Options, context: RunContext): Promise<
       continue;
     }
     try {
-      const applied = await applyPlan(plan, { backupDir });
-      results.push({ tool: plan.tool, target: plan.target, status: 'removed', files: withGitStates(applied.files, git) });
+      const applied = await applyPlan(plan, { backupDir, replan: async () => samePlan(plan, await replan()) });
+      results.push({ tool: plan.tool, target: plan.target, status: planChanges(applied.plan) ? 'removed' : 'absent', files: withGitStates(applied.files, git) });
     } catch (error) {
       results.push({ tool: plan.tool, target: plan.target, status: 'failed', files: [], error: errorDetails(error) });
     }
@@ -58,6 +59,7 @@ export async function runRemove(options: Options, context: RunContext): Promise<
     const symbol = result.status === 'failed' ? paint.red(SYMBOLS.fail) : paint.green(SYMBOLS.ok);
     const text = { removed: `removed "${options.name}"`, absent: `no "${options.name}" entry — nothing to do`, planned: 'would be removed (dry run)', instructions: 'remove it in the app (steps above)', failed: result.error?.message ?? 'failed' }[result.status];
     out.line(`${symbol} ${paint.bold(result.target)}: ${text}`);
+    for (const file of result.files) if (file.backup) out.line(paint.dim(`  backup of ${file.path}: ${file.backup}`));
   }
   if (interrupted) {
     out.note(paint.yellow(`Cancelled after ${results.length} of ${plans.length} targets; the ones listed above were done. Run the same command again to finish.`));

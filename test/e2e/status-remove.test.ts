@@ -9,8 +9,8 @@ import { CLI, cleanEnv, PATH_WITHOUT_PACKAGES, runCli, useCliFixture } from '../
 
 const fixture = useCliFixture();
 const { token, urls } = fixture;
-// Without node_modules/.bin on PATH, so that Claude Code is configured through its file here (the real
-// CLI path is covered by test/contract/claude-code.test.ts and test/e2e/real-tools.test.ts).
+// Without node_modules/.bin on PATH, so that no real tool CLI runs here (they are covered by
+// test/contract/claude-code.test.ts and test/e2e/real-tools.test.ts).
 const PATH = PATH_WITHOUT_PACKAGES;
 const cli = (args: string[], env: Record<string, string | undefined> = {}) => runCli(args, { home: fixture.home, env: { PATH, ...env } });
 
@@ -86,6 +86,23 @@ describe('remove', () => {
     expect(again.exitCode).toBe(0);
     expect(again.stdout).toMatch(/nothing to do/);
     for (const [file, text] of Object.entries(originals)) expect(await readFile(file, 'utf8')).toBe(text);
+  });
+
+  it('prints the backup of each file it changed, in text and in --json', async () => {
+    const file = path.join(fixture.home, '.cursor', 'mcp.json');
+    expect((await cli(['--tool', 'cursor', ...urls(), '--token', token])).exitCode).toBe(0);
+    const withEntry = await readFile(file, 'utf8');
+    const removed = await cli(['remove', '--tool', 'cursor']);
+    expect(removed.exitCode).toBe(0);
+    const backup = new RegExp(`backup of ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: (\\S+)`).exec(removed.stdout)?.[1];
+    expect(backup, removed.stdout).toMatch(/\.mittwald-mcp-setup\/backups\/.+_mcp\.json$/);
+    expect(await readFile(backup ?? '', 'utf8')).toBe(withEntry);
+
+    expect((await cli(['--tool', 'cursor', ...urls(), '--token', token])).exitCode).toBe(0);
+    const json = JSON.parse((await cli(['remove', '--tool', 'cursor', '--json'])).stdout);
+    const [changed] = json.tools[0].files;
+    expect(changed).toMatchObject({ path: file, change: 'modified', backup: expect.stringContaining('.mittwald-mcp-setup/backups/') });
+    expect(await readFile(changed.backup, 'utf8')).toBe(withEntry);
   });
 
   it('changes nothing with --dry-run', async () => {

@@ -1,6 +1,6 @@
 import { fs as memfs, vol } from 'memfs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { backupFileName, deleteConfigFile, readConfigFile, writeConfigFile } from '../../src/config-file.js';
+import { backupFileName, deleteConfigFile, KEPT_BACKUPS, readConfigFile, writeConfigFile } from '../../src/config-file.js';
 import { SetupError } from '../../src/errors.js';
 
 vi.mock('node:fs/promises', async () => (await import('memfs')).fs.promises);
@@ -218,7 +218,9 @@ describe('writeConfigFile', () => {
   it('maps a read-only file system at rename time to CONFIG_READ_ONLY and cleans up', async () => {
     vol.mkdirSync('/home/u/.cursor');
     vol.writeFileSync(FILE, OLD);
-    vi.spyOn(memfs.promises, 'rename').mockRejectedValueOnce(withCode('EROFS'));
+    const rename = memfs.promises.rename.bind(memfs.promises);
+    // The backup's own rename goes through; the file's fails.
+    vi.spyOn(memfs.promises, 'rename').mockImplementation(async (from, to) => (String(to) === FILE ? Promise.reject(withCode('EROFS')) : rename(from, to)));
     const error = await failure(writeConfigFile(FILE, NEW, { secret: false, backupDir: BACKUPS }));
     expect(error.code).toBe('CONFIG_READ_ONLY');
     expect(error.message).toBe(`${FILE} is read-only (the file system is read-only)`);
@@ -326,6 +328,113 @@ describe('deleteConfigFile', () => {
     expect((await failure(deleteConfigFile(FILE, { backupDir: BACKUPS, expected: NEW }))).code).toBe('CONFIG_IO');
     expect(read(FILE)).toBe(OLD);
     expect(backups()).toEqual([]);
+  });
+});
+
+describe('backups', () => {
+  const FLAT = 'home_u_.cursor_mcp.json';
+  beforeEach(() => {
+    vol.mkdirSync('/home/u/.cursor');
+    vol.writeFileSync(FILE, OLD);
+  });
+
+  it('are written like any file: nothing under the final name until its bytes are synced', async () => {
+    const seen: string[][] = [];
+    const open = memfs.promises.open.bind(memfs.promises);
+    vi.spyOn(memfs.promises, 'open').mockImplementation(async (...args: Parameters<typeof open>) => {
+      const handle = await open(...args);
+      if (String(args[0]).startsWith(`${BACKUPS}/`)) {
+        const synced = handle as unknown as { sync: () => Promise<void> };
+        const sync = synced.sync.bind(handle);
+        // What another program (or a crash) would find in the backup folder while the bytes go to disk.
+        synced.sync = async () => {
+          seen.push(backups().filter((name) => !name.startsWith('.')));
+          await sync();
+        };
+      }
+      return handle;
+    });
+    const { backup } = await writeConfigFile(FILE, NEW, { secret: false, backupDir: BACKUPS });
+    expect(seen).toEqual([[]]);
+    expect(backups()).toEqual([backup?.slice(BACKUPS.length + 1)]);
+    expect(read(backup ?? '')).toBe(OLD);
+    expect(mode(backup ?? '')).toBe(0o600);
+  });
+
+  it('leave neither a backup nor its temp file when the backup cannot be completed, and the file untouched', async () => {
+    const rename = memfs.promises.rename.bind(memfs.promises);
+    vi.spyOn(memfs.promises, 'rename').mockImplementation(async (from, to) => (String(to).startsWith(`${BACKUPS}/`) ? Promise.reject(withCode('EIO')) : rename(from, to)));
+    const error = await failure(writeConfigFile(FILE, NEW, { secret: false, backupDir: BACKUPS }));
+    expect(error.code).toBe('CONFIG_IO');
+    expect(error.message).toBe(`could not back up ${FILE} into ${BACKUPS} (EIO)`);
+    expect(backups()).toEqual([]);
+    expect(read(FILE)).toBe(OLD);
+    expect(tempFiles('/home/u/.cursor')).toEqual([]);
+  });
+
+  it(`are pruned to the newest ${KEPT_BACKUPS} of each file; other files' backups and other files stay`, async () => {
+    vol.mkdirSync(BACKUPS, { recursive: true });
+    // Oldest first; with the new one that makes 7. The pair of one millisecond sits on the boundary: the `-1`
+    // was written later, though it sorts first by name.
+    const existing = [
+      '2025-01-02T00-00-00.000Z',
+      '2025-01-03T00-00-00.000Z',
+      '2025-01-03T00-00-00.000Z-1',
+      '2025-01-04T00-00-00.000Z',
+      '2025-01-05T00-00-00.000Z',
+      '2025-01-06T00-00-00.000Z',
+    ].map((stamp) => `${stamp}_${FLAT}`);
+    const others = ['2024-01-01T00-00-00.000Z_home_u_.claude.json', '2024-01-02T00-00-00.000Z_home_u_.claude.json', 'notes.txt'];
+    for (const name of [...existing, ...others]) vol.writeFileSync(`${BACKUPS}/${name}`, name);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2025-02-01T00:00:00.000Z'));
+
+    const { backup } = await writeConfigFile(FILE, NEW, { secret: false, backupDir: BACKUPS });
+    expect(backups().sort()).toEqual(
+      [...others, `2025-02-01T00-00-00.000Z_${FLAT}`, ...existing.slice(-4)].sort(),
+    );
+    expect(backup).toBe(`${BACKUPS}/2025-02-01T00-00-00.000Z_${FLAT}`);
+  });
+
+  it('keep the one just made even when the clock went back', async () => {
+    vol.mkdirSync(BACKUPS, { recursive: true });
+    for (let day = 1; day <= 6; day++) vol.writeFileSync(`${BACKUPS}/2030-01-0${day}T00-00-00.000Z_${FLAT}`, 'future');
+    const { backup } = await writeConfigFile(FILE, NEW, { secret: false, backupDir: BACKUPS });
+    expect(read(backup ?? '')).toBe(OLD);
+    expect(backups()).toHaveLength(KEPT_BACKUPS);
+  });
+
+  it('are pruned after a delete too', async () => {
+    vol.mkdirSync(BACKUPS, { recursive: true });
+    for (let day = 1; day <= 7; day++) vol.writeFileSync(`${BACKUPS}/2025-01-0${day}T00-00-00.000Z_${FLAT}`, 'old');
+    const { backup } = await deleteConfigFile(FILE, { backupDir: BACKUPS });
+    expect(backups()).toHaveLength(KEPT_BACKUPS);
+    expect(read(backup ?? '')).toBe(OLD);
+  });
+});
+
+describe('leftover temp files of a killed run', () => {
+  it('are removed beside the file and in the backup folder when the file is written, and only ours', async () => {
+    vol.mkdirSync('/home/u/.cursor');
+    vol.writeFileSync(FILE, OLD);
+    vol.mkdirSync(BACKUPS, { recursive: true });
+    const leftovers = ['.mcp.json.0123456789ab.tmp', '.mcp.json.ffffffffffff.tmp'];
+    const kept = ['.other.json.0123456789ab.tmp', '.mcp.json.not-hex-at-all.tmp', 'mcp.json.0123456789ab.tmp', '.mcp.json.bak'];
+    for (const name of [...leftovers, ...kept]) vol.writeFileSync(`/home/u/.cursor/${name}`, 'Bearer secret-from-a-killed-run');
+    vol.writeFileSync(`${BACKUPS}/.2025-01-01T00-00-00.000Z_home_u_.cursor_mcp.json.0123456789ab.tmp`, 'half a backup');
+    vol.writeFileSync(`${BACKUPS}/.2025-01-01T00-00-00.000Z_home_u_.claude.json.0123456789ab.tmp`, 'another file');
+
+    const { backup } = await writeConfigFile(FILE, NEW, { secret: false, backupDir: BACKUPS });
+    expect((vol.readdirSync('/home/u/.cursor') as string[]).sort()).toEqual([...kept, 'mcp.json'].sort());
+    expect(backups().sort()).toEqual(['.2025-01-01T00-00-00.000Z_home_u_.claude.json.0123456789ab.tmp', backup?.slice(BACKUPS.length + 1)].sort());
+  });
+
+  it('stay when nothing is written', async () => {
+    vol.mkdirSync('/home/u/.cursor');
+    vol.writeFileSync(FILE, NEW);
+    vol.writeFileSync('/home/u/.cursor/.mcp.json.0123456789ab.tmp', 'x');
+    await writeConfigFile(FILE, NEW, { secret: false, backupDir: BACKUPS });
+    expect(tempFiles('/home/u/.cursor')).toEqual(['.mcp.json.0123456789ab.tmp']);
   });
 });
 
