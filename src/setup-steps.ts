@@ -20,7 +20,6 @@ export interface ToolResult {
   target: string;
   status: ToolStatus;
   files: Array<AppliedFile | { path: string; change: string }>;
-  commands: string[];
   stale: StaleEntry[];
   staleKept: StaleEntry[];
   check?: CheckResult;
@@ -96,7 +95,6 @@ export function failedResult(planned: PlannedTool): ToolResult {
     target: planned.plan?.target ?? planned.adapter.name,
     status: 'failed',
     files: [],
-    commands: [],
     stale: [],
     staleKept: [],
     nextSteps: [],
@@ -112,7 +110,6 @@ export function resultFromPlan(plan: ToolPlan, status: ToolStatus): ToolResult {
     target: plan.target,
     status,
     files: plannedFiles(plan),
-    commands: plan.steps.flatMap((step) => (step.kind === 'command' ? [step.display] : [])),
     stale: plan.stale,
     staleKept: plan.staleKept,
     nextSteps: plan.nextSteps,
@@ -127,13 +124,9 @@ export function showPlans(out: Output, plans: readonly ToolPlan[], options: { di
   for (const plan of plans) {
     out.line(paint.bold(plan.target));
     for (const step of plan.steps) {
-      if (step.kind === 'file') {
-        const change = fileChange(step);
-        out.line(`  ${change === 'unchanged' ? paint.dim('unchanged') : paint.cyan(change === 'created' ? 'new' : change)}  ${step.path}`);
-        if (options.diff && change !== 'unchanged') out.line(indent(unifiedDiff(step.path, step.before, step.after, options.secrets), '    '));
-      } else {
-        out.line(`  ${paint.cyan('run')}  ${step.display}`);
-      }
+      const change = fileChange(step);
+      out.line(`  ${change === 'unchanged' ? paint.dim('unchanged') : paint.cyan(change === 'created' ? 'new' : change)}  ${step.path}`);
+      if (options.diff && change !== 'unchanged') out.line(indent(unifiedDiff(step.path, step.before, step.after, options.secrets), '    '));
     }
     for (const old of plan.stale) out.line(`  ${paint.yellow('replace')}  "${old.name}" (${old.url}) — ${staleReason(old)}`);
     for (const old of plan.staleKept) out.line(`  ${paint.yellow('kept')}  "${old.name}" (${old.url}) — ${staleReason(old)}; pass --yes to replace it`);
@@ -169,7 +162,7 @@ export async function applyAndVerify(
   try {
     const applied = await applyPlan(plan, { backupDir: context.backupDir });
     const status = adapter.kind === 'instructions' ? 'instructions' : changed ? 'configured' : 'unchanged';
-    result = { ...resultFromPlan(plan, status), files: applied.files, commands: applied.commands.map((command) => command.command) };
+    result = { ...resultFromPlan(plan, status), files: applied.files };
   } catch (error) {
     return { ...resultFromPlan(plan, 'failed'), error: errorDetails(error) };
   }

@@ -2,7 +2,7 @@
 import { vol } from 'memfs';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { applyPlan, fileChange, planChanges } from '../../src/apply.js';
-import type { CommandStep, FileStep, ToolPlan } from '../../src/model.js';
+import type { FileStep, ToolPlan } from '../../src/model.js';
 
 vi.mock('node:fs/promises', async () => (await import('memfs')).fs.promises);
 
@@ -14,7 +14,6 @@ function plan(steps: ToolPlan['steps']): ToolPlan {
   return { tool: 'cursor', target: 'Cursor (user)', steps, stale: [], staleKept: [], nextSteps: [], warnings: [] };
 }
 const file = (path: string, before: string | null, after: string | null): FileStep => ({ kind: 'file', path, before, after, secret: false });
-const command = (display: string, extra: Partial<CommandStep> = {}): CommandStep => ({ kind: 'command', argv: ['tool', display], display, purpose: display, ...extra });
 const read = (path: string) => (vol.existsSync(path) ? (vol.readFileSync(path, 'utf8') as string) : null);
 
 beforeEach(() => {
@@ -31,32 +30,12 @@ describe('applyPlan', () => {
   });
 
   it('puts earlier files back when a later step fails', async () => {
-    const steps = [file(A, 'a-before', 'a-after'), file('/home/u/new.json', null, 'new'), command('boom')];
-    await expect(applyPlan(plan(steps), { backupDir: BACKUPS, runCommand: async () => ({ exitCode: 3, output: 'it broke' }) })).rejects.toMatchObject({
-      code: 'COMMAND_FAILED',
-      message: expect.stringContaining('it broke'),
-    });
+    // The last step was planned from bytes B no longer has, so it fails after the first two were written.
+    const steps = [file(A, 'a-before', 'a-after'), file('/home/u/new.json', null, 'new'), file(B, 'b-planned-from', 'b-after')];
+    await expect(applyPlan(plan(steps), { backupDir: BACKUPS })).rejects.toMatchObject({ code: 'CONFIG_IO' });
     expect(read(A)).toBe('a-before');
     expect(read('/home/u/new.json')).toBeNull();
-  });
-
-  it('puts back a file that a command changed when a later command fails', async () => {
-    // The first command stands for `claude mcp remove`: it changes the file itself.
-    const runCommand = async (step: CommandStep) => {
-      if (step.display === 'remove') {
-        vol.writeFileSync(A, 'a-without-entry');
-        return { exitCode: 0, output: '' };
-      }
-      return { exitCode: 1, output: 'add failed' };
-    };
-    const rollback = { path: A, before: 'a-before' };
-    await expect(applyPlan(plan([command('remove', { rollback }), command('add', { rollback })]), { backupDir: BACKUPS, runCommand })).rejects.toThrow(/add failed/);
-    expect(read(A)).toBe('a-before');
-  });
-
-  it('accepts a failing command marked mayFail', async () => {
-    const result = await applyPlan(plan([command('remove-absent', { mayFail: true })]), { backupDir: BACKUPS, runCommand: async () => ({ exitCode: 1, output: '' }) });
-    expect(result.commands).toEqual([{ command: 'remove-absent', exitCode: 1 }]);
+    expect(read(B)).toBe('b-before');
   });
 
   it('refuses to overwrite a file that changed since it was planned', async () => {
@@ -73,6 +52,6 @@ describe('fileChange and planChanges', () => {
     expect(fileChange(file(A, 'x', null))).toBe('deleted');
     expect(fileChange(file(A, 'x', 'x'))).toBe('unchanged');
     expect(planChanges(plan([file(A, 'x', 'x')]))).toBe(false);
-    expect(planChanges(plan([command('c')]))).toBe(true);
+    expect(planChanges(plan([file(A, 'x', 'x'), file(B, null, 'y')]))).toBe(true);
   });
 });
