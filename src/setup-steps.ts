@@ -156,12 +156,14 @@ export async function applyAndVerify(
   planned: PlannedTool & { plan: ToolPlan },
   context: { environment: Environment; backupDir: string; checker?: EntryChecker },
 ): Promise<ToolResult> {
-  const { plan, adapter, request } = planned;
-  const changed = planChanges(plan);
+  const { adapter, request } = planned;
+  let plan = planned.plan;
   let result: ToolResult;
   try {
-    const applied = await applyPlan(plan, { backupDir: context.backupDir });
-    const status = adapter.kind === 'instructions' ? 'instructions' : changed ? 'configured' : 'unchanged';
+    const replan = async () => samePlan(plan, await adapter.plan(context.environment, request));
+    const applied = await applyPlan(plan, { backupDir: context.backupDir, replan });
+    plan = applied.plan;
+    const status = adapter.kind === 'instructions' ? 'instructions' : planChanges(plan) ? 'configured' : 'unchanged';
     result = { ...resultFromPlan(plan, status), files: applied.files };
   } catch (error) {
     return { ...resultFromPlan(plan, 'failed'), error: errorDetails(error) };
@@ -185,6 +187,17 @@ export async function applyAndVerify(
     return { ...result, check, confirmation, status: 'failed', error: { code: 'COMMAND_FAILED', message: `${adapter.name} does not read the entry as written: ${confirmation.detail}` } };
   }
   return { ...result, check, ...(confirmation ? { confirmation } : {}) };
+}
+
+/** Of a tool's plans made again, the one for the same target (and Copilot host) as `plan`. */
+export function samePlan(plan: ToolPlan, plans: readonly ToolPlan[]): ToolPlan {
+  const again = plans.find((candidate) => candidate.target === plan.target && candidate.host === plan.host);
+  if (!again) {
+    throw new SetupError('CONFIG_IO', `${plan.target} changed while the setup was running — run again`, {
+      hint: 'Its config files changed after they were read, and planning again no longer finds this target.',
+    });
+  }
+  return again;
 }
 
 async function findWrittenEntry(adapter: Adapter, environment: Environment, request: SetupRequest, plan: ToolPlan): Promise<InstalledEntry | undefined> {
