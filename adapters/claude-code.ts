@@ -3,23 +3,21 @@
  * `{ "type": "http", "url", "headers"?: { "Authorization" }, "oauth"?: { "scopes" } }`; Claude expands
  * `${VAR}` / `${VAR:-default}` in headers in every scope.
  *
- * When `claude` is on PATH the change goes through `claude mcp remove` + `claude mcp add-json`: Claude Code
- * rewrites `~/.claude.json` itself while it runs, so its own CLI is the safe writer. Without it, the files
- * are edited in place (every other byte kept).
+ * The files are always edited by us (every other byte kept, atomically, under the core's lock and re-read):
+ * driving `claude mcp add-json` would put the entry, and with it a literal token, into a child process's
+ * argv, visible to every local user. When `claude` is installed, `claude mcp get` confirms the entry after
+ * the write.
  *
  * Claude's third scope, "local" (`projects["<project dir>"].mcpServers` in `~/.claude.json`), is never
  * written, but inspect() reports its entries as scope 'project' with host 'local': they apply to this
  * project only and take precedence over both other scopes, so `status` must show them. */
 import type { Adapter } from '../src/adapter.js';
-import { fileChange } from '../src/apply.js';
 import { detectFromClues } from '../src/detect.js';
 import { findOnPath, pathExists } from '../src/environment.js';
 import { bearerValue, inspectServersFile, readRemoteEntry, planServersFile, planServersFileRemoval, type EntryShape, type ServersFile } from '../src/json-servers.js';
-import { DEFAULT_SERVER_URL, type CommandStep, type Environment, type InstalledEntry, type Scope, type SetupRequest, type Step, type ToolPlan } from '../src/model.js';
-import { getJsonValue } from '../src/jsonc-document.js';
+import { DEFAULT_SERVER_URL, type Environment, type InstalledEntry, type SetupRequest, type ToolPlan } from '../src/model.js';
 import { exportVariableSteps } from '../src/next-steps.js';
 import { claudeCodeConfigDir, claudeCodeUserFile, joinPath } from '../src/paths.js';
-import { redact } from '../src/secrets.js';
 import { lastLine, runToolCommand } from '../src/tool-command.js';
 import { projectDirectory } from '../src/servers-file-adapter.js';
 
@@ -71,34 +69,6 @@ async function claudeFiles(environment: Environment): Promise<ClaudeFiles> {
     project: { tool: 'claude-code', scope: 'project', path: joinPath(environment, projectDir, '.mcp.json'), format: 'json', serversPath: ['mcpServers'] },
     local: { tool: 'claude-code', scope: 'project', host: 'local', path: global, format: 'json', serversPath: ['projects', projectKey, 'mcpServers'] },
   };
-}
-
-/** The `claude` executable to drive, when it can write the file we planned: `claude mcp add-json --scope
- * project` writes `.mcp.json` in its working directory, and commands run in ours, so the project scope goes
- * through the CLI only when we are at the project root. */
-async function claudeCli(environment: Environment, scope: Scope, projectDir: string): Promise<string | undefined> {
-  if (scope === 'project' && environment.cwd !== projectDir) return undefined;
-  return findOnPath(environment, 'claude');
-}
-
-function shellQuote(argument: string): string {
-  return /^[\w@%+=:,./-]+$/.test(argument) ? argument : `'${argument.replace(/'/g, `'\\''`)}'`;
-}
-
-/** A `claude` run that changes `file`; its bytes before (`before`) are put back if a later step fails. */
-function command(claude: string, args: readonly string[], purpose: string, rollback: CommandStep['rollback'], secrets: readonly string[] = [], mayFail = false): CommandStep {
-  return {
-    kind: 'command',
-    argv: [claude, ...args],
-    display: redact(['claude', ...args].map(shellQuote).join(' '), secrets),
-    purpose,
-    ...(rollback ? { rollback } : {}),
-    ...(mayFail ? { mayFail } : {}),
-  };
-}
-
-function removeCommand(claude: string, name: string, scope: Scope, purpose: string, rollback: CommandStep['rollback'], mayFail = false): CommandStep {
-  return command(claude, ['mcp', 'remove', name, '--scope', scope], purpose, rollback, [], mayFail);
 }
 
 /** `.mcp.json` is committed and shared, so it never holds the token itself: a literal becomes a reference.
@@ -159,26 +129,11 @@ const adapter: Adapter = {
     const file = files[request.scope];
     const { request: effective, forced } = sharedSafe(request);
     const planned = await planServersFile(file, shape, effective);
-    const claude = await claudeCli(environment, request.scope, files.projectDir);
-
-    let steps: Step[] = [planned.step];
-    if (claude && fileChange(planned.step) !== 'unchanged') {
-      const { scope, name } = request;
-      const secrets = effective.credential.kind === 'token' && effective.credential.storage === 'literal' ? [effective.credential.token] : [];
-      const json = JSON.stringify(claudeCodeEntry(effective));
-      const present = planned.step.before !== null && getJsonValue(planned.step.before, [...file.serversPath, name]) !== undefined;
-      const rollback = { path: file.path, before: planned.step.before };
-      steps = [
-        ...planned.stale.map((old) => removeCommand(claude, old.name, scope, `remove the stale "${old.name}" entry`, rollback)),
-        ...(present ? [removeCommand(claude, name, scope, `replace the existing "${name}" entry`, rollback, true)] : []),
-        command(claude, ['mcp', 'add-json', '--scope', scope, name, json], `add "${name}"`, rollback, secrets),
-      ];
-    }
     return [
       {
         tool: 'claude-code',
         target: `${NAME} (${request.scope})`,
-        steps,
+        steps: [planned.step],
         stale: planned.stale,
         staleKept: planned.staleKept,
         nextSteps: nextSteps(effective, environment, files.projectDir, forced),
@@ -195,9 +150,7 @@ const adapter: Adapter = {
   async planRemove(environment, { name, scope }): Promise<ToolPlan[]> {
     const files = await claudeFiles(environment);
     const step = await planServersFileRemoval(files[scope], name);
-    const claude = await claudeCli(environment, scope, files.projectDir);
-    const steps: Step[] = claude && fileChange(step) !== 'unchanged' ? [removeCommand(claude, name, scope, `remove "${name}"`, undefined)] : [step];
-    return [{ tool: 'claude-code', target: `${NAME} (${scope})`, steps, stale: [], staleKept: [], nextSteps: [], warnings: await shadowWarning(environment, files, name) }];
+    return [{ tool: 'claude-code', target: `${NAME} (${scope})`, steps: [step], stale: [], staleKept: [], nextSteps: [], warnings: await shadowWarning(environment, files, name) }];
   },
 
   listCommand: ['claude', 'mcp', 'list'],

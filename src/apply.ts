@@ -1,10 +1,11 @@
-/** Applies a plan: file steps through the atomic writer (with backups), command steps through the tool's CLI
- * without a shell. Stops at the first failing step of a tool and restores that tool's earlier files, so a
- * tool is either fully configured or left as it was. */
-import { deleteConfigFile, writeConfigFile } from './config-file.js';
+/** Applies a plan's file steps through the atomic writer (with backups), holding each file's lock. Under the
+ * locks every file is read again: when one changed since the plan was made from it (another run, the tool
+ * itself), the tool is planned again from the new bytes, so another writer's change is never overwritten.
+ * Stops at the first failing step of a tool and restores that tool's earlier files, so a tool is either fully
+ * configured or left as it was. */
+import { deleteConfigFile, readConfigFile, withConfigFileLock, writeConfigFile } from './config-file.js';
 import { SetupError } from './errors.js';
-import type { CommandStep, FileStep, ToolPlan } from './model.js';
-import { lastLine, runToolCommand } from './tool-command.js';
+import type { FileStep, ToolPlan } from './model.js';
 
 export type FileChange = 'created' | 'modified' | 'deleted' | 'unchanged';
 
@@ -14,14 +15,10 @@ export interface AppliedFile {
   backup?: string;
 }
 
-export interface AppliedCommand {
-  command: string;
-  exitCode: number;
-}
-
 export interface AppliedPlan {
   files: AppliedFile[];
-  commands: AppliedCommand[];
+  /** The plan that was written: the one given, or its last re-plan. */
+  plan: ToolPlan;
 }
 
 export function fileChange(step: FileStep): FileChange {
@@ -33,58 +30,98 @@ export function fileChange(step: FileStep): FileChange {
 
 /** What the plan would do to each file, before anything is applied. */
 export function plannedFiles(plan: ToolPlan): Array<{ path: string; change: FileChange }> {
-  return plan.steps.flatMap((step) => (step.kind === 'file' ? [{ path: step.path, change: fileChange(step) }] : []));
+  return plan.steps.map((step) => ({ path: step.path, change: fileChange(step) }));
 }
 
 /** Whether applying the plan would change anything. */
 export function planChanges(plan: ToolPlan): boolean {
-  return plan.steps.some((step) => step.kind === 'command' || fileChange(step) !== 'unchanged');
+  return plan.steps.some((step) => fileChange(step) !== 'unchanged');
 }
 
 export interface ApplyOptions {
   backupDir: string;
-  /** Runs a command step; injectable for tests. Resolves to the exit code. */
-  runCommand?: (step: CommandStep) => Promise<{ exitCode: number; output: string }>;
+  /** Plans the same tool and target again from the files as they are now. Called under the files' locks when
+   * one changed since the plan was made; without it, such a change fails the tool. */
+  replan?: () => Promise<ToolPlan>;
 }
+
+/** How often a tool is planned again because its files changed under it, before the run gives up. */
+export const MAX_REPLANS = 3;
 
 export async function applyPlan(plan: ToolPlan, options: ApplyOptions): Promise<AppliedPlan> {
-  const result: AppliedPlan = { files: [], commands: [] };
-  // What to put back if a later step fails: files we wrote, and files a command changed.
-  const written: Array<{ path: string; before: string | null; secret: boolean }> = [];
-  try {
-    for (const step of plan.steps) {
-      if (step.kind === 'file') {
-        const change = fileChange(step);
-        if (change === 'unchanged') {
-          result.files.push({ path: step.path, change });
-          continue;
-        }
-        const outcome =
-          step.after === null
-            ? await deleteConfigFile(step.path, { backupDir: options.backupDir, expected: step.before })
-            : await writeConfigFile(step.path, step.after, { secret: step.secret, backupDir: options.backupDir, expected: step.before });
-        written.push(step);
-        result.files.push({ path: step.path, change, ...(outcome.backup ? { backup: outcome.backup } : {}) });
-      } else {
-        const run = options.runCommand ?? ((command: CommandStep) => runToolCommand(command.argv));
-        if (step.rollback && !written.some((entry) => entry.path === step.rollback!.path)) written.push({ ...step.rollback, secret: false });
-        const { exitCode, output } = await run(step);
-        result.commands.push({ command: step.display, exitCode });
-        if (exitCode !== 0 && !step.mayFail) {
-          throw new SetupError('COMMAND_FAILED', `\`${step.display}\` failed (exit ${exitCode})${output ? `: ${lastLine(output)}` : '.'}`, {
-            hint: 'Run the command yourself to see the full output.',
-          });
-        }
-      }
+  const writing = plan.steps.filter((step) => fileChange(step) !== 'unchanged');
+  const locked = [...new Set(writing.map((step) => step.path))].sort();
+  // Nothing to write, nothing to lock: whatever the files hold now stays.
+  if (locked.length === 0) return { files: plannedFiles(plan), plan };
+  const secret = (path: string) => writing.some((step) => step.path === path && step.secret);
+  return withLocks(locked, secret, async () => {
+    let current = plan;
+    for (let replans = 0; ; replans++) {
+      const moved = await changedSincePlanned(current);
+      if (moved === undefined) return { files: await writeSteps(current, options.backupDir), plan: current };
+      if (!options.replan) throw changedMeanwhile(moved.path);
+      if (replans === MAX_REPLANS) throw keptChanging(moved.path);
+      current = await options.replan();
+      const unlocked = current.steps.find((step) => fileChange(step) !== 'unchanged' && !locked.includes(step.path));
+      if (unlocked) throw changedMeanwhile(unlocked.path);
     }
-  } catch (error) {
-    await restore(written, options.backupDir);
-    throw error;
-  }
-  return result;
+  });
 }
 
-async function restore(steps: Array<{ path: string; before: string | null; secret: boolean }>, backupDir: string): Promise<void> {
+/** Holds the locks of `paths` (sorted, so two runs take them in the same order) around `run`. */
+async function withLocks<T>(paths: readonly string[], secret: (path: string) => boolean, run: () => Promise<T>): Promise<T> {
+  const [first, ...rest] = paths;
+  if (first === undefined) return run();
+  return withConfigFileLock(first, { secret: secret(first) }, () => withLocks(rest, secret, run));
+}
+
+/** The first step to write whose file no longer holds the bytes it was planned from, read from disk now. */
+async function changedSincePlanned(plan: ToolPlan): Promise<FileStep | undefined> {
+  for (const step of plan.steps) {
+    if (fileChange(step) === 'unchanged') continue;
+    if ((await readConfigFile(step.path)).text !== step.before) return step;
+  }
+  return undefined;
+}
+
+async function writeSteps(plan: ToolPlan, backupDir: string): Promise<AppliedFile[]> {
+  const files: AppliedFile[] = [];
+  // What to put back if a later step fails.
+  const written: FileStep[] = [];
+  try {
+    for (const step of plan.steps) {
+      const change = fileChange(step);
+      if (change === 'unchanged') {
+        files.push({ path: step.path, change });
+        continue;
+      }
+      const outcome =
+        step.after === null
+          ? await deleteConfigFile(step.path, { backupDir, expected: step.before })
+          : await writeConfigFile(step.path, step.after, { secret: step.secret, backupDir, expected: step.before });
+      written.push(step);
+      files.push({ path: step.path, change, ...(outcome.backup ? { backup: outcome.backup } : {}) });
+    }
+  } catch (error) {
+    await restore(written, backupDir);
+    throw error;
+  }
+  return files;
+}
+
+function changedMeanwhile(path: string): SetupError {
+  return new SetupError('CONFIG_IO', `${path} changed while the setup was running — run again`, {
+    hint: 'Another program (perhaps the tool itself) wrote to it after it was read; nothing was written.',
+  });
+}
+
+function keptChanging(path: string): SetupError {
+  return new SetupError('CONFIG_IO', `${path} kept changing while the setup was running (planned again ${MAX_REPLANS} times); nothing was written to it`, {
+    hint: 'Another program (perhaps the tool itself) writes it all the time: close that program, then run again.',
+  });
+}
+
+async function restore(steps: FileStep[], backupDir: string): Promise<void> {
   for (const step of steps.reverse()) {
     try {
       if (step.before === null) await deleteConfigFile(step.path, { backupDir });

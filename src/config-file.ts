@@ -7,6 +7,7 @@ import { constants } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { SetupError } from './errors.js';
+import { withFileLock } from './file-lock.js';
 
 export interface ConfigFileSnapshot {
   /** The path as given. */
@@ -57,6 +58,29 @@ export async function readConfigFile(path: string): Promise<ConfigFileSnapshot> 
   const current = await readCurrent(path, realPath);
   if (current === null) return { path, realPath, text: null };
   return { path, realPath, text: decodeText(path, current.bytes), mode: current.mode };
+}
+
+/** Runs `run` holding the lock of the file `path` resolves to (file-lock.ts), so that no other run of this CLI
+ * writes it meanwhile; every write and delete of a run happens inside it. The folder is created first (0700
+ * when `secret`, as writeConfigFile would), because the lock file lives there. Errors are SetupErrors that
+ * name `path`. */
+export async function withConfigFileLock<T>(path: string, options: { secret: boolean }, run: () => Promise<T>): Promise<T> {
+  const target = await resolveTarget(path);
+  await io(path, 'write', () => fs.mkdir(dirname(target), { recursive: true, ...(options.secret ? { mode: SECRET_DIR_MODE } : {}) }));
+  let running = false;
+  try {
+    return await withFileLock(
+      target,
+      () => {
+        running = true;
+        return run();
+      },
+      { label: path },
+    );
+  } catch (error) {
+    // Errors of the lock file itself are worded like a failed write of the file.
+    throw running ? error : toSetupError(error, path, 'write');
+  }
 }
 
 /** Atomically replaces the content of `path` (through symlinks: the link stays, its target changes) with

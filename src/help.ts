@@ -12,7 +12,8 @@ Tools
 
 Options
   --tool <id>[,<id>…]     tools to set up (repeatable)
-  --token <token>         use an API token (also read from MITTWALD_API_TOKEN)
+  --token <token>         use an API token; other local users can see arguments, so prefer
+                          MITTWALD_API_TOKEN or --token-stdin
   --token-stdin           read the API token from standard input
   --oauth                 use OAuth (the default when no token is given)
   --scopes <s>[,<s>…]     OAuth scopes to ask for (default: the server's default scopes)
@@ -35,8 +36,8 @@ Exit status: 0 configured and verified, 1 a tool or check failed, 2 usage error,
 
 Examples
   npx mittwald-mcp-setup
-  npx mittwald-mcp-setup --tool cursor --token "$MITTWALD_API_TOKEN"
   MITTWALD_API_TOKEN=… npx mittwald-mcp-setup --tool codex,claude-code --yes
+  npx mittwald-mcp-setup --tool cursor --token-stdin < token.txt
   npx mittwald-mcp-setup --tool cursor --scope project --dry-run
   npx mittwald-mcp-setup --tool chatgpt,claude-desktop
   npx mittwald-mcp-setup status --json

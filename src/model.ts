@@ -51,22 +51,6 @@ export interface FileStep {
   secret: boolean;
 }
 
-/** A program run with arguments (no shell). `display` is the command as shown to people, secrets masked. */
-export interface CommandStep {
-  kind: 'command';
-  argv: readonly string[];
-  display: string;
-  /** Why it is run, e.g. "remove the old entry". */
-  purpose: string;
-  /** A non-zero exit of this command is expected and harmless (e.g. removing an entry that is absent). */
-  mayFail?: boolean;
-  /** The file the command changes and its bytes before the run, so that a failure later in the plan can put
-   * them back (a tool's CLI cannot undo its own `remove`). */
-  rollback?: { path: string; before: string | null };
-}
-
-export type Step = FileStep | CommandStep;
-
 /** An entry, under any name, that points at mittwald and will be replaced (or reported). */
 export interface StaleEntry {
   name: string;
@@ -82,7 +66,7 @@ export interface ToolPlan {
   target: string;
   /** Set for tools with several hosts (Copilot). */
   host?: string;
-  steps: Step[];
+  steps: FileStep[];
   stale: StaleEntry[];
   /** Stale entries found but kept because replacing them was not allowed. */
   staleKept: StaleEntry[];

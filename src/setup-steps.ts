@@ -20,7 +20,6 @@ export interface ToolResult {
   target: string;
   status: ToolStatus;
   files: Array<AppliedFile | { path: string; change: string }>;
-  commands: string[];
   stale: StaleEntry[];
   staleKept: StaleEntry[];
   check?: CheckResult;
@@ -111,7 +110,6 @@ export function failedResult(planned: PlannedTool): ToolResult {
     target: planned.plan?.target ?? planned.adapter.name,
     status: 'failed',
     files: [],
-    commands: [],
     stale: [],
     staleKept: [],
     nextSteps: [],
@@ -127,7 +125,6 @@ export function resultFromPlan(plan: ToolPlan, status: ToolStatus): ToolResult {
     target: plan.target,
     status,
     files: plannedFiles(plan),
-    commands: plan.steps.flatMap((step) => (step.kind === 'command' ? [step.display] : [])),
     stale: plan.stale,
     staleKept: plan.staleKept,
     nextSteps: plan.reloadStep && planChanges(plan) ? [...plan.nextSteps, plan.reloadStep] : plan.nextSteps,
@@ -142,13 +139,9 @@ export function showPlans(out: Output, plans: readonly ToolPlan[], options: { di
   for (const plan of plans) {
     out.line(paint.bold(plan.target));
     for (const step of plan.steps) {
-      if (step.kind === 'file') {
-        const change = fileChange(step);
-        out.line(`  ${change === 'unchanged' ? paint.dim('unchanged') : paint.cyan(change === 'created' ? 'new' : change)}  ${step.path}`);
-        if (options.diff && change !== 'unchanged') out.line(indent(unifiedDiff(step.path, step.before, step.after, options.secrets), '    '));
-      } else {
-        out.line(`  ${paint.cyan('run')}  ${step.display}`);
-      }
+      const change = fileChange(step);
+      out.line(`  ${change === 'unchanged' ? paint.dim('unchanged') : paint.cyan(change === 'created' ? 'new' : change)}  ${step.path}`);
+      if (options.diff && change !== 'unchanged') out.line(indent(unifiedDiff(step.path, step.before, step.after, options.secrets), '    '));
     }
     for (const old of plan.stale) out.line(`  ${paint.yellow('replace')}  "${old.name}" (${old.url}) — ${staleReason(old)}`);
     for (const old of plan.staleKept) out.line(`  ${paint.yellow('kept')}  "${old.name}" (${old.url}) — ${staleReason(old)}; pass --yes to replace it`);
@@ -178,13 +171,15 @@ export async function applyAndVerify(
   planned: PlannedTool & { plan: ToolPlan },
   context: { environment: Environment; backupDir: string; checker?: EntryChecker },
 ): Promise<ToolResult> {
-  const { plan, adapter, request } = planned;
-  const changed = planChanges(plan);
+  const { adapter, request } = planned;
+  let plan = planned.plan;
   let result: ToolResult;
   try {
-    const applied = await applyPlan(plan, { backupDir: context.backupDir });
-    const status = adapter.kind === 'instructions' ? 'instructions' : changed ? 'configured' : 'unchanged';
-    result = { ...resultFromPlan(plan, status), files: applied.files, commands: applied.commands.map((command) => command.command) };
+    const replan = async () => samePlan(plan, await adapter.plan(context.environment, request));
+    const applied = await applyPlan(plan, { backupDir: context.backupDir, replan });
+    plan = applied.plan;
+    const status = adapter.kind === 'instructions' ? 'instructions' : planChanges(plan) ? 'configured' : 'unchanged';
+    result = { ...resultFromPlan(plan, status), files: applied.files };
   } catch (error) {
     return { ...resultFromPlan(plan, 'failed'), error: errorDetails(error) };
   }
@@ -207,6 +202,17 @@ export async function applyAndVerify(
     return { ...result, check, confirmation, status: 'failed', error: { code: 'COMMAND_FAILED', message: `${adapter.name} does not read the entry as written: ${confirmation.detail}` } };
   }
   return { ...result, check, ...(confirmation ? { confirmation } : {}) };
+}
+
+/** Of a tool's plans made again, the one for the same target (and Copilot host) as `plan`. */
+export function samePlan(plan: ToolPlan, plans: readonly ToolPlan[]): ToolPlan {
+  const again = plans.find((candidate) => candidate.target === plan.target && candidate.host === plan.host);
+  if (!again) {
+    throw new SetupError('CONFIG_IO', `${plan.target} changed while the setup was running — run again`, {
+      hint: 'Its config files changed after they were read, and planning again no longer finds this target.',
+    });
+  }
+  return again;
 }
 
 async function findWrittenEntry(adapter: Adapter, environment: Environment, request: SetupRequest, plan: ToolPlan): Promise<InstalledEntry | undefined> {

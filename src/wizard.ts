@@ -127,12 +127,11 @@ export async function runWizard(options: Options, context: RunContext): Promise<
 function cancelMessage(progress: Progress): string {
   // A tool whose apply failed was rolled back; one that failed its check after writing has a `check`.
   const written = (progress.results ?? []).filter((result) => result.status !== 'failed' || result.check !== undefined);
-  const lines = written.flatMap((result) => [
-    ...result.files
+  const lines = written.flatMap((result) =>
+    result.files
       .filter((file) => file.change !== 'unchanged')
       .map((file) => `  ${result.target}: ${file.change} ${file.path}${'backup' in file && file.backup ? ` (backup: ${file.backup})` : ''}`),
-    ...result.commands.map((command) => `  ${result.target}: ran ${command}`),
-  ]);
+  );
   if (lines.length === 0) return NOTHING_CHANGED;
   const skipped = progress.skipped.length ? `\nNot configured: ${progress.skipped.join(', ')} — run mittwald-mcp-setup again to finish.` : '';
   return `Cancelled after these changes were made:\n${lines.join('\n')}${skipped}`;

@@ -6,7 +6,7 @@ import { claimInterrupt } from '../interrupt.js';
 import type { Options } from '../options.js';
 import { SYMBOLS } from '../output.js';
 import type { RunContext } from '../run-context.js';
-import { backupDirectory, scopeFor, selectTools, showPlans } from '../setup-steps.js';
+import { backupDirectory, samePlan, scopeFor, selectTools, showPlans } from '../setup-steps.js';
 import type { ToolPlan } from '../model.js';
 
 export async function runRemove(options: Options, context: RunContext): Promise<number> {
@@ -14,10 +14,11 @@ export async function runRemove(options: Options, context: RunContext): Promise<
   const { paint } = out;
   const adapters = await selectTools(options.tools, environment);
   const results: Array<{ tool: string; target: string; status: 'removed' | 'absent' | 'planned' | 'instructions' | 'failed'; files: unknown[]; error?: ReturnType<typeof errorDetails> }> = [];
-  const plans: Array<{ plan: ToolPlan }> = [];
+  const plans: Array<{ plan: ToolPlan; replan: () => Promise<ToolPlan[]> }> = [];
   for (const adapter of adapters) {
+    const replan = () => adapter.planRemove(environment, { name: options.name, scope: scopeFor(adapter, options.scope) });
     try {
-      for (const plan of await adapter.planRemove(environment, { name: options.name, scope: scopeFor(adapter, options.scope) })) plans.push({ plan });
+      for (const plan of await replan()) plans.push({ plan, replan });
     } catch (error) {
       results.push({ tool: adapter.id, target: adapter.name, status: 'failed', files: [], error: errorDetails(error) });
     }
@@ -29,7 +30,7 @@ export async function runRemove(options: Options, context: RunContext): Promise<
   const release = claimInterrupt(() => {
     interrupted = true;
   });
-  for (const { plan } of plans) {
+  for (const { plan, replan } of plans) {
     if (interrupted) break;
     const changes = planChanges(plan);
     if (plan.instructions) {
@@ -42,8 +43,8 @@ export async function runRemove(options: Options, context: RunContext): Promise<
       continue;
     }
     try {
-      const applied = await applyPlan(plan, { backupDir });
-      results.push({ tool: plan.tool, target: plan.target, status: 'removed', files: applied.files });
+      const applied = await applyPlan(plan, { backupDir, replan: async () => samePlan(plan, await replan()) });
+      results.push({ tool: plan.tool, target: plan.target, status: planChanges(applied.plan) ? 'removed' : 'absent', files: applied.files });
     } catch (error) {
       results.push({ tool: plan.tool, target: plan.target, status: 'failed', files: [], error: errorDetails(error) });
     }

@@ -1,6 +1,7 @@
-/** Contract test against the REAL Claude Code CLI (node_modules/.bin/claude, a devDependency): what our adapter
- * plans — as `claude mcp …` commands, or as file edits when claude is not on PATH — must be accepted by Claude,
- * and Claude's own health check (`claude mcp list`) must connect to the local mittwald stand-in with it.
+/** Contract test against the REAL Claude Code CLI (node_modules/.bin/claude, a devDependency): the file edits
+ * our adapter plans (we always write the files ourselves, never through `claude mcp add-json`, whose argv would
+ * carry the token) must be accepted by Claude, and Claude's own health check (`claude mcp list`) must connect
+ * to the local mittwald stand-in with it.
  *
  * Claude runs with HOME in a temp folder and the network features that could phone home switched off; the
  * only server it can reach is the stand-in on 127.0.0.1. Set SKIP_CLAUDE_CONTRACT=1 to skip this file where
@@ -13,7 +14,7 @@ import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import claudeCode from '../../adapters/claude-code.js';
 import { applyPlan } from '../../src/apply.js';
-import type { CommandStep, Credential, Environment, SetupRequest, ToolPlan } from '../../src/model.js';
+import type { Credential, Environment, SetupRequest, ToolPlan } from '../../src/model.js';
 import { createTestToken, createTestUser, startMittwaldServer, type MittwaldTestServer } from '../support/mittwald-server.js';
 import { startOAuthServer } from '../support/oauth-server.js';
 
@@ -26,8 +27,8 @@ const TIMEOUT = 120_000;
 interface Sandbox {
   home: string;
   project: string;
-  /** The adapter's view: PATH with or without claude. */
-  environment(options: { withCli: boolean; env?: Record<string, string> }): Environment;
+  /** The adapter's view: claude on PATH. */
+  environment(env?: Record<string, string>): Environment;
   /** Runs the real claude in the project folder with exactly these variables. */
   claude(args: readonly string[], env?: Record<string, string>): Promise<{ exitCode: number; output: string }>;
   apply(plan: ToolPlan): Promise<void>;
@@ -52,23 +53,18 @@ async function createSandbox(): Promise<Sandbox> {
   const sandbox: Sandbox = {
     home,
     project,
-    environment: ({ withCli, env = {} }) => ({
+    environment: (env = {}) => ({
       platform: 'linux',
       home,
       cwd: project,
-      env: { ...baseEnv, PATH: withCli ? `${CLAUDE_BIN}${path.delimiter}${baseEnv.PATH}` : '/nonexistent', ...env },
+      env: { ...baseEnv, PATH: `${CLAUDE_BIN}${path.delimiter}${baseEnv.PATH}`, ...env },
     }),
     async claude(args, env = {}) {
       const child = await execa(CLAUDE, args, { cwd: project, env: { ...baseEnv, ...env }, extendEnv: false, reject: false, stdin: 'ignore', all: true, timeout: 60_000 });
       return { exitCode: child.exitCode ?? 1, output: child.all ?? '' };
     },
     async apply(plan) {
-      // Commands run like applyPlan's own runner, but inside the sandbox (cwd and HOME), never in the real home.
-      const runCommand = async (step: CommandStep) => {
-        expect(step.argv[0]).toBe(CLAUDE);
-        return sandbox.claude(step.argv.slice(1));
-      };
-      await applyPlan(plan, { backupDir: path.join(home, 'backups'), runCommand });
+      await applyPlan(plan, { backupDir: path.join(home, 'backups') });
     },
   };
   return sandbox;
@@ -119,16 +115,13 @@ describe.skipIf(!runnable)('Claude Code contract (real claude CLI)', () => {
     expect(version.output).toMatch(/^2\.\d+\.\d+ \(Claude Code\)/);
   });
 
-  it.each([
-    { path: 'claude mcp commands', withCli: true },
-    { path: 'file edits', withCli: false },
-  ])(
-    'user scope, token by reference via $path: Claude connects with the variable set and names it when unset',
-    async ({ withCli }) => {
+  it(
+    'user scope, token by reference: Claude connects with the variable set and names it when unset',
+    async () => {
       // A file Claude itself made, with somebody else's server in it, which must survive.
       await sandbox.claude(['mcp', 'add-json', '--scope', 'user', 'other', '{"type":"http","url":"http://127.0.0.1:9/other"}']);
-      const plan = await planOne(sandbox.environment({ withCli }), request(tokenRef()));
-      expect(plan.steps.map((step) => step.kind)).toEqual(withCli ? ['command'] : ['file']);
+      const plan = await planOne(sandbox.environment(), request(tokenRef()));
+      expect(plan.steps.map((step) => step.kind)).toEqual(['file']);
       await sandbox.apply(plan);
 
       const listed = await sandbox.claude(['mcp', 'list'], { MITTWALD_API_TOKEN: token });
@@ -147,25 +140,26 @@ describe.skipIf(!runnable)('Claude Code contract (real claude CLI)', () => {
       expect(lineOf(unset.output, 'mittwald')).toContain('\u2718 Failed to connect');
       expect(unset.output).toContain('Missing environment variables: MITTWALD_API_TOKEN');
 
-      // What Claude wrote reads back as the entry we plan: a second run changes nothing.
-      const again = await planOne(sandbox.environment({ withCli }), request(tokenRef()));
+      // What Claude read (and may have rewritten) reads back as the entry we plan: a second run changes nothing.
+      const again = await planOne(sandbox.environment(), request(tokenRef()));
       expect(again.steps).toEqual([expect.objectContaining({ kind: 'file', path: path.join(sandbox.home, '.claude.json') })]);
       const [step] = again.steps;
       expect(step?.kind === 'file' && step.before === step.after).toBe(true);
-      const [entry] = await claudeCode.inspect(sandbox.environment({ withCli, env: { MITTWALD_API_TOKEN: token } }), { name: 'mittwald', serverUrl: server.mcpUrl });
+      const [entry] = await claudeCode.inspect(sandbox.environment({ MITTWALD_API_TOKEN: token }), { name: 'mittwald', serverUrl: server.mcpUrl });
       expect(entry).toMatchObject({ scope: 'user', url: server.mcpUrl, auth: 'token-ref', authorization: `Bearer ${token}`, unresolved: [] });
     },
     TIMEOUT,
   );
 
   it(
-    'user scope, literal token via the CLI: connects with no variable, and the display never shows the token',
+    'user scope, literal token written by us: Claude connects with no variable and `claude mcp get` shows it',
     async () => {
-      const plan = await planOne(sandbox.environment({ withCli: true }), request(tokenLiteral()));
-      for (const step of plan.steps) if (step.kind === 'command') expect(step.display).not.toContain(token);
+      const plan = await planOne(sandbox.environment(), request(tokenLiteral()));
       await sandbox.apply(plan);
       const listed = await sandbox.claude(['mcp', 'list']);
-      expect(lineOf(listed.output, 'mittwald')).toContain('\u2714 Connected');
+      expect(lineOf(listed.output, 'mittwald')).toBe(`mittwald: ${server.mcpUrl} (HTTP) - \u2714 Connected`);
+      const got = await sandbox.claude(['mcp', 'get', 'mittwald']);
+      expect(got.output).toContain(`URL: ${server.mcpUrl}`);
       const stored = JSON.parse(await readFile(path.join(sandbox.home, '.claude.json'), 'utf8'));
       expect(stored.mcpServers.mittwald.headers.Authorization).toBe(`Bearer ${token}`);
     },
@@ -173,11 +167,11 @@ describe.skipIf(!runnable)('Claude Code contract (real claude CLI)', () => {
   );
 
   it(
-    'replaces a stale /sse entry and the old entry of the same name through the CLI',
+    'replaces a stale /sse entry and the old entry of the same name that Claude wrote',
     async () => {
       await sandbox.claude(['mcp', 'add-json', '--scope', 'user', 'mittwald-legacy', JSON.stringify({ type: 'sse', url: `${server.origin}/sse` })]);
       await sandbox.claude(['mcp', 'add-json', '--scope', 'user', 'mittwald', JSON.stringify({ type: 'http', url: server.mcpUrl })]);
-      const plan = await planOne(sandbox.environment({ withCli: true }), request(tokenLiteral()));
+      const plan = await planOne(sandbox.environment(), request(tokenLiteral()));
       expect(plan.stale.map((entry) => [entry.name, entry.reason])).toEqual([['mittwald-legacy', 'legacy-sse']]);
       await sandbox.apply(plan);
       const listed = await sandbox.claude(['mcp', 'list']);
@@ -187,13 +181,10 @@ describe.skipIf(!runnable)('Claude Code contract (real claude CLI)', () => {
     TIMEOUT,
   );
 
-  it.each([
-    { path: 'claude mcp commands', withCli: true },
-    { path: 'file edits', withCli: false },
-  ])(
-    'project scope via $path: .mcp.json with a reference, pending until approved, then connected',
-    async ({ withCli }) => {
-      const plan = await planOne(sandbox.environment({ withCli }), request(tokenLiteral(), { scope: 'project' }));
+  it(
+    'project scope: .mcp.json with a reference, pending until approved, then connected',
+    async () => {
+      const plan = await planOne(sandbox.environment(), request(tokenLiteral(), { scope: 'project' }));
       expect(plan.warnings.join(' ')).toContain('shared through git');
       await sandbox.apply(plan);
       const written = await readFile(path.join(sandbox.project, '.mcp.json'), 'utf8');
@@ -212,28 +203,25 @@ describe.skipIf(!runnable)('Claude Code contract (real claude CLI)', () => {
       expect(got.output).toContain('Scope: Project config');
       expect(got.output).toContain(`URL: ${server.mcpUrl}`);
 
-      const entries = await claudeCode.inspect(sandbox.environment({ withCli, env: { MITTWALD_API_TOKEN: token } }), { name: 'mittwald', serverUrl: server.mcpUrl });
+      const entries = await claudeCode.inspect(sandbox.environment({ MITTWALD_API_TOKEN: token }), { name: 'mittwald', serverUrl: server.mcpUrl });
       expect(entries).toEqual([expect.objectContaining({ scope: 'project', file: path.join(sandbox.project, '.mcp.json'), authorization: `Bearer ${token}` })]);
     },
     TIMEOUT,
   );
 
-  it.each([
-    { path: 'claude mcp remove', withCli: true },
-    { path: 'a file edit', withCli: false },
-  ])(
-    'remove via $path takes the entry out: `claude mcp get` then fails',
-    async ({ withCli }) => {
-      await sandbox.apply(await planOne(sandbox.environment({ withCli }), request({ kind: 'oauth' })));
+  it(
+    'remove takes the entry out by a file edit: `claude mcp get` then fails',
+    async () => {
+      await sandbox.apply(await planOne(sandbox.environment(), request({ kind: 'oauth' })));
       expect((await sandbox.claude(['mcp', 'get', 'mittwald'])).exitCode).toBe(0);
 
-      const [removal] = await claudeCode.planRemove(sandbox.environment({ withCli }), { name: 'mittwald', scope: 'user' });
-      expect(removal?.steps.map((step) => step.kind)).toEqual([withCli ? 'command' : 'file']);
+      const [removal] = await claudeCode.planRemove(sandbox.environment(), { name: 'mittwald', scope: 'user' });
+      expect(removal?.steps.map((step) => step.kind)).toEqual(['file']);
       await sandbox.apply(removal as ToolPlan);
       const gone = await sandbox.claude(['mcp', 'get', 'mittwald']);
       expect(gone.exitCode).not.toBe(0);
       expect(gone.output).toContain('No MCP server named "mittwald"');
-      expect(await claudeCode.inspect(sandbox.environment({ withCli }), { name: 'mittwald', serverUrl: server.mcpUrl })).toEqual([]);
+      expect(await claudeCode.inspect(sandbox.environment(), { name: 'mittwald', serverUrl: server.mcpUrl })).toEqual([]);
     },
     TIMEOUT,
   );
@@ -245,7 +233,7 @@ describe.skipIf(!runnable)('Claude Code contract (real claude CLI)', () => {
       const as = await startOAuthServer({ resource: mcp.mcpUrl });
       try {
         mcp.setAuthorizationServer(as.issuer);
-        const plan = await planOne(sandbox.environment({ withCli: true }), request({ kind: 'oauth', scopes: ['user:read', 'project:read'] }, { serverUrl: mcp.mcpUrl }));
+        const plan = await planOne(sandbox.environment(), request({ kind: 'oauth', scopes: ['user:read', 'project:read'] }, { serverUrl: mcp.mcpUrl }));
         expect(plan.nextSteps.join(' ')).toContain('claude mcp login mittwald');
         await sandbox.apply(plan);
         const stored = JSON.parse(await readFile(path.join(sandbox.home, '.claude.json'), 'utf8'));
@@ -269,7 +257,7 @@ describe.skipIf(!runnable)('Claude Code contract (real claude CLI)', () => {
     'reports a local-scope entry that Claude made as project/local, and warns that it shadows ours',
     async () => {
       await sandbox.claude(['mcp', 'add-json', '--scope', 'local', 'mittwald', JSON.stringify({ type: 'http', url: server.mcpUrl })]);
-      const environment = sandbox.environment({ withCli: true });
+      const environment = sandbox.environment();
       const entries = await claudeCode.inspect(environment, { name: 'mittwald', serverUrl: server.mcpUrl });
       expect(entries).toEqual([expect.objectContaining({ scope: 'project', host: 'local', file: path.join(sandbox.home, '.claude.json'), auth: 'oauth' })]);
       const plan = await planOne(environment, request(tokenRef()));

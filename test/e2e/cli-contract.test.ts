@@ -67,6 +67,16 @@ describe('help and version', () => {
     }
   });
 
+  it('leads its token examples with MITTWALD_API_TOKEN and --token-stdin, never a token typed as an argument', async () => {
+    const run = await runCli(['--help'], { home: home.dir });
+    const examples = run.stdout.slice(run.stdout.indexOf('Examples')).split('\n').filter((line) => line.includes('npx'));
+    const withToken = examples.filter((line) => /MITTWALD_API_TOKEN|--token/.test(line));
+    expect(withToken[0]).toMatch(/^\s*MITTWALD_API_TOKEN=… npx/);
+    expect(withToken.some((line) => line.includes('--token-stdin'))).toBe(true);
+    // Arguments are visible to every local user (`ps`), so no example puts the token there.
+    for (const line of examples) expect(line).not.toMatch(/--token(?!-stdin)/);
+  });
+
   it('prints the package version', async () => {
     const pkg = JSON.parse(await readFile(path.resolve(import.meta.dirname, '../../package.json'), 'utf8'));
     const run = await runCli(['--version'], { home: home.dir });

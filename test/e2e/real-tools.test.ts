@@ -1,5 +1,6 @@
-/** The built CLI driving the real `claude` and `codex` (pinned dev dependencies, on PATH through
- * node_modules/.bin) and asking each one afterwards whether it reads what was written. */
+/** The built CLI next to the real `claude` and `codex` (pinned dev dependencies, on PATH through
+ * node_modules/.bin): it writes their files itself and asks each one afterwards whether it reads what was
+ * written. */
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,11 +16,12 @@ const cli = (args: string[], pathPrefix = BIN) =>
   runCli(args, { home: fixture.home, env: { ...QUIET, PATH: `${pathPrefix}${path.delimiter}${PATH_WITHOUT_PACKAGES}` }, timeoutMs: 120_000 });
 
 describe.skipIf(process.env.SKIP_CLAUDE_CONTRACT === '1')('with the real claude', () => {
-  it('adds the entry through `claude mcp add-json` and has `claude mcp get` confirm it', async () => {
+  it('writes ~/.claude.json itself and has `claude mcp get` confirm it', async () => {
     const run = await cli(['--tool', 'claude-code', ...urls(), '--token', token, '--json']);
     expect(run.exitCode).toBe(0);
     const [tool] = JSON.parse(run.stdout).tools;
-    expect(tool.commands).toEqual([expect.stringMatching(/^claude mcp add-json --scope user mittwald /)]);
+    expect(tool).not.toHaveProperty('commands');
+    expect(tool.files).toEqual([{ path: path.join(fixture.home, '.claude.json'), change: 'created' }]);
     expect(tool.confirmation).toEqual({ ok: true, detail: '`claude mcp get mittwald` shows it' });
     expect(tool.check.status).toBe('connected');
     expect(run.stdout).not.toContain(token);
@@ -27,8 +29,40 @@ describe.skipIf(process.env.SKIP_CLAUDE_CONTRACT === '1')('with the real claude'
     expect(written.mcpServers.mittwald).toEqual({ type: 'http', url: fixture.server.mcpUrl, headers: { Authorization: `Bearer ${token}` } });
 
     const again = await cli(['--tool', 'claude-code', ...urls(), '--token', token, '--json']);
-    expect(JSON.parse(again.stdout).tools[0]).toMatchObject({ status: 'unchanged', commands: [] });
+    expect(JSON.parse(again.stdout).tools[0]).toMatchObject({ status: 'unchanged', confirmation: { ok: true } });
   }, 120_000);
+});
+
+describe('with a claude that records its arguments', () => {
+  /** A `claude` that appends each argv to a log and gives no verdict (exit 1), like a broken install. */
+  async function recordingClaude(): Promise<{ bin: string; calls: () => Promise<string[][]> }> {
+    const bin = path.join(fixture.home, 'recording-bin');
+    const log = path.join(fixture.home, 'claude-argv.log');
+    await mkdir(bin, { recursive: true });
+    const script = `#!${process.execPath}\nrequire('node:fs').appendFileSync(${JSON.stringify(log)}, JSON.stringify(process.argv.slice(2)) + '\\n');\nprocess.exit(1);\n`;
+    await writeFile(path.join(bin, 'claude'), script, { mode: 0o755 });
+    const calls = async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as string[]);
+    return { bin, calls };
+  }
+
+  it.each(['literal', 'ref'])('never passes the token as an argument (--token-stdin --secret %s)', async (secret) => {
+    const claude = await recordingClaude();
+    const run = await runCli(['--tool', 'claude-code', ...urls(), '--token-stdin', '--secret', secret, '--json'], {
+      home: fixture.home,
+      input: `${token}\n`,
+      env: { PATH: `${claude.bin}${path.delimiter}${PATH_WITHOUT_PACKAGES}` },
+    });
+    const calls = await claude.calls();
+    // The token's secret part, as it would appear in any spelling of the entry.
+    const secretPart = token.split(':')[1] ?? token;
+    for (const argv of calls) for (const argument of argv) expect(argument).not.toContain(secretPart);
+    // claude did run (its confirmation), but only ever saw the entry's name.
+    expect(calls).toEqual([['mcp', 'get', 'mittwald']]);
+    expect(run.exitCode).toBe(0);
+    expect(JSON.parse(run.stdout).tools[0].status).toBe('configured');
+    const written = JSON.parse(await readFile(path.join(fixture.home, '.claude.json'), 'utf8'));
+    expect(written.mcpServers.mittwald.headers.Authorization).toBe(secret === 'literal' ? `Bearer ${token}` : 'Bearer ${MITTWALD_API_TOKEN}');
+  }, 60_000);
 });
 
 describe('with the real codex', () => {

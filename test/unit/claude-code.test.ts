@@ -1,10 +1,10 @@
 import { fs as memfsFs, vol } from 'memfs';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { CommandStep, Credential, Environment, FileStep, SetupRequest, ToolPlan } from '../../src/model.js';
+import type { Credential, Environment, FileStep, SetupRequest, ToolPlan } from '../../src/model.js';
 
 vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
 
-const { default: claudeCode, claudeCodeEntry } = await import('../../adapters/claude-code.js');
+const { default: claudeCode } = await import('../../adapters/claude-code.js');
 
 const HOME = '/home/ada';
 const REPO = '/home/ada/work/shop';
@@ -68,13 +68,6 @@ function fileStep(plan: ToolPlan): FileStep {
   const [step] = plan.steps;
   if (step?.kind !== 'file') throw new Error(`expected a file step, got ${JSON.stringify(step)}`);
   return step;
-}
-
-function commandSteps(plan: ToolPlan): CommandStep[] {
-  return plan.steps.map((step) => {
-    if (step.kind !== 'command') throw new Error('expected only command steps');
-    return step;
-  });
 }
 
 /** What applyPlan does for a file step, without backups: the adapter is under test here, not the writer. */
@@ -281,58 +274,31 @@ describe('Claude Code project scope (.mcp.json)', () => {
   });
 });
 
-describe('Claude Code with the claude CLI on PATH (command steps)', () => {
+describe('Claude Code with the claude CLI on PATH', () => {
   beforeEach(() => {
     vol.writeFileSync('/usr/bin/claude', '#!/bin/sh\n');
     vol.writeFileSync(`${HOME}/.claude.json`, bigClaudeJson());
   });
 
-  it('plans add-json with the entry as one argument, masking a literal token in the display', async () => {
-    const steps = commandSteps(await planOne(environment(), request({ credential: tokenLiteral })));
-    expect(steps).toHaveLength(1);
-    const [add] = steps;
-    const json = JSON.stringify({ type: 'http', url: SERVER_URL, headers: { Authorization: `Bearer ${TOKEN}` } });
-    expect(add?.argv).toEqual(['/usr/bin/claude', 'mcp', 'add-json', '--scope', 'user', 'mittwald', json]);
-    expect(add?.display).not.toContain(TOKEN);
-    expect(add?.display).toContain(`claude mcp add-json --scope user mittwald '{"type":"http","url":"${SERVER_URL}","headers":{"Authorization":"Bearer ••••${TOKEN.slice(-4)}"}}'`);
+  it('still plans a file edit, so the token never becomes an argument of `claude`', async () => {
+    const step = fileStep(await planOne(environment(), request({ credential: tokenLiteral })));
+    expect(step).toMatchObject({ kind: 'file', path: `${HOME}/.claude.json`, before: bigClaudeJson(), secret: true });
+    expect(JSON.parse(step.after ?? '').mcpServers.mittwald.headers.Authorization).toBe(`Bearer ${TOKEN}`);
+
+    const project = fileStep(await planOne(environment(), request({ scope: 'project', credential: tokenLiteral })));
+    expect(project.path).toBe(`${REPO}/.mcp.json`);
   });
 
-  it('removes an existing entry and stale ones first, and plans nothing when the entry is already there', async () => {
+  it('replaces stale entries and removes ours by editing the file', async () => {
     vol.writeFileSync(
       `${HOME}/.claude.json`,
       JSON.stringify({ mcpServers: { 'mittwald-sse': { type: 'sse', url: 'https://mcp.mittwald.de/sse' }, mittwald: { type: 'http', url: SERVER_URL } } }, null, 2),
     );
-    const steps = commandSteps(await planOne(environment(), request({ credential: tokenRef })));
-    expect(steps.map((step) => [step.argv.slice(1), step.mayFail ?? false])).toEqual([
-      [['mcp', 'remove', 'mittwald-sse', '--scope', 'user'], false],
-      [['mcp', 'remove', 'mittwald', '--scope', 'user'], true],
-      [['mcp', 'add-json', '--scope', 'user', 'mittwald', JSON.stringify(claudeCodeEntry({ serverUrl: SERVER_URL, credential: tokenRef }))], false],
-    ]);
-    expect(steps[2]?.display).toContain("'{\"type\":\"http\",\"url\":\"https://mcp.mittwald.de/mcp\",\"headers\":{\"Authorization\":\"Bearer ${MITTWALD_API_TOKEN}\"}}'");
+    const step = fileStep(await planOne(environment(), request({ credential: tokenRef })));
+    expect(Object.keys(JSON.parse(step.after ?? '').mcpServers)).toEqual(['mittwald']);
+    write(step);
 
-    const same = await planOne(environment(), request({ replaceStale: false }));
-    expect(same.steps.every((step) => step.kind === 'file' && step.before === step.after)).toBe(true);
-    expect(same.staleKept.map((entry) => entry.name)).toEqual(['mittwald-sse']);
-  });
-
-  it('removes through the CLI when the entry exists, and plans no change when it does not', async () => {
-    write(fileStep(await planOne(environment({ env: { PATH: '/nowhere' } }), request())));
-    const [plan] = await claudeCode.planRemove(environment(), { name: 'mittwald', scope: 'user' });
-    expect(commandSteps(plan as ToolPlan).map((step) => step.argv)).toEqual([['/usr/bin/claude', 'mcp', 'remove', 'mittwald', '--scope', 'user']]);
-
-    const [absent] = await claudeCode.planRemove(environment(), { name: 'mittwald', scope: 'project' });
-    const step = fileStep(absent as ToolPlan);
-    expect(step.before).toBeNull();
-    expect(step.after).toBeNull();
-  });
-
-  it('uses the CLI for the project scope at the project root only, since claude writes .mcp.json into its cwd', async () => {
-    const atRoot = commandSteps(await planOne(environment(), request({ scope: 'project', credential: tokenLiteral })));
-    expect(atRoot.map((step) => step.argv.slice(1, 5))).toEqual([['mcp', 'add-json', '--scope', 'project']]);
-    expect(atRoot[0]?.argv.join(' ')).not.toContain(TOKEN);
-
-    vol.mkdirSync(`${REPO}/src`, { recursive: true });
-    const inSubfolder = fileStep(await planOne(environment({ cwd: `${REPO}/src` }), request({ scope: 'project' })));
-    expect(inSubfolder.path).toBe(`${REPO}/.mcp.json`);
+    const [removal] = await claudeCode.planRemove(environment(), { name: 'mittwald', scope: 'user' });
+    expect(JSON.parse(fileStep(removal as ToolPlan).after ?? '')).toEqual({ mcpServers: {} });
   });
 });
