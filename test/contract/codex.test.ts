@@ -1,4 +1,5 @@
-/** Contract with the real Codex CLI (@openai/codex, pinned in devDependencies): what the codex adapter writes
+/** Contract with the real Codex CLI (@openai/codex, pinned in devDependencies, or the executable in
+ * CONTRACT_CODEX_BIN: see ./clients.ts): what the codex adapter writes
  * with applyPlan is what Codex reads (`codex mcp get --json`, `codex mcp list`), the user's comments survive,
  * and Codex's own MCP client connects with it to the local mittwald stand-in (`codex app-server`,
  * `mcpServerStatus/list`, which starts the configured servers and lists their tools).
@@ -19,8 +20,10 @@ import { applyPlan } from '../../src/apply.js';
 import type { Credential, Environment, SetupRequest, ToolPlan } from '../../src/model.js';
 import { tempHome } from '../support/cli.js';
 import { createTestToken, createTestUser, startMittwaldServer, type MittwaldTestServer } from '../support/mittwald-server.js';
+import { contractClient } from './clients.js';
 
-const CODEX = path.resolve(import.meta.dirname, '../../node_modules/.bin/codex');
+const client = contractClient('codex');
+const CODEX = client.bin;
 /** Codex features that go online by themselves. Accepted by every subcommand we run. */
 const OFFLINE = ['--disable', 'plugins', '--disable', 'apps', '--disable', 'remote_plugin', '-c', 'check_for_update_on_startup=false', '-c', 'analytics.enabled=false'];
 const TIMEOUT = 120_000;
@@ -102,7 +105,7 @@ async function setup(options: { codexHome?: string; cwd?: string; env?: Record<s
   await mkdir(codexDir, { recursive: true });
   const extra = { ...(options.codexHome ? { CODEX_HOME: codexDir } : {}), ...options.env };
   const processEnv = {
-    PATH: process.env.PATH,
+    PATH: withClientPath(),
     HOME: home.dir,
     NO_COLOR: '1',
     RUST_BACKTRACE: '0',
@@ -118,10 +121,15 @@ async function setup(options: { codexHome?: string; cwd?: string; env?: Record<s
     ...extra,
   };
   return {
-    environment: { platform: 'linux', home: home.dir, cwd: options.cwd ?? home.dir, env: { PATH: process.env.PATH, HOME: home.dir, ...extra } },
+    environment: { platform: 'linux', home: home.dir, cwd: options.cwd ?? home.dir, env: { PATH: withClientPath(), HOME: home.dir, ...extra } },
     processEnv,
     configFile: path.join(codexDir, 'config.toml'),
   };
+}
+
+/** PATH with the Codex under test first, so that whatever looks `codex` up by name finds that one. */
+function withClientPath(): string {
+  return [client.binDir, process.env.PATH].filter(Boolean).join(path.delimiter);
 }
 
 function request(credential: Credential, overrides: Partial<SetupRequest> = {}): SetupRequest {
@@ -199,7 +207,7 @@ async function codexServerStatus(context: Setup, name: string): Promise<z.infer<
   }
 }
 
-describe('codex adapter with the real Codex CLI', { timeout: TIMEOUT }, () => {
+describe.skipIf(!client.present)(`codex adapter with the real Codex CLI (${client.label})`, { timeout: TIMEOUT }, () => {
   it('stores the token by reference: Codex reads bearer_token_env_var, keeps the comments, and connects', async () => {
     const context = await setup({ env: { MITTWALD_API_TOKEN: token } });
     await writeFile(context.configFile, USER_CONFIG);
