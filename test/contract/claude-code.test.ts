@@ -1,12 +1,14 @@
-/** Contract test against the REAL Claude Code CLI (node_modules/.bin/claude, a devDependency): the file edits
- * our adapter plans (we always write the files ourselves, never through `claude mcp add-json`, whose argv would
- * carry the token) must be accepted by Claude, and Claude's own health check (`claude mcp list`) must connect
- * to the local mittwald stand-in with it.
+/** Contract test against the REAL Claude Code CLI (node_modules/.bin/claude, a devDependency, or the executable
+ * in CONTRACT_CLAUDE_BIN: see ./clients.ts): the file edits our adapter plans (we always write the files
+ * ourselves, never through `claude mcp add-json`, whose argv would carry the token) must be accepted by Claude,
+ * and Claude's own health check (`claude mcp list`) must report the state each entry is really in — Connected
+ * with a token, Needs authentication for an OAuth entry (Connected after `claude mcp login` through a headless
+ * `$BROWSER`), Pending approval for an unapproved project file — against the local mittwald stand-in and its
+ * authorization server.
  *
  * Claude runs with HOME in a temp folder and the network features that could phone home switched off; the
- * only server it can reach is the stand-in on 127.0.0.1. Set SKIP_CLAUDE_CONTRACT=1 to skip this file where
+ * only servers it can reach are the stand-ins on 127.0.0.1. Set SKIP_CLAUDE_CONTRACT=1 to skip this file where
  * the claude binary cannot run (it is a native executable per platform). */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,13 +18,25 @@ import claudeCode from '../../adapters/claude-code.js';
 import { planTools } from '../../src/setup-steps.js';
 import { applyPlan } from '../../src/apply.js';
 import type { Credential, Environment, SetupRequest, ToolPlan } from '../../src/model.js';
-import { createTestToken, createTestUser, startMittwaldServer, type MittwaldTestServer } from '../support/mittwald-server.js';
-import { startOAuthServer } from '../support/oauth-server.js';
+import { createTestToken, createTestUser, MITTWALD_SCOPES, startMittwaldServer, type MittwaldTestServer } from '../support/mittwald-server.js';
+import { startOAuthServer, type OAuthServer } from '../support/oauth-server.js';
+import { PtySession } from '../support/pty.js';
+import { contractClient } from './clients.js';
 
-const CLAUDE_BIN = path.resolve('node_modules/.bin');
-const CLAUDE = path.join(CLAUDE_BIN, 'claude');
-const runnable = existsSync(CLAUDE) && process.env.SKIP_CLAUDE_CONTRACT !== '1';
+const client = contractClient('claude');
+const CLAUDE_BIN = client.binDir;
+const CLAUDE = client.bin;
+const runnable = client.present && process.env.SKIP_CLAUDE_CONTRACT !== '1';
 const TIMEOUT = 120_000;
+/** A person's browser for `$BROWSER`: it approves the consent page and delivers the code to Claude. */
+const HEADLESS_BROWSER = path.resolve(import.meta.dirname, '../support/headless-browser.mjs');
+/** `claude mcp list` marks each server with one of these (it exits 0 in every state). */
+const STATE = {
+  connected: '\u2714 Connected',
+  needsAuth: '! Needs authentication',
+  failed: '\u2718 Failed to connect',
+  pending: '\u23f8 Pending approval',
+} as const;
 
 /** One isolated home per test: its own ~/.claude.json, ~/.claude and a git project folder. */
 interface Sandbox {
@@ -32,6 +46,9 @@ interface Sandbox {
   environment(env?: Record<string, string>): Environment;
   /** Runs the real claude in the project folder with exactly these variables. */
   claude(args: readonly string[], env?: Record<string, string>): Promise<{ exitCode: number; output: string }>;
+  /** `claude mcp login <name>` on a pseudo-terminal (it refuses to run without one), the headless browser as
+   * `$BROWSER`; resolves when claude exits. */
+  login(name: string): Promise<{ exitCode: number; output: string }>;
   apply(plan: ToolPlan): Promise<void>;
 }
 
@@ -64,11 +81,35 @@ async function createSandbox(): Promise<Sandbox> {
       const child = await execa(CLAUDE, args, { cwd: project, env: { ...baseEnv, ...env }, extendEnv: false, reject: false, stdin: 'ignore', all: true, timeout: 60_000 });
       return { exitCode: child.exitCode ?? 1, output: child.all ?? '' };
     },
+    async login(name) {
+      const session = new PtySession(['mcp', 'login', name], { home, cwd: project, program: CLAUDE, cols: 400, env: { ...baseEnv, BROWSER: HEADLESS_BROWSER } });
+      try {
+        const exit = await session.waitForExit(60_000);
+        return { exitCode: exit.exitCode, output: session.text };
+      } finally {
+        session.kill();
+      }
+    },
     async apply(plan) {
       await applyPlan(plan, { backupDir: path.join(home, 'backups') });
     },
   };
   return sandbox;
+}
+
+/** The scopes of the one authorization request the AS got since `since` requests. */
+function requestedScopes(as: OAuthServer, since: number): string[] {
+  const requests = as.authorizeRequests.slice(since);
+  expect(requests).toHaveLength(1);
+  return (requests[0]!.get('scope') ?? '').split(' ').filter((scope) => scope !== '');
+}
+
+/** Asserts the state `claude mcp list` shows for `name` at `url`. Newer releases add a reason after the state
+ * ("(run `claude` to approve)", "— Server rejected the configured Authorization header …"), which is allowed. */
+function expectState(output: string, name: string, url: string, state: (typeof STATE)[keyof typeof STATE]): void {
+  const line = lineOf(output, name);
+  const prefix = `${name}: ${url} (HTTP) - ${state}`;
+  expect(line === prefix || line.startsWith(`${prefix} `), `expected "${prefix}", got:\n${output}`).toBe(true);
 }
 
 function lineOf(output: string, name: string): string {
@@ -81,17 +122,26 @@ async function planOne(environment: Environment, request: SetupRequest): Promise
   return plan as ToolPlan;
 }
 
-describe.skipIf(!runnable)('Claude Code contract (real claude CLI)', () => {
+describe.skipIf(!runnable)(`Claude Code contract (real claude CLI: ${client.label})`, () => {
   let server: MittwaldTestServer;
   let token: string;
   let sandbox: Sandbox;
+  /** A second stand-in for the OAuth entries, with the authorization server mittwald's bridge is modelled on. */
+  let oauthMcp: MittwaldTestServer;
+  let as: OAuthServer;
 
   beforeAll(async () => {
     token = createTestToken();
     server = await startMittwaldServer({ tokens: [[token, createTestUser()]] });
+    oauthMcp = await startMittwaldServer();
+    as = await startOAuthServer({ resource: oauthMcp.mcpUrl });
+    oauthMcp.setAuthorizationServer(as.issuer);
+    oauthMcp.setAccessTokenVerifier((accessToken) => as.verifyAccessToken(accessToken));
   }, TIMEOUT);
   afterAll(async () => {
     await server?.close();
+    await as?.close();
+    await oauthMcp?.close();
   });
   beforeEach(async () => {
     sandbox = await createSandbox();
@@ -111,9 +161,10 @@ describe.skipIf(!runnable)('Claude Code contract (real claude CLI)', () => {
   const tokenRef = (): Credential => ({ kind: 'token', token, storage: 'ref', envVar: 'MITTWALD_API_TOKEN' });
   const tokenLiteral = (): Credential => ({ kind: 'token', token, storage: 'literal', envVar: 'MITTWALD_API_TOKEN' });
 
-  it('runs the pinned Claude Code 2.x', async () => {
+  it(`runs ${client.label}`, async () => {
     const version = await sandbox.claude(['--version']);
     expect(version.output).toMatch(/^2\.\d+\.\d+ \(Claude Code\)/);
+    if (client.version) expect(version.output.startsWith(`${client.version} `)).toBe(true);
   });
 
   it(
@@ -127,7 +178,7 @@ describe.skipIf(!runnable)('Claude Code contract (real claude CLI)', () => {
 
       const listed = await sandbox.claude(['mcp', 'list'], { MITTWALD_API_TOKEN: token });
       expect(listed.exitCode).toBe(0);
-      expect(lineOf(listed.output, 'mittwald')).toBe(`mittwald: ${server.mcpUrl} (HTTP) - \u2714 Connected`);
+      expectState(listed.output, 'mittwald', server.mcpUrl, STATE.connected);
       expect(lineOf(listed.output, 'other')).toContain('http://127.0.0.1:9/other');
       expect(server.log.some((record) => record.headers.authorization === `Bearer ${token}` && record.rpc.includes('tools/list'))).toBe(true);
 
@@ -138,7 +189,7 @@ describe.skipIf(!runnable)('Claude Code contract (real claude CLI)', () => {
       expect(got.output).toContain('Scope: User config');
 
       const unset = await sandbox.claude(['mcp', 'list']);
-      expect(lineOf(unset.output, 'mittwald')).toContain('\u2718 Failed to connect');
+      expectState(unset.output, 'mittwald', server.mcpUrl, STATE.failed);
       expect(unset.output).toContain('Missing environment variables: MITTWALD_API_TOKEN');
 
       // What Claude read (and may have rewritten) reads back as the entry we plan: a second run changes nothing.
@@ -158,7 +209,7 @@ describe.skipIf(!runnable)('Claude Code contract (real claude CLI)', () => {
       const plan = await planOne(sandbox.environment(), request(tokenLiteral()));
       await sandbox.apply(plan);
       const listed = await sandbox.claude(['mcp', 'list']);
-      expect(lineOf(listed.output, 'mittwald')).toBe(`mittwald: ${server.mcpUrl} (HTTP) - \u2714 Connected`);
+      expectState(listed.output, 'mittwald', server.mcpUrl, STATE.connected);
       const got = await sandbox.claude(['mcp', 'get', 'mittwald']);
       expect(got.output).toContain(`URL: ${server.mcpUrl}`);
       const stored = JSON.parse(await readFile(path.join(sandbox.home, '.claude.json'), 'utf8'));
@@ -177,7 +228,7 @@ describe.skipIf(!runnable)('Claude Code contract (real claude CLI)', () => {
       await sandbox.apply(plan);
       const listed = await sandbox.claude(['mcp', 'list']);
       expect(listed.output).not.toContain('mittwald-legacy');
-      expect(lineOf(listed.output, 'mittwald')).toContain('\u2714 Connected');
+      expectState(listed.output, 'mittwald', server.mcpUrl, STATE.connected);
     },
     TIMEOUT,
   );
@@ -194,14 +245,14 @@ describe.skipIf(!runnable)('Claude Code contract (real claude CLI)', () => {
       expect(written).not.toContain(token);
 
       const pending = await sandbox.claude(['mcp', 'list'], { MITTWALD_API_TOKEN: token });
-      expect(lineOf(pending.output, 'mittwald')).toContain('Pending approval');
+      expectState(pending.output, 'mittwald', server.mcpUrl, STATE.pending);
 
       // The approval our next steps describe.
       expect(plan.nextSteps.join(' ')).toContain('enabledMcpjsonServers');
       await mkdir(path.join(sandbox.home, '.claude'), { recursive: true });
       await writeFile(path.join(sandbox.home, '.claude', 'settings.json'), JSON.stringify({ enabledMcpjsonServers: ['mittwald'] }));
       const approved = await sandbox.claude(['mcp', 'list'], { MITTWALD_API_TOKEN: token });
-      expect(lineOf(approved.output, 'mittwald')).toBe(`mittwald: ${server.mcpUrl} (HTTP) - \u2714 Connected`);
+      expectState(approved.output, 'mittwald', server.mcpUrl, STATE.connected);
       const got = await sandbox.claude(['mcp', 'get', 'mittwald'], { MITTWALD_API_TOKEN: token });
       expect(got.output).toContain('Scope: Project config');
       expect(got.output).toContain(`URL: ${server.mcpUrl}`);
@@ -230,28 +281,63 @@ describe.skipIf(!runnable)('Claude Code contract (real claude CLI)', () => {
   );
 
   it(
-    'an OAuth entry with scopes is accepted by Claude, which starts OAuth discovery and registration for it',
+    'an OAuth entry with scopes: Needs authentication, then `claude mcp login` via $BROWSER asks for exactly those scopes and Claude connects',
     async () => {
-      const mcp = await startMittwaldServer();
-      const as = await startOAuthServer({ resource: mcp.mcpUrl });
-      try {
-        mcp.setAuthorizationServer(as.issuer);
-        const plan = await planOne(sandbox.environment(), request({ kind: 'oauth', scopes: ['user:read', 'project:read'] }, { serverUrl: mcp.mcpUrl }));
-        expect(plan.nextSteps.join(' ')).toContain('claude mcp login mittwald');
-        await sandbox.apply(plan);
-        const stored = JSON.parse(await readFile(path.join(sandbox.home, '.claude.json'), 'utf8'));
-        expect(stored.mcpServers.mittwald).toEqual({ type: 'http', url: mcp.mcpUrl, oauth: { scopes: 'user:read project:read' } });
-        const got = await sandbox.claude(['mcp', 'get', 'mittwald']);
-        expect(got.output).toContain(`URL: ${mcp.mcpUrl}`);
-        const listed = await sandbox.claude(['mcp', 'list']);
-        expect(lineOf(listed.output, 'mittwald')).toContain(mcp.mcpUrl);
-        // No header, so Claude answers the 401 with discovery and dynamic client registration at the AS.
-        expect(mcp.log.some((record) => record.path === '/.well-known/oauth-protected-resource/mcp')).toBe(true);
-        expect(as.requests).toContain('POST /register');
-      } finally {
-        await as.close();
-        await mcp.close();
+      const plan = await planOne(sandbox.environment(), request({ kind: 'oauth', scopes: ['user:read', 'project:read'] }, { serverUrl: oauthMcp.mcpUrl }));
+      expect(plan.nextSteps.join(' ')).toContain('claude mcp login mittwald');
+      await sandbox.apply(plan);
+      const stored = JSON.parse(await readFile(path.join(sandbox.home, '.claude.json'), 'utf8'));
+      expect(stored.mcpServers.mittwald).toEqual({ type: 'http', url: oauthMcp.mcpUrl, oauth: { scopes: 'user:read project:read' } });
+      const got = await sandbox.claude(['mcp', 'get', 'mittwald']);
+      expect(got.output).toContain(`URL: ${oauthMcp.mcpUrl}`);
+
+      // No header: Claude meets the 401 with discovery (the path-suffixed protected-resource metadata, as
+      // mittwald sends no resource_metadata) and, the bridge's rules being met, asks for a login.
+      const listed = await sandbox.claude(['mcp', 'list']);
+      expectState(listed.output, 'mittwald', oauthMcp.mcpUrl, STATE.needsAuth);
+      expect(oauthMcp.log.some((record) => record.path === '/.well-known/oauth-protected-resource/mcp')).toBe(true);
+
+      const before = as.authorizeRequests.length;
+      const login = await sandbox.login('mittwald');
+      expect(login.exitCode, login.output).toBe(0);
+      expect(as.requests).toContain('POST /register');
+      const authorize = as.authorizeRequests[before]!;
+      expect(authorize.get('resource')).toBe(oauthMcp.mcpUrl);
+      expect(authorize.get('redirect_uri')).toMatch(/^http:\/\/localhost:\d+\/callback$/);
+      // Exactly the entry's scopes; offline_access (for a refresh token) is the one Claude may add.
+      const asked = requestedScopes(as, before);
+      expect(asked.filter((scope) => scope !== 'offline_access').sort()).toEqual(['project:read', 'user:read']);
+
+      oauthMcp.clearLog();
+      const connected = await sandbox.claude(['mcp', 'list']);
+      expectState(connected.output, 'mittwald', oauthMcp.mcpUrl, STATE.connected);
+      const listedTools = oauthMcp.log.find((record) => record.rpc.includes('tools/list'));
+      expect(listedTools?.auth).toMatchObject({ kind: 'oauth', scopes: ['user:read', 'project:read'] });
+      // The tokens are Claude's own, kept where `status` can look (issue 10 item 5): names only read here.
+      const credentials = JSON.parse(await readFile(path.join(sandbox.home, '.claude', '.credentials.json'), 'utf8')) as { mcpOAuth?: Record<string, unknown> };
+      expect(Object.keys(credentials.mcpOAuth ?? {}).some((key) => key.startsWith('mittwald'))).toBe(true);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'an OAuth entry as the adapter writes it without --scopes: the login asks for the scopes in the entry, else every advertised one',
+    async () => {
+      await sandbox.apply(await planOne(sandbox.environment(), request({ kind: 'oauth' }, { serverUrl: oauthMcp.mcpUrl })));
+      const stored = JSON.parse(await readFile(path.join(sandbox.home, '.claude.json'), 'utf8'));
+      const entryScopes: unknown = stored.mcpServers.mittwald.oauth?.scopes;
+      const before = as.authorizeRequests.length;
+      const login = await sandbox.login('mittwald');
+      expect(login.exitCode, login.output).toBe(0);
+      const asked = requestedScopes(as, before);
+      if (typeof entryScopes === 'string') {
+        expect(asked.filter((scope) => scope !== 'offline_access').sort()).toEqual(entryScopes.split(' ').sort());
+      } else {
+        // Nothing in the entry: Claude asks for everything the server advertises, *:delete included.
+        expect(entryScopes).toBeUndefined();
+        expect([...asked].sort()).toEqual([...MITTWALD_SCOPES].sort());
       }
+      expect(as.authorizeRequests[before]!.get('prompt')).toBe('consent');
     },
     TIMEOUT,
   );

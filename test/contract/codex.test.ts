@@ -1,7 +1,11 @@
-/** Contract with the real Codex CLI (@openai/codex, pinned in devDependencies): what the codex adapter writes
+/** Contract with the real Codex CLI (@openai/codex, pinned in devDependencies, or the executable in
+ * CONTRACT_CODEX_BIN: see ./clients.ts): what the codex adapter writes
  * with applyPlan is what Codex reads (`codex mcp get --json`, `codex mcp list`), the user's comments survive,
  * and Codex's own MCP client connects with it to the local mittwald stand-in (`codex app-server`,
- * `mcpServerStatus/list`, which starts the configured servers and lists their tools).
+ * `mcpServerStatus/list`, which starts the configured servers and lists their tools). Beyond the parse:
+ * `codex mcp login` through a headless `$BROWSER` against the test authorization server, and a real
+ * `tools/call` from `codex exec` driven by a fake model (test/support/fake-responses-api.ts) that asks for
+ * `mittwald_user_get` — the stand-in then sees the call with our entry's credential.
  *
  * Offline: HOME and CODEX_HOME are temp folders, Codex's own network features are switched off by flags
  * (its curated-plugin sync runs `git ls-remote https://github.com/…`, and it checks for releases), and every
@@ -19,12 +23,20 @@ import { applyPlan } from '../../src/apply.js';
 import { planTools } from '../../src/setup-steps.js';
 import type { Credential, Environment, SetupRequest, ToolPlan } from '../../src/model.js';
 import { tempHome } from '../support/cli.js';
+import { functionCall, functionOutputs, message, offeredFunctions, startFakeResponsesApi, type FakeResponsesApi, type ResponsesRequest } from '../support/fake-responses-api.js';
+import { startOAuthServer, type OAuthServer } from '../support/oauth-server.js';
 import { createTestToken, createTestUser, startMittwaldServer, type MittwaldTestServer } from '../support/mittwald-server.js';
+import { contractClient } from './clients.js';
 
-const CODEX = path.resolve(import.meta.dirname, '../../node_modules/.bin/codex');
+const client = contractClient('codex');
+const CODEX = client.bin;
 /** Codex features that go online by themselves. Accepted by every subcommand we run. */
 const OFFLINE = ['--disable', 'plugins', '--disable', 'apps', '--disable', 'remote_plugin', '-c', 'check_for_update_on_startup=false', '-c', 'analytics.enabled=false'];
 const TIMEOUT = 120_000;
+/** A person's browser for `$BROWSER`: it approves the consent page and delivers the code to Codex. */
+const HEADLESS_BROWSER = path.resolve(import.meta.dirname, '../support/headless-browser.mjs');
+/** How Codex 0.171 offers an MCP server's tool to the model: the server's namespace, the tool's own name. */
+const USER_GET = 'mcp__mittwald/mittwald_user_get';
 
 /** A user's config.toml: comments everywhere, a profile, another server, and a stale mittwald entry with a
  * sub-table that must go with it. */
@@ -56,6 +68,10 @@ const token = createTestToken();
 let server: MittwaldTestServer;
 let trap: { server: Server; url: string; requests: string[] };
 let home: Awaited<ReturnType<typeof tempHome>>;
+/** A stand-in for the OAuth entries, with the authorization server mittwald's bridge is modelled on. */
+let oauthMcp: MittwaldTestServer;
+let as: OAuthServer;
+let model: FakeResponsesApi;
 
 /** An HTTP proxy that lets nothing through and remembers what was asked of it. */
 async function startTrapProxy(): Promise<typeof trap> {
@@ -72,13 +88,30 @@ async function startTrapProxy(): Promise<typeof trap> {
   return { server: proxy, url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, requests };
 }
 
+/** The fake model: it calls mittwald_user_get when Codex offers it, and answers with a message once the
+ * tool's output came back (or when there is no such tool). */
+function fakeModel(request: ResponsesRequest) {
+  if (functionOutputs(request).size > 0) return [message('done')];
+  if (!offeredFunctions(request).includes(USER_GET)) return [message('no mittwald tools here')];
+  const [namespace, name] = USER_GET.split('/') as [string, string];
+  return [functionCall(name, {}, namespace)];
+}
+
 beforeAll(async () => {
   server = await startMittwaldServer({ tokens: [[token, user]] });
   trap = await startTrapProxy();
+  oauthMcp = await startMittwaldServer();
+  as = await startOAuthServer({ resource: oauthMcp.mcpUrl, user });
+  oauthMcp.setAuthorizationServer(as.issuer);
+  oauthMcp.setAccessTokenVerifier((accessToken) => as.verifyAccessToken(accessToken));
+  model = await startFakeResponsesApi(fakeModel);
 });
 afterAll(async () => {
   await server.close();
   await new Promise((resolve) => trap.server.close(resolve));
+  await as?.close();
+  await oauthMcp?.close();
+  await model?.close();
 });
 beforeEach(async () => {
   home = await tempHome('mms-codex-');
@@ -103,7 +136,7 @@ async function setup(options: { codexHome?: string; cwd?: string; env?: Record<s
   await mkdir(codexDir, { recursive: true });
   const extra = { ...(options.codexHome ? { CODEX_HOME: codexDir } : {}), ...options.env };
   const processEnv = {
-    PATH: process.env.PATH,
+    PATH: withClientPath(),
     HOME: home.dir,
     NO_COLOR: '1',
     RUST_BACKTRACE: '0',
@@ -119,10 +152,15 @@ async function setup(options: { codexHome?: string; cwd?: string; env?: Record<s
     ...extra,
   };
   return {
-    environment: { platform: 'linux', home: home.dir, cwd: options.cwd ?? home.dir, env: { PATH: process.env.PATH, HOME: home.dir, ...extra } },
+    environment: { platform: 'linux', home: home.dir, cwd: options.cwd ?? home.dir, env: { PATH: withClientPath(), HOME: home.dir, ...extra } },
     processEnv,
     configFile: path.join(codexDir, 'config.toml'),
   };
+}
+
+/** PATH with the Codex under test first, so that whatever looks `codex` up by name finds that one. */
+function withClientPath(): string {
+  return [client.binDir, process.env.PATH].filter(Boolean).join(path.delimiter);
 }
 
 function request(credential: Credential, overrides: Partial<SetupRequest> = {}): SetupRequest {
@@ -138,8 +176,39 @@ async function planAndApply(context: Setup, setupRequest: SetupRequest): Promise
   return plan;
 }
 
-async function runCodex(context: Setup, args: readonly string[], cwd = context.environment.cwd) {
-  return execa(CODEX, args, { env: context.processEnv, extendEnv: false, cwd, reject: false, stdin: 'ignore', timeout: TIMEOUT });
+async function runCodex(context: Setup, args: readonly string[], cwd = context.environment.cwd, env: Record<string, string> = {}) {
+  return execa(CODEX, args, { env: { ...context.processEnv, ...env }, extendEnv: false, cwd, reject: false, stdin: 'ignore', timeout: TIMEOUT });
+}
+
+/** One `codex exec` turn against the fake model, with the MCP server `name`'s tools approved for the run
+ * (Codex 0.171 refuses an unapproved MCP tool call under approval_policy "never"). Returns the run and the
+ * model requests it made. */
+async function codexExec(context: Setup, name = 'mittwald') {
+  const first = model.requests.length;
+  const run = await runCodex(context, [
+    'exec',
+    ...OFFLINE,
+    '-c',
+    'model_provider=fake',
+    '-c',
+    `model_providers.fake={name="fake",base_url="${model.baseUrl}",wire_api="responses"}`,
+    '-m',
+    'fake-model',
+    '-c',
+    'approval_policy="never"',
+    '-c',
+    `mcp_servers.${name}.default_tools_approval_mode="approve"`,
+    '--skip-git-repo-check',
+    'Who am I at mittwald?',
+  ]);
+  return { run, requests: model.requests.slice(first) };
+}
+
+/** The `codex …` command in one of our next steps, as arguments (it holds no secret). */
+function commandIn(steps: readonly string[], prefix: string): string[] {
+  const found = steps.map((step) => new RegExp(`\`(${prefix}[^\`]*)\``).exec(step)?.[1]).find(Boolean);
+  expect(found, steps.join('\n')).toBeDefined();
+  return found!.split(/\s+/).slice(1);
 }
 
 const McpGet = z.object({
@@ -202,7 +271,7 @@ async function codexServerStatus(context: Setup, name: string): Promise<z.infer<
   }
 }
 
-describe('codex adapter with the real Codex CLI', { timeout: TIMEOUT }, () => {
+describe.skipIf(!client.present)(`codex adapter with the real Codex CLI (${client.label})`, { timeout: TIMEOUT }, () => {
   it('stores the token by reference: Codex reads bearer_token_env_var, keeps the comments, and connects', async () => {
     const context = await setup({ env: { MITTWALD_API_TOKEN: token } });
     await writeFile(context.configFile, USER_CONFIG);
@@ -268,6 +337,56 @@ describe('codex adapter with the real Codex CLI', { timeout: TIMEOUT }, () => {
     expect(status?.tools).toEqual({});
     expect(status?.toolsError).toMatch(/auth required/i);
     expect(server.log.some((record) => record.target === 'mcp' && record.status === 401)).toBe(true);
+  });
+
+  it('makes a real tools/call with the token our entry references: the stand-in sees it; unset, Codex offers no mittwald tool', async () => {
+    const context = await setup({ env: { MITTWALD_API_TOKEN: token } });
+    await planAndApply(context, request({ kind: 'token', token, storage: 'ref', envVar: 'MITTWALD_API_TOKEN' }));
+
+    const { run, requests } = await codexExec(context);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(offeredFunctions(requests[0]!)).toContain(USER_GET);
+    const calls = server.log.filter((record) => record.toolCalls?.includes('mittwald_user_get'));
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ status: 200, headers: { authorization: `Bearer ${token}` }, auth: { kind: 'api-token', userId: user.userId } });
+    // What the tool answered reached the model.
+    const [output] = [...functionOutputs(requests.at(-1)!).values()];
+    expect(output).toContain(user.userId);
+
+    // Without the variable Codex starts no mittwald server: the model sees none of its tools.
+    server.clearLog();
+    const { MITTWALD_API_TOKEN: _unset, ...withoutToken } = context.processEnv;
+    const unset = await codexExec({ ...context, processEnv: withoutToken });
+    expect(unset.run.exitCode, unset.run.stderr).toBe(0);
+    expect(unset.requests.length).toBeGreaterThan(0);
+    for (const sent of unset.requests) expect(offeredFunctions(sent).filter((fn) => fn.startsWith('mcp__mittwald/'))).toEqual([]);
+    expect(server.log.some((record) => record.toolCalls !== undefined)).toBe(false);
+  });
+
+  it('an OAuth entry: the login our next step names goes through $BROWSER, asks for the entry\'s scopes, and the tool call then carries the grant', async () => {
+    const context = await setup({ env: { BROWSER: HEADLESS_BROWSER } });
+    const plan = await planAndApply(context, request({ kind: 'oauth', scopes: ['user:read', 'project:read'] }, { serverUrl: oauthMcp.mcpUrl }));
+    expect((await codexMcpGet(context, 'mittwald')).transport).toMatchObject({ type: 'streamable_http', url: oauthMcp.mcpUrl, bearer_token_env_var: null, http_headers: null });
+
+    // Exactly the command the user is told to run; no terminal needed.
+    const before = as.authorizeRequests.length;
+    const login = await runCodex(context, commandIn(plan.nextSteps, 'codex mcp login'));
+    expect(login.exitCode, login.stderr).toBe(0);
+    expect(as.authorizeRequests.length).toBe(before + 1);
+    const authorize = as.authorizeRequests[before]!;
+    expect(authorize.get('resource')).toBe(oauthMcp.mcpUrl);
+    expect(authorize.get('redirect_uri')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback/);
+    // The chosen scopes; offline_access (for a refresh token) is the one Codex adds.
+    const asked = (authorize.get('scope') ?? '').split(' ');
+    expect(asked.filter((scope) => scope !== 'offline_access').sort()).toEqual(['project:read', 'user:read']);
+    const list = await runCodex(context, ['mcp', 'list', ...OFFLINE]);
+    expect(list.stdout).toMatch(/^mittwald\s+\S+\s+-\s+enabled\s+OAuth\s*$/m);
+
+    oauthMcp.clearLog();
+    const { run } = await codexExec(context);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const call = oauthMcp.log.find((record) => record.toolCalls?.includes('mittwald_user_get'));
+    expect(call).toMatchObject({ status: 200, auth: { kind: 'oauth', userId: user.userId, scopes: ['user:read', 'project:read'] } });
   });
 
   it('leaves Codex without the server when the referenced variable is unset, as inspect() predicts', async () => {

@@ -71,6 +71,8 @@ export interface RequestRecord {
   headers: Readonly<Record<string, string>>;
   /** JSON-RPC methods in a POST body, e.g. ['initialize'] or ['notifications/initialized']. */
   rpc: string[];
+  /** The tools a POST body calls (`tools/call` params.name), when it calls any. */
+  toolCalls?: string[];
   sessionId?: string;
   /** The status answered; 0 while no response has started. */
   status: number;
@@ -193,6 +195,8 @@ export async function startMittwaldServer(options: MittwaldServerOptions = {}): 
         return sendRpcError(res, 400, -32700, 'Parse error: Invalid JSON');
       }
       record.rpc = rpcMethods(body);
+      const called = calledTools(body);
+      if (called.length > 0) record.toolCalls = called;
     }
     const fault = faults.mcp.shift();
     if (fault) return sendFault(res, fault);
@@ -457,6 +461,14 @@ function rpcMethods(body: unknown): string[] {
       ? [(message as { method: string }).method]
       : [],
   );
+}
+
+function calledTools(body: unknown): string[] {
+  const messages: unknown[] = Array.isArray(body) ? body : [body];
+  return messages.flatMap((message) => {
+    const { method, params } = (message ?? {}) as { method?: unknown; params?: { name?: unknown } };
+    return method === 'tools/call' && typeof params?.name === 'string' ? [params.name] : [];
+  });
 }
 
 /** mittwald rejects a tools/call without `arguments`, where the SDK would quietly default it to {}. */

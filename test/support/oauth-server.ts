@@ -55,6 +55,9 @@ export interface OAuthServer {
   verifyAccessToken(token: string): Promise<VerifiedAccessToken | undefined>;
   /** Requests seen by the AS, as `METHOD path` (query strings dropped), oldest first. */
   readonly requests: readonly string[];
+  /** The query of every GET /authorize as the client sent it (before the bridge's scope rules), oldest first:
+   * what a client asked for (`scope`, `resource`, `prompt`, `redirect_uri`, …). */
+  readonly authorizeRequests: readonly URLSearchParams[];
   close(): Promise<void>;
 }
 
@@ -67,6 +70,7 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
   const discovery = options.discovery ?? 'oauth';
   const accessTokenTtl = options.accessTokenTtl ?? 3600;
   const requests: string[] = [];
+  const authorizeRequests: URLSearchParams[] = [];
 
   let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
   const server = createServer((req, res) => handler(req, res));
@@ -188,6 +192,7 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
     if (ctx.path === '/authorize') {
       // Keeping to GET lets the bridge's parameter rules be enforced before oidc-provider parses anything.
       if (ctx.method !== 'GET') return oauthError(ctx, 405, 'invalid_request', 'use GET for the authorization endpoint');
+      authorizeRequests.push(queryParams(ctx.query));
       const rejected = applyBridgeAuthorizationRules(ctx);
       if (rejected) return;
     }
@@ -212,6 +217,7 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
     issuer,
     user,
     requests,
+    authorizeRequests,
     async verifyAccessToken(token) {
       // The JWKS is fetched like a resource server would, once.
       publicKey ??= await fetchSigningKey(issuer, kid);
@@ -261,6 +267,12 @@ function bridgeMetadata(
   if (codeChallengeMethods === null) delete metadata.code_challenge_methods_supported;
   else if (codeChallengeMethods !== undefined) metadata.code_challenge_methods_supported = [...codeChallengeMethods];
   return metadata;
+}
+
+function queryParams(query: KoaContextLike['query']): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) for (const one of [value ?? []].flat()) params.append(name, one);
+  return params;
 }
 
 function oauthError(ctx: KoaContextLike, status: number, error: string, description: string): void {

@@ -45,6 +45,8 @@ export interface PtyOptions {
   env?: Record<string, string | undefined>;
   cols?: number;
   rows?: number;
+  /** An executable to run with the arguments instead of the built CLI (e.g. a real client such as `claude`). */
+  program?: string;
 }
 
 export interface PtyExit {
@@ -63,7 +65,9 @@ export class PtySession {
 
   constructor(args: readonly string[], options: PtyOptions) {
     const env = Object.fromEntries(Object.entries(cleanEnv(options.home, options.env)).filter((entry): entry is [string, string] => entry[1] !== undefined));
-    this.pty = spawnPty(process.execPath, [CLI, ...args], {
+    const file = options.program ?? process.execPath;
+    const argv = options.program ? [...args] : [CLI, ...args];
+    this.pty = spawnPty(file, argv, {
       name: 'xterm-256color',
       cols: options.cols ?? 80,
       rows: options.rows ?? 40,
