@@ -135,7 +135,8 @@ describe('the token path', () => {
     await session.expect(`new  ${codexFile()}`);
     await session.expect(`new  ${cursorFile()}`);
     await session.expect('Show the changes as a diff first?');
-    await session.send('y', KEYS.enter);
+    // "y" answers a clack confirm on its own; an Enter after it could land in the next question.
+    await session.send('y');
     await session.expect(`Bearer ••••`);
     await session.expect('Apply these changes?');
     await session.send(KEYS.enter);
