@@ -5,10 +5,10 @@
 import { isDeepStrictEqual } from 'node:util';
 import { readConfigFile } from './config-file.js';
 import { SetupError } from './errors.js';
-import { getJsonValue, parseJsonDocument, removeJsonValue, setJsonValue, type JsonFormat } from './jsonc-document.js';
+import { checkJsonDocument, getJsonValue, removeJsonValue, selectJsonMembers, setJsonValue, type JsonFormat, type JsonMember } from './jsonc-document.js';
 import type { AuthMode, Environment, FileStep, InstalledEntry, Scope, SetupRequest, StaleEntry, ToolId } from './model.js';
 import { hasReference, resolveReferences, type ReferenceSyntax } from './references.js';
-import { bridgedUrl, classifyServerUrl, findStaleEntries } from './server-url.js';
+import { bridgedUrl, classifyServerUrl, findStaleEntries, mayNameMittwald } from './server-url.js';
 
 export interface ServersFile {
   tool: ToolId;
@@ -37,19 +37,23 @@ export interface ServersFilePlan {
   staleKept: StaleEntry[];
 }
 
-function serversMap(document: Record<string, unknown> | undefined, file: ServersFile): Record<string, unknown> {
-  let node: unknown = document;
-  for (const key of file.serversPath) {
-    if (node === undefined) return {};
-    node = (node as Record<string, unknown>)[key];
-  }
-  if (node === undefined || node === null) return {};
-  if (typeof node !== 'object' || Array.isArray(node)) {
+/** Entries of the file's servers map that `wanted` picks (by name, or by their JSON text), with every
+ * duplicate name; only those are parsed. */
+function serversEntries(text: string, file: ServersFile, wanted: (name: string, entryText: string) => boolean): JsonMember[] {
+  checkJsonDocument(text, file.path, file.format);
+  const members = selectJsonMembers(text, file.serversPath, wanted);
+  if (members === 'not-an-object') {
     throw new SetupError('CONFIG_PARSE', `${file.path}: "${file.serversPath.join('.')}" is not an object.`, {
       hint: 'Fix that key by hand (it must map server names to entries), then run again.',
     });
   }
-  return node as Record<string, unknown>;
+  return members === 'absent' ? [] : members;
+}
+
+/** The entries that can matter to us: ours by name, and any whose text may point at mittwald or at the
+ * server (the others are never stale, and reading thousands of them would cost a large file dearly). */
+function relevantEntries(text: string, file: ServersFile, name: string, serverUrl: string): JsonMember[] {
+  return serversEntries(text, file, (entryName, entryText) => entryName === name || mayNameMittwald(entryText, serverUrl));
 }
 
 export async function planServersFile(
@@ -60,13 +64,14 @@ export async function planServersFile(
 ): Promise<ServersFilePlan> {
   const snapshot = await readConfigFile(file.path);
   const before = snapshot.text;
-  const servers = serversMap(parseJsonDocument(before ?? '', file.path, file.format), file);
-  const found = Object.entries(servers).map(([name, entry]) => ({ name, url: shape.read(entry).url ?? bridgedUrl(entry) }));
+  const servers = relevantEntries(before ?? '', file, request.name, request.serverUrl);
+  const found = servers.map(({ key: name, value: entry }) => ({ name, url: shape.read(entry).url ?? bridgedUrl(entry) }));
   const stale = findStaleEntries(found, request.name, request.serverUrl, file.path);
 
   const entry = shape.build(request);
+  const current = servers.filter((server) => server.key === request.name).pop()?.value;
   let text = before ?? '';
-  if (!isDeepStrictEqual(servers[request.name], entry)) text = setJsonValue(text, [...file.serversPath, request.name], entry);
+  if (!isDeepStrictEqual(current, entry)) text = setJsonValue(text, [...file.serversPath, request.name], entry);
   if (request.replaceStale) {
     for (const old of stale) text = removeJsonValue(text, [...file.serversPath, old.name]);
   }
@@ -85,7 +90,7 @@ export async function planServersFileRemoval(file: ServersFile, name: string, ex
   const snapshot = await readConfigFile(file.path);
   const before = snapshot.text;
   if (before === null) return { kind: 'file', path: file.path, before, after: before, secret: false };
-  parseJsonDocument(before, file.path, file.format);
+  checkJsonDocument(before, file.path, file.format);
   let text = getJsonValue(before, [...file.serversPath, name]) === undefined ? before : removeJsonValue(before, [...file.serversPath, name]);
   if (extraEdit) text = extraEdit(text, { name });
   return { kind: 'file', path: file.path, before, after: text, secret: false };
@@ -100,9 +105,10 @@ export async function inspectServersFile(
 ): Promise<InstalledEntry[]> {
   const snapshot = await readConfigFile(file.path);
   if (snapshot.text === null) return [];
-  const servers = serversMap(parseJsonDocument(snapshot.text, file.path, file.format), file);
+  // The last of duplicate names is the one the tool reads.
+  const servers = new Map(relevantEntries(snapshot.text, file, options.name, options.serverUrl).map(({ key, value }) => [key, value]));
   const entries: InstalledEntry[] = [];
-  for (const [name, raw] of Object.entries(servers)) {
+  for (const [name, raw] of servers) {
     const { url: direct, authorization } = shape.read(raw);
     const url = direct ?? bridgedUrl(raw);
     if (url === undefined) continue;
@@ -150,7 +156,11 @@ export function headerOf(headers: unknown, name: string): string | undefined {
 export function readRemoteEntry(entry: unknown, headersOf: (entry: Record<string, unknown>) => unknown = (object) => object.headers): { url?: string; authorization?: string } {
   const object = entry !== null && typeof entry === 'object' && !Array.isArray(entry) ? (entry as Record<string, unknown>) : {};
   const authorization = headerOf(headersOf(object), 'authorization');
-  return { ...(typeof object.url === 'string' ? { url: object.url } : {}), ...(authorization === undefined ? {} : { authorization }) };
+  // Built without spreads: it runs for every entry of a file that may hold thousands.
+  const read: { url?: string; authorization?: string } = {};
+  if (typeof object.url === 'string') read.url = object.url;
+  if (authorization !== undefined) read.authorization = authorization;
+  return read;
 }
 
 /** The header value our entry stores for a token credential, given the tool's reference spelling. */
