@@ -186,6 +186,7 @@ const adapter: Adapter = {
           ...(forced && effective.credential.kind === 'token'
             ? [`.mcp.json is shared through git, so the entry refers to \${${effective.credential.envVar}} instead of holding the token.`]
             : []),
+          ...planned.warnings,
           ...(await shadowWarning(environment, files, request.name)),
         ],
       },

@@ -231,7 +231,7 @@ async function planHost(host: CopilotHost, file: ServersFile, environment: Envir
     stale: planned.stale,
     staleKept: planned.staleKept,
     nextSteps: host.nextSteps(hostRequest, file),
-    warnings: literal ? [warning] : [],
+    warnings: [...(literal ? [warning] : []), ...planned.warnings],
   });
 }
 

@@ -5,7 +5,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { readConfigFile } from './config-file.js';
 import { SetupError } from './errors.js';
-import { checkJsonDocument, getJsonValue, removeJsonValue, selectJsonMembers, setJsonValue, type JsonFormat, type JsonMember } from './jsonc-document.js';
+import { checkJsonDocument, getJsonValue, keepLastJsonMember, removeJsonValue, renderKeyPath, selectJsonMembers, setJsonValue, type JsonFormat, type JsonMember } from './jsonc-document.js';
 import type { AuthMode, Environment, FileStep, InstalledEntry, Scope, SetupRequest, StaleEntry, ToolId } from './model.js';
 import { hasReference, resolveReferences, type ReferenceSyntax } from './references.js';
 import { bridgedUrl, classifyServerUrl, findStaleEntries, mayNameMittwald } from './server-url.js';
@@ -35,6 +35,8 @@ export interface ServersFilePlan {
   step: FileStep;
   stale: StaleEntry[];
   staleKept: StaleEntry[];
+  /** What the plan does to the user's own settings (duplicates removed, keys dropped), to show before it. */
+  warnings: string[];
 }
 
 /** Entries of the file's servers map that `wanted` picks (by name, or by their JSON text), with every
@@ -69,8 +71,15 @@ export async function planServersFile(
   const stale = findStaleEntries(found, request.name, request.serverUrl, file.path);
 
   const entry = shape.build(request);
-  const current = servers.filter((server) => server.key === request.name).pop()?.value;
+  const ours = servers.filter((server) => server.key === request.name);
+  const current = ours[ours.length - 1]?.value;
+  const warnings: string[] = [];
   let text = before ?? '';
+  if (ours.length > 1) {
+    // Tools differ in which duplicate they read: only one may stay, and it is ours.
+    text = keepLastJsonMember(text, [...file.serversPath, request.name]);
+    warnings.push(`${file.path} had ${ours.length} "${request.name}" entries under ${renderKeyPath(file.serversPath)}; the ${ours.length - 1} extra ${ours.length === 2 ? 'one was' : 'ones were'} removed.`);
+  }
   if (!isDeepStrictEqual(current, entry)) text = setJsonValue(text, [...file.serversPath, request.name], entry);
   if (request.replaceStale) {
     for (const old of stale) text = removeJsonValue(text, [...file.serversPath, old.name]);
@@ -81,6 +90,7 @@ export async function planServersFile(
     step: { kind: 'file', path: file.path, before, after: text === (before ?? '') ? before : text, secret },
     stale: request.replaceStale ? stale : [],
     staleKept: request.replaceStale ? [] : stale,
+    warnings,
   };
 }
 

@@ -133,12 +133,13 @@ function valueOf(doc: Document, property: Node): unknown {
 
 /** Returns `text` with the value at `keyPath` replaced whole (never merged) or inserted, creating missing
  * parent objects (or a one-element array for an index 0). Only that value's text and the separators next to
- * it change. A new member is indented like its siblings; layout of new text follows `detectFormatting`.
- * Empty text becomes a new document (2-space indent, final newline). Throws SetupError CONFIG_PARSE for
- * unparseable text or when a parent on the path is not an object/array. `value` must be JSON-serialisable. */
+ * it change; earlier duplicates of the key go, so that every reader sees the one value. A new member is
+ * indented like its siblings; layout of new text follows `detectFormatting`. Empty text becomes a new
+ * document (2-space indent, final newline). Throws SetupError CONFIG_PARSE for unparseable text or when a
+ * parent on the path is not an object/array. `value` must be JSON-serialisable. */
 export function setJsonValue(text: string, keyPath: JsonKeyPath, value: unknown): string {
   if (value === undefined) throw new TypeError('setJsonValue: value is undefined; use removeJsonValue');
-  const doc = loadDocument(text, 'JSON text', 'jsonc');
+  const doc = loadDocument(keepLastJsonMember(text, keyPath), 'JSON text', 'jsonc');
   const formatting = formattingOf(doc);
   const normalized: unknown = JSON.parse(JSON.stringify(value));
 
@@ -188,6 +189,26 @@ export function removeJsonValue(text: string, keyPath: JsonKeyPath): string {
     result = edited(doc, removeEdits(doc, located.container, located.member));
     if (!more) return result;
     doc = loadDocument(result, 'JSON text', 'jsonc');
+  }
+}
+
+/** Returns `text` with every member at `keyPath` but the last removed (JSON readers take the last of
+ * duplicate keys, some tools the first); the same string when there is at most one. */
+export function keepLastJsonMember(text: string, keyPath: JsonKeyPath): string {
+  let result = text;
+  for (;;) {
+    const doc = loadDocument(result, 'JSON text', 'jsonc');
+    if (doc.root === undefined || keyPath.length === 0) return result;
+    const located = locate(doc.root, keyPath.slice(0, -1));
+    const key = keyPath[keyPath.length - 1];
+    if (located.kind !== 'found' || located.value.type !== 'object' || typeof key !== 'string') return result;
+    const matches = (located.value.children ?? []).filter((property) => {
+      const name = property.children?.[0];
+      return name !== undefined && keyIs(name, key);
+    });
+    const first = matches[0];
+    if (matches.length < 2 || first === undefined) return result;
+    result = edited(doc, removeEdits(doc, located.value, first));
   }
 }
 

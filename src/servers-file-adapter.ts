@@ -82,7 +82,7 @@ export function defineServersFileAdapter(tool: ServersFileTool, scopes: readonly
           stale: planned.stale,
           staleKept: planned.staleKept,
           nextSteps: tool.nextSteps(request, file, environment),
-          warnings: [...(tool.warnings?.(request, file) ?? []), ...elsewhere],
+          warnings: [...(tool.warnings?.(request, file) ?? []), ...planned.warnings, ...elsewhere],
         },
       ];
     },

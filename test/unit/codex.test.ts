@@ -360,6 +360,14 @@ describe('files Codex cannot read', () => {
     expect(vol.readFileSync(USER_FILE, 'utf8')).toBe(broken);
   });
 
+  it('refuses a file with our table twice (TOML forbids it, so Codex cannot read it either)', async () => {
+    const twice = '[mcp_servers.mittwald]\nurl = "https://mittwald-mcp.fly.dev/sse"\n\n[mcp_servers.mittwald]\nurl = "https://mcp.mittwald.de/mcp"\n';
+    files({ [USER_FILE]: twice });
+    await expect(codex.plan(environment(), request({ credential: tokenRef }))).rejects.toMatchObject({ code: 'CONFIG_PARSE', message: expect.stringMatching(new RegExp(`^${USER_FILE}:4:`)) });
+    await expect(codex.planRemove(environment(), { name: 'mittwald', scope: 'user' })).rejects.toMatchObject({ code: 'CONFIG_PARSE' });
+    expect(vol.readFileSync(USER_FILE, 'utf8')).toBe(twice);
+  });
+
   it('refuses mcp_servers that is not a table, and one written inline', async () => {
     files({ [USER_FILE]: 'mcp_servers = "none"\n' });
     await expect(codex.plan(environment(), request())).rejects.toMatchObject({ code: 'CONFIG_PARSE', message: expect.stringContaining('not a table') });

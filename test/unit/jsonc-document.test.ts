@@ -4,6 +4,7 @@ import { SetupError } from '../../src/errors.js';
 import {
   detectFormatting,
   getJsonValue,
+  keepLastJsonMember,
   parseJsonDocument,
   removeJsonValue,
   renderKeyPath,
@@ -305,11 +306,14 @@ describe('setJsonValue: replacing our entry', () => {
     expect(edited).toBe('{"mcpServers": {"mittwald": {"url": "new"}, "b": {}}}');
   });
 
-  it('replaces the last of duplicate keys, the one JSON readers use', () => {
-    const original = '{"mcpServers": {"mittwald": {"url": "a"}, "mittwald": {"url": "b"}}}';
+  it('replaces the last of duplicate keys, the one JSON readers use, and removes the others (some tools read the first)', () => {
+    const original = '{"mcpServers": {"mittwald": {"url": "a"}, "other": {}, "mittwald": {"url": "b"}}}';
     const edited = setJsonValue(original, PATH, { url: 'c' });
-    expect(edited).toBe('{"mcpServers": {"mittwald": {"url": "a"}, "mittwald": {"url": "c"}}}');
-    expect((JSON.parse(edited) as { mcpServers: { mittwald: unknown } }).mcpServers.mittwald).toEqual({ url: 'c' });
+    expect(edited).toBe('{"mcpServers": {"other": {}, "mittwald": {"url": "c"}}}');
+    const pretty = '{\n  "mcpServers": {\n    "mittwald": {"url": "a"},\n    "mittwald": {"url": "b"},\n    "mittwald": {"url": "d"}\n  }\n}\n';
+    expect(setJsonValue(pretty, PATH, { url: 'c' })).toBe('{\n  "mcpServers": {\n    "mittwald": {\n      "url": "c"\n    }\n  }\n}\n');
+    expect(keepLastJsonMember(pretty, PATH)).toBe('{\n  "mcpServers": {\n    "mittwald": {"url": "d"}\n  }\n}\n');
+    expect(keepLastJsonMember(original, ['mcpServers', 'other'])).toBe(original);
   });
 
   it('refuses to overwrite a parent that is not an object', () => {

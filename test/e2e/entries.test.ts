@@ -1,0 +1,38 @@
+/** What the built CLI does with what the user already has under our name, and what `remove` gives back. */
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PATH_WITHOUT_PACKAGES, runCli, useCliFixture } from '../support/cli.js';
+
+const fixture = useCliFixture();
+const { token, urls } = fixture;
+const cli = (args: string[], input?: string) =>
+  runCli(args, { home: fixture.home, env: { PATH: PATH_WITHOUT_PACKAGES }, ...(input === undefined ? {} : { input }) });
+
+async function put(file: string, text: string, mode = 0o644): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, text, { mode });
+}
+
+describe('duplicates of our entry', () => {
+  it('refuses a Codex config.toml with our table twice and never writes it', async () => {
+    const file = path.join(fixture.home, '.codex', 'config.toml');
+    const twice = '[mcp_servers.mittwald]\nurl = "https://mittwald-mcp.fly.dev/sse"\n\n[mcp_servers.mittwald]\nurl = "https://mcp.mittwald.de/mcp"\n';
+    await put(file, twice);
+    const run = await cli(['--tool', 'codex', ...urls(), '--token-stdin', '--json'], token);
+    expect(run.exitCode).toBe(1);
+    expect(JSON.parse(run.stdout).tools[0]).toMatchObject({ status: 'failed', error: { code: 'CONFIG_PARSE', message: expect.stringContaining(`${file}:4:`) } });
+    expect(await readFile(file, 'utf8')).toBe(twice);
+    expect((await stat(file)).mode & 0o777).toBe(0o644);
+  });
+
+  it('leaves one Cursor entry of our name and reports the removed duplicate in --json', async () => {
+    const file = path.join(fixture.home, '.cursor', 'mcp.json');
+    await put(file, '{"mcpServers": {"mittwald": {"url": "https://old.example.test/mcp"}, "mittwald": {"url": "https://old.example.test/mcp"}}}\n');
+    const run = await cli(['--tool', 'cursor', ...urls(), '--token-stdin', '--json'], token);
+    expect(run.exitCode).toBe(0);
+    expect(JSON.parse(run.stdout).tools[0].warnings).toContainEqual(expect.stringContaining('had 2 "mittwald" entries'));
+    const written = await readFile(file, 'utf8');
+    expect(written.match(/"mittwald"/g)).toHaveLength(1);
+  });
+});
