@@ -42,6 +42,8 @@ const shape: EntryShape = {
   syntax: 'shell',
   build: claudeCodeEntry,
   read: (entry) => readRemoteEntry(entry),
+  // The user's other headers, `oauth.clientId` / `callbackPort`, `headersHelper` and the like stay theirs.
+  keys: { owned: [['type'], ['url'], ['headers', 'Authorization'], ['oauth', 'scopes']] },
 };
 
 /** Claude Code's global file. Installs that predate `~/.claude.json` keep using `<config dir>/.config.json`

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { Adapter } from '../src/adapter.js';
 import { readConfigFile } from '../src/config-file.js';
 import { detectFromClues } from '../src/detect.js';
+import { entryWarnings, updateEntry, type EntryKeys } from '../src/entry-keys.js';
 import { findOnPath } from '../src/environment.js';
 import { SetupError } from '../src/errors.js';
 import { headerOf } from '../src/json-servers.js';
@@ -19,7 +20,7 @@ import { exportVariableSteps } from '../src/next-steps.js';
 import { codexHome, joinPath } from '../src/paths.js';
 import { classifyServerUrl, findStaleEntries } from '../src/server-url.js';
 import { projectDirectory } from '../src/servers-file-adapter.js';
-import { parseTomlDocument, removeTomlTable, setTomlTable } from '../src/toml-document.js';
+import { formatTomlValue, parseTomlDocument, removeTomlTable, setTomlTable } from '../src/toml-document.js';
 import { lastLine, runToolCommand } from '../src/tool-command.js';
 
 const NAME = 'Codex CLI';
@@ -38,6 +39,16 @@ export function codexEntry(request: Pick<SetupRequest, 'serverUrl' | 'credential
   if (credential.storage === 'ref') return { url: request.serverUrl, bearer_token_env_var: credential.envVar };
   return { url: request.serverUrl, http_headers: { Authorization: `Bearer ${credential.token}` } };
 }
+
+/** The keys of our table: the URL and every way Codex takes a credential. The rest — `enabled`,
+ * `startup_timeout_sec`, `tool_timeout_sec`, `enabled_tools`, `[….tools.<name>]`, other headers — is the
+ * user's. Codex refuses the keys of a local server on a URL entry (0.171.0 stops loading its config with
+ * "env is not supported for streamable_http"), so those are dropped. */
+const CODEX_REFUSES = 'Codex refuses it on a URL server ("… is not supported for streamable_http") and would not load its config';
+export const CODEX_KEYS: EntryKeys = {
+  owned: [['url'], ['bearer_token_env_var'], ['bearer_token'], ['http_headers', 'Authorization'], ['env_http_headers', 'Authorization'], ['scopes']],
+  conflicting: { command: CODEX_REFUSES, args: CODEX_REFUSES, env: CODEX_REFUSES, env_vars: CODEX_REFUSES, cwd: CODEX_REFUSES },
+};
 
 /** `$CODEX_HOME/config.toml`, the user-wide file. */
 export const codexUserFile = (environment: Environment): string => joinPath(environment, codexHome(environment), 'config.toml');
@@ -217,7 +228,8 @@ const adapter: Adapter = {
     const found = Object.entries(servers).map(([name, raw]) => ({ name, url: ServerEntry.safeParse(raw).data?.url }));
     const stale = findStaleEntries(found, request.name, request.serverUrl, path);
 
-    const entry = codexEntry(request);
+    const updated = updateEntry(servers[request.name], codexEntry(request), CODEX_KEYS);
+    const { entry } = updated;
     // setTomlTable returns the text unchanged when the table already holds exactly this entry.
     let text = setTomlTable(before ?? '', serverTable(request.name), entry, path);
     if (request.replaceStale) {
@@ -232,7 +244,7 @@ const adapter: Adapter = {
       secret: credential.kind === 'token' && credential.storage === 'literal',
     };
 
-    const warnings: string[] = [];
+    const warnings = entryWarnings(path, request.name, updated, (key, value) => `${key} = ${formatTomlValue(value)}`);
     if (forced && credential.kind === 'token') warnings.push(`${path} is shared through git, so it names the ${credential.envVar} variable instead of holding the token.`);
     const otherPath = request.scope === 'user' ? files.project : files.user;
     const other = otherPath === path ? undefined : (await readDocument(otherPath, true)).document;

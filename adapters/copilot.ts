@@ -62,6 +62,7 @@ const vscodeShape: EntryShape = {
       credential.kind === 'token' && credential.storage === 'ref' ? `Bearer \${input:${tokenInputId(name)}}` : literalBearer(credential),
     ),
   read: (entry) => readRemoteEntry(entry),
+  keys: { owned: [['type'], ['url'], ['headers', 'Authorization']] },
 };
 
 /** Copilot for JetBrains and Xcode: headers go under `requestInit`, as in a fetch() call. */
@@ -72,13 +73,15 @@ const ideShape: EntryShape = {
     return { url: serverUrl, ...(authorization === undefined ? {} : { requestInit: { headers: { Authorization: authorization } } }) };
   },
   read: (entry) => readRemoteEntry(entry, (object) => (isObject(object.requestInit) ? object.requestInit.headers : undefined)),
+  keys: { owned: [['url'], ['requestInit', 'headers', 'Authorization']] },
 };
 
-/** Copilot CLI: `mcpServers.<name>`, with every tool of the server allowed. */
+/** Copilot CLI: `mcpServers.<name>`, with every tool of the server allowed (unless the user narrowed `tools`). */
 const cliShape: EntryShape = {
   syntax: 'vscode',
   build: ({ serverUrl, credential }) => ({ ...withHeaders({ type: 'http', url: serverUrl }, literalBearer(credential)), tools: ['*'] }),
   read: (entry) => readRemoteEntry(entry),
+  keys: { owned: [['type'], ['url'], ['headers', 'Authorization']] },
 };
 
 /** Keeps our token input in `inputs` in step with our entry: present (replaced whole, by id) for a token

@@ -7,6 +7,7 @@ import { readConfigFile } from './config-file.js';
 import { SetupError } from './errors.js';
 import { checkJsonDocument, getJsonValue, keepLastJsonMember, removeJsonValue, renderKeyPath, selectJsonMembers, setJsonValue, type JsonFormat, type JsonMember } from './jsonc-document.js';
 import type { AuthMode, Environment, FileStep, InstalledEntry, Scope, SetupRequest, StaleEntry, ToolId } from './model.js';
+import { entryWarnings, updateEntry, type EntryKeys } from './entry-keys.js';
 import { hasReference, resolveReferences, type ReferenceSyntax } from './references.js';
 import { bridgedUrl, classifyServerUrl, findStaleEntries, mayNameMittwald } from './server-url.js';
 
@@ -26,6 +27,8 @@ export interface EntryShape {
   /** The URL and the raw Authorization header value of any entry found in the map. */
   read(entry: unknown): { url?: string; authorization?: string };
   syntax: ReferenceSyntax;
+  /** The keys of the entry that setup owns; the user's other keys on it are kept. */
+  keys: EntryKeys;
 }
 
 /** A text transformation applied after our entry is set or removed (e.g. VS Code's `inputs`). */
@@ -80,7 +83,9 @@ export async function planServersFile(
     text = keepLastJsonMember(text, [...file.serversPath, request.name]);
     warnings.push(`${file.path} had ${ours.length} "${request.name}" entries under ${renderKeyPath(file.serversPath)}; the ${ours.length - 1} extra ${ours.length === 2 ? 'one was' : 'ones were'} removed.`);
   }
-  if (!isDeepStrictEqual(current, entry)) text = setJsonValue(text, [...file.serversPath, request.name], entry);
+  const updated = updateEntry(current, entry, shape.keys);
+  text = writeJsonValue(text, [...file.serversPath, request.name], current, updated.entry);
+  warnings.push(...entryWarnings(file.path, request.name, updated, (key, value) => `"${key}": ${JSON.stringify(value)}`));
   if (request.replaceStale) {
     for (const old of stale) text = removeJsonValue(text, [...file.serversPath, old.name]);
   }
@@ -93,6 +98,22 @@ export async function planServersFile(
     warnings,
   };
 }
+
+/** Turns `before` (the value at `keyPath` in `text`, undefined when absent) into `after` with the fewest
+ * edits: keys that differ are set (replaced whole) or removed, objects on both sides are compared key by key,
+ * and everything equal keeps its bytes (the user's comments and layout in our entry included). */
+function writeJsonValue(text: string, keyPath: readonly string[], before: unknown, after: unknown): string {
+  if (isDeepStrictEqual(before, after)) return text;
+  if (!isPlainObject(before) || !isPlainObject(after)) return setJsonValue(text, keyPath, after);
+  let out = text;
+  for (const key of Object.keys(before)) if (!Object.hasOwn(after, key)) out = removeJsonValue(out, [...keyPath, key]);
+  for (const [key, value] of Object.entries(after)) {
+    out = Object.hasOwn(before, key) ? writeJsonValue(out, [...keyPath, key], before[key], value) : setJsonValue(out, [...keyPath, key], value);
+  }
+  return out;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Plans taking our entry out; the step's `after` equals `before` when there is nothing to remove. A file
  * we created is left in place with its (possibly empty) servers map. */

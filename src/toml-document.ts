@@ -89,6 +89,7 @@ export function removeTomlTable(text: string, tablePath: readonly string[], path
 /** Serialises one value as TOML: basic strings with the spec's escapes, integers and floats (`inf`, `nan`),
  * booleans, arrays `[a, b]` and inline tables `{ key = value }` (keys quoted where they are not bare).
  * `undefined` properties of objects are left out.
+ * Dates (as smol-toml parses them) print as TOML dates and times.
  * @throws TypeError for null, undefined, bigint, functions, symbols, non-plain objects and strings holding
  *   lone surrogates, none of which TOML can represent. */
 export function formatTomlValue(value: unknown): string {
@@ -101,6 +102,8 @@ export function formatTomlValue(value: unknown): string {
       return formatNumber(value);
     case 'object': {
       if (value === null) break;
+      // smol-toml's dates print themselves as TOML (local date, local time or offset date-time).
+      if (value instanceof Date) return value.toISOString();
       if (Array.isArray(value)) return `[${value.map((item) => formatTomlValue(item)).join(', ')}]`;
       if (!isPlainObject(value)) break;
       const entries = Object.entries(value).filter(([, item]) => item !== undefined);

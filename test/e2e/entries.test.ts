@@ -36,3 +36,18 @@ describe('duplicates of our entry', () => {
     expect(written.match(/"mittwald"/g)).toHaveLength(1);
   });
 });
+
+describe('the user\'s own settings on our entry', () => {
+  it('keeps an extra header and says in --json which keys of an old bridge it dropped', async () => {
+    const file = path.join(fixture.home, '.cursor', 'mcp.json');
+    await put(file, JSON.stringify({ mcpServers: { mittwald: { command: 'npx', args: ['mcp-remote', 'https://mcp.mittwald.de/sse'], headers: { 'X-Trace': 'on' } } } }, null, 2));
+    const run = await cli(['--tool', 'cursor', ...urls(), '--token-stdin', '--json'], token);
+    expect(run.exitCode).toBe(0);
+    const { warnings } = JSON.parse(run.stdout).tools[0] as { warnings: string[] };
+    expect(warnings).toEqual(expect.arrayContaining([expect.stringContaining('dropped "command"'), expect.stringContaining('dropped "args"')]));
+    const entry = JSON.parse(await readFile(file, 'utf8')).mcpServers.mittwald;
+    expect(entry).toEqual({ headers: { 'X-Trace': 'on', Authorization: `Bearer ${token}` }, url: fixture.server.mcpUrl });
+    const again = JSON.parse((await cli(['--tool', 'cursor', ...urls(), '--token-stdin', '--json'], token)).stdout).tools[0];
+    expect(again).toMatchObject({ status: 'unchanged', warnings: [] });
+  });
+});

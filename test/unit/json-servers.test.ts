@@ -108,3 +108,77 @@ describe('duplicate entries of our name', () => {
     expect(JSON.parse(removal.after ?? '')).toEqual({ mcpServers: { github: { url: 'https://api.githubcopilot.com/mcp/' } } });
   });
 });
+
+describe('the user\'s own settings on our entry', () => {
+  it('keeps every key the user set on a Cursor entry, with its comments, and replaces only ours', async () => {
+    const original = `{
+  "mcpServers": {
+    "mittwald": {
+      // my tracing header
+      "url": "https://mcp.mittwald.de/mcp",
+      "headers": { "Authorization": "Bearer old-token-0000000000", "X-Trace": "on" },
+      "autoApprove": ["list-projects"]
+    }
+  }
+}
+`;
+    write(CURSOR_FILE, original);
+    const oauth = await plan('cursor', request({ credential: { kind: 'oauth' } }));
+    const after = fileStep(oauth).after ?? '';
+    expect(after).toContain('// my tracing header');
+    expect(JSON.parse(after.replace('// my tracing header', '')).mcpServers.mittwald).toEqual({ url: SERVER_URL, headers: { 'X-Trace': 'on' }, autoApprove: ['list-projects'] });
+    expect(oauth.warnings).toEqual([]);
+    apply(fileStep(oauth));
+    expect(fileStep(await plan('cursor', request({ credential: { kind: 'oauth' } }))).after).toBe(after);
+
+    const token = fileStep(await plan('cursor'));
+    expect(JSON.parse((token.after ?? '').replace('// my tracing header', '')).mcpServers.mittwald).toEqual({
+      url: SERVER_URL,
+      headers: { 'X-Trace': 'on', Authorization: 'Bearer ${env:MITTWALD_API_TOKEN}' },
+      autoApprove: ['list-projects'],
+    });
+  });
+
+  it('drops the keys of an old local bridge under our name, saying which and why', async () => {
+    write(CURSOR_FILE, JSON.stringify({ mcpServers: { mittwald: { command: 'npx', args: ['-y', 'mcp-remote', 'https://mcp.mittwald.de/sse'], env: { DEBUG: '1' }, disabled: false } } }, null, 2));
+    const bridged = await plan('cursor');
+    expect(JSON.parse(fileStep(bridged).after ?? '').mcpServers.mittwald).toEqual({ disabled: false, url: SERVER_URL, headers: { Authorization: 'Bearer ${env:MITTWALD_API_TOKEN}' } });
+    for (const key of ['command', 'args', 'env']) {
+      expect(bridged.warnings).toContainEqual(`${CURSOR_FILE}: dropped "${key}" from the "mittwald" entry: only a local (stdio) server uses it, and this entry connects to a URL.`);
+    }
+    apply(fileStep(bridged));
+    const again = await plan('cursor');
+    expect(fileStep(again).after).toBe(fileStep(again).before);
+    expect(again.warnings).toEqual([]);
+  });
+
+  it('drops an SSE transport a tool would read instead of ours, and replaces one we own', async () => {
+    write(CURSOR_FILE, JSON.stringify({ mcpServers: { mittwald: { type: 'sse', url: 'https://mcp.mittwald.de/sse' } } }));
+    const cursor = await plan('cursor');
+    expect(JSON.parse(fileStep(cursor).after ?? '').mcpServers.mittwald).not.toHaveProperty('type');
+    expect(cursor.warnings).toContainEqual(`${CURSOR_FILE}: dropped "type" from the "mittwald" entry: it names the sse transport, and this entry is a streamable HTTP server.`);
+
+    write(VSCODE_FILE, JSON.stringify({ servers: { mittwald: { type: 'sse', url: 'https://mcp.mittwald.de/sse', dev: { watch: 'x' } } } }));
+    const vscode = await plan('copilot');
+    expect(JSON.parse(fileStep(vscode).after ?? '').servers.mittwald).toEqual({ type: 'http', url: SERVER_URL, dev: { watch: 'x' }, headers: { Authorization: 'Bearer ${input:mittwald-token}' } });
+    expect(vscode.warnings.join('\n')).not.toMatch(/dropped/);
+  });
+
+  it('keeps a disabled entry disabled and says so', async () => {
+    write(VSCODE_FILE, JSON.stringify({ servers: { mittwald: { type: 'http', url: SERVER_URL, disabled: true } } }));
+    const vscode = await plan('copilot', request({ credential: { kind: 'oauth' } }));
+    expect(JSON.parse(fileStep(vscode).after ?? '').servers.mittwald).toEqual({ type: 'http', url: SERVER_URL, disabled: true });
+    expect(vscode.warnings).toContainEqual(`The entry stays disabled: ${VSCODE_FILE} sets "disabled": true on "mittwald", which was kept; take it out (or enable the server in the tool) to use it.`);
+  });
+
+  it('owns only oauth.scopes and the Authorization header of a Claude Code entry, in any spelling', async () => {
+    write(CLAUDE_FILE, JSON.stringify({ mcpServers: { mittwald: { type: 'http', url: SERVER_URL, headers: { authorization: 'Bearer x-old-0000000000', 'X-Trace': 'on' }, oauth: { clientId: 'my-client', scopes: 'user:read' } } } }, null, 2));
+    const claude = await plan('claude-code');
+    expect(JSON.parse(fileStep(claude).after ?? '').mcpServers.mittwald).toEqual({
+      type: 'http',
+      url: SERVER_URL,
+      headers: { Authorization: 'Bearer ${MITTWALD_API_TOKEN}', 'X-Trace': 'on' },
+      oauth: { clientId: 'my-client' },
+    });
+  });
+});
