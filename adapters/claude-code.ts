@@ -197,7 +197,7 @@ const adapter: Adapter = {
 
   async planRemove(environment, { name, scope }): Promise<ToolPlan[]> {
     const files = await claudeFiles(environment);
-    const step = await planServersFileRemoval(files[scope], name);
+    const step = await planServersFileRemoval(files[scope], name, undefined, environment);
     const claude = await claudeCli(environment, scope, files.projectDir);
     const steps: Step[] = claude && fileChange(step) !== 'unchanged' ? [removeCommand(claude, name, scope, `remove "${name}"`, undefined)] : [step];
     return [{ tool: 'claude-code', target: `${NAME} (${scope})`, steps, stale: [], staleKept: [], nextSteps: [], warnings: await shadowWarning(environment, files, name) }];

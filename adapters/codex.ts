@@ -9,7 +9,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import type { Adapter } from '../src/adapter.js';
-import { readConfigFile } from '../src/config-file.js';
+import { readConfigFile, type ConfigFileSnapshot } from '../src/config-file.js';
 import { detectFromClues } from '../src/detect.js';
 import { entryWarnings, updateEntry, type EntryKeys } from '../src/entry-keys.js';
 import { findOnPath } from '../src/environment.js';
@@ -20,6 +20,7 @@ import { exportVariableSteps } from '../src/next-steps.js';
 import { codexHome, joinPath } from '../src/paths.js';
 import { classifyServerUrl, findStaleEntries } from '../src/server-url.js';
 import { projectDirectory } from '../src/servers-file-adapter.js';
+import { readFileRecord, restoreOnRemoval, setupChange, setupStateFile } from '../src/setup-state.js';
 import { formatTomlValue, parseTomlDocument, removeTomlTable, setTomlTable } from '../src/toml-document.js';
 import { lastLine, runToolCommand } from '../src/tool-command.js';
 
@@ -115,14 +116,15 @@ function sharedSafe(request: SetupRequest): { request: SetupRequest; forced: boo
 }
 
 /** A config file's parsed document; `undefined` when it is missing, or unparseable and `lenient`. */
-async function readDocument(path: string, lenient = false): Promise<{ text: string | null; document: Record<string, unknown> | undefined }> {
-  const { text } = await readConfigFile(path);
-  if (text === null) return { text, document: undefined };
+async function readDocument(path: string, lenient = false): Promise<{ text: string | null; document: Record<string, unknown> | undefined; snapshot: ConfigFileSnapshot }> {
+  const snapshot = await readConfigFile(path);
+  const { text } = snapshot;
+  if (text === null) return { text, document: undefined, snapshot };
   try {
-    return { text, document: parseTomlDocument(text, path) };
+    return { text, document: parseTomlDocument(text, path), snapshot };
   } catch (error) {
     // A file we only look at for warnings is reported when it is itself planned or inspected.
-    if (lenient) return { text, document: undefined };
+    if (lenient) return { text, document: undefined, snapshot };
     throw error;
   }
 }
@@ -223,7 +225,7 @@ const adapter: Adapter = {
     const { request, forced } = sharedSafe(original);
     const files = await codexFiles(environment);
     const path = request.scope === 'user' ? files.user : files.project;
-    const { text: before, document } = await readDocument(path);
+    const { text: before, document, snapshot } = await readDocument(path);
     const servers = serversOf(document ?? {}, path);
     const found = Object.entries(servers).map(([name, raw]) => ({ name, url: ServerEntry.safeParse(raw).data?.url }));
     const stale = findStaleEntries(found, request.name, request.serverUrl, path);
@@ -236,13 +238,9 @@ const adapter: Adapter = {
       for (const old of stale) text = removeTomlTable(text, serverTable(old.name), path);
     }
     const { credential } = request;
-    const step: FileStep = {
-      kind: 'file',
-      path,
-      before,
-      after: text === (before ?? '') ? before : text,
-      secret: credential.kind === 'token' && credential.storage === 'literal',
-    };
+    const secret = credential.kind === 'token' && credential.storage === 'literal';
+    const after = text === (before ?? '') ? before : text;
+    const step: FileStep = { kind: 'file', path, before, after, secret, ...(after === before ? {} : { record: setupChange(snapshot, request.name, secret, []) }) };
 
     const warnings = entryWarnings(path, request.name, updated, (key, value) => `${key} = ${formatTomlValue(value)}`);
     if (forced && credential.kind === 'token') warnings.push(`${path} is shared through git, so it names the ${credential.envVar} variable instead of holding the token.`);
@@ -267,10 +265,18 @@ const adapter: Adapter = {
   async planRemove(environment, { name, scope }): Promise<ToolPlan[]> {
     const files = await codexFiles(environment);
     const path = scope === 'user' ? files.user : files.project;
-    const before = (await readConfigFile(path)).text;
+    const snapshot = await readConfigFile(path);
+    const before = snapshot.text;
     // removeTomlTable refuses an unparseable file and returns the same text when the table is absent.
-    const after = before === null ? before : removeTomlTable(before, serverTable(name), path);
-    const step: FileStep = { kind: 'file', path, before, after, secret: false };
+    const text = before === null ? before : removeTomlTable(before, serverTable(name), path);
+    let step: FileStep = { kind: 'file', path, before, after: text, secret: false };
+    if (text !== null && text !== before) {
+      // Given back as it was: the mode setup tightened for a literal token, or no file if setup made it.
+      const record = await readFileRecord(setupStateFile(environment), snapshot.realPath);
+      const { mode, deleted } = restoreOnRemoval(record, name, /^\uFEFF?\s*$/.test(text));
+      const change = { kind: 'remove', realPath: snapshot.realPath, entry: name, removed: [], modeRestored: mode !== undefined, deleted } as const;
+      step = { ...step, after: deleted ? null : text, ...(mode === undefined ? {} : { mode }), record: change };
+    }
     return [{ tool: 'codex', target: target(scope), steps: [step], stale: [], staleKept: [], nextSteps: [], warnings: [] }];
   },
 

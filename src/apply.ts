@@ -3,6 +3,7 @@
  * tool is either fully configured or left as it was. */
 import { deleteConfigFile, writeConfigFile } from './config-file.js';
 import { SetupError } from './errors.js';
+import { recordFileChange } from './setup-state.js';
 import type { CommandStep, FileStep, ToolPlan } from './model.js';
 import { lastLine, runToolCommand } from './tool-command.js';
 
@@ -43,6 +44,8 @@ export function planChanges(plan: ToolPlan): boolean {
 
 export interface ApplyOptions {
   backupDir: string;
+  /** Where what each written step did is noted (src/setup-state.ts), for `remove`; none when undefined. */
+  stateFile?: string;
   /** Runs a command step; injectable for tests. Resolves to the exit code. */
   runCommand?: (step: CommandStep) => Promise<{ exitCode: number; output: string }>;
 }
@@ -62,8 +65,10 @@ export async function applyPlan(plan: ToolPlan, options: ApplyOptions): Promise<
         const outcome =
           step.after === null
             ? await deleteConfigFile(step.path, { backupDir: options.backupDir, expected: step.before })
-            : await writeConfigFile(step.path, step.after, { secret: step.secret, backupDir: options.backupDir, expected: step.before });
+            : await writeConfigFile(step.path, step.after, { secret: step.secret, backupDir: options.backupDir, expected: step.before, ...(step.mode === undefined ? {} : { mode: step.mode }) });
         written.push(step);
+        // The file is written; a state that cannot be noted only means a later remove knows less.
+        if (step.record && options.stateFile) await recordFileChange(options.stateFile, step.record, options.backupDir).catch(() => undefined);
         result.files.push({ path: step.path, change, ...(outcome.backup ? { backup: outcome.backup } : {}) });
       } else {
         const run = options.runCommand ?? ((command: CommandStep) => runToolCommand(command.argv));

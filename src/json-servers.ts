@@ -5,10 +5,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import { readConfigFile } from './config-file.js';
 import { SetupError } from './errors.js';
-import { checkJsonDocument, getJsonValue, keepLastJsonMember, removeJsonValue, renderKeyPath, selectJsonMembers, setJsonValue, type JsonFormat, type JsonMember } from './jsonc-document.js';
+import { checkJsonDocument, hasJsonValue, jsonMemberCount, keepLastJsonMember, removeJsonValue, renderKeyPath, selectJsonMembers, setJsonValue, type JsonFormat, type JsonKeyPath, type JsonMember } from './jsonc-document.js';
 import type { AuthMode, Environment, FileStep, InstalledEntry, Scope, SetupRequest, StaleEntry, ToolId } from './model.js';
 import { entryWarnings, updateEntry, type EntryKeys } from './entry-keys.js';
 import { hasReference, resolveReferences, type ReferenceSyntax } from './references.js';
+import { readFileRecord, restoreOnRemoval, setupChange, setupStateFile } from './setup-state.js';
 import { bridgedUrl, classifyServerUrl, findStaleEntries, mayNameMittwald } from './server-url.js';
 
 export interface ServersFile {
@@ -19,6 +20,8 @@ export interface ServersFile {
   format: JsonFormat;
   /** Key path of the servers map, e.g. ['mcpServers'] or ['projects', '/abs/path', 'mcpServers']. */
   serversPath: readonly string[];
+  /** Keys beside the servers map that the tool's extra edit may add (VS Code's `inputs`). */
+  companions?: readonly JsonKeyPath[];
 }
 
 /** How one tool spells a remote server entry. */
@@ -91,8 +94,18 @@ export async function planServersFile(
   }
   if (extraEdit) text = extraEdit(text, { name: request.name, credential: request.credential });
   const secret = request.credential.kind === 'token' && request.credential.storage === 'literal';
+  const after = text === (before ?? '') ? before : text;
+  // What the file lacked before: `remove` takes out again what setup added, and nothing else.
+  const added = after === before ? [] : containers(file).filter((path) => !(before !== null && hasJsonValue(before, path)) && hasJsonValue(text, path));
   return {
-    step: { kind: 'file', path: file.path, before, after: text === (before ?? '') ? before : text, secret },
+    step: {
+      kind: 'file',
+      path: file.path,
+      before,
+      after,
+      secret,
+      ...(after === before ? {} : { record: setupChange(snapshot, request.name, secret, added) }),
+    },
     stale: request.replaceStale ? stale : [],
     staleKept: request.replaceStale ? [] : stale,
     warnings,
@@ -117,14 +130,48 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> => type
 
 /** Plans taking our entry out; the step's `after` equals `before` when there is nothing to remove. A file
  * we created is left in place with its (possibly empty) servers map. */
-export async function planServersFileRemoval(file: ServersFile, name: string, extraEdit?: ExtraEdit): Promise<FileStep> {
+/** The containers of a file that setup may create: the servers map with its parents (innermost first), and
+ * the companions. */
+function containers(file: ServersFile): JsonKeyPath[] {
+  const parents = file.serversPath.map((_, index) => file.serversPath.slice(0, file.serversPath.length - index));
+  return [...(file.companions ?? []), ...parents];
+}
+
+/** Plans taking our entry out (every duplicate of it); the step's `after` equals `before` when there is
+ * nothing to remove. With the setup state of `environment`, the file is given back as it was: containers
+ * setup added go once empty (those that were there stay, even empty), a file setup created goes once empty,
+ * and the mode setup tightened for a literal secret comes back. A file set up by an older version (no record)
+ * keeps its emptied servers map. */
+export async function planServersFileRemoval(file: ServersFile, name: string, extraEdit?: ExtraEdit, environment?: Environment): Promise<FileStep> {
   const snapshot = await readConfigFile(file.path);
   const before = snapshot.text;
   if (before === null) return { kind: 'file', path: file.path, before, after: before, secret: false };
   checkJsonDocument(before, file.path, file.format);
-  let text = getJsonValue(before, [...file.serversPath, name]) === undefined ? before : removeJsonValue(before, [...file.serversPath, name]);
+  let text = hasJsonValue(before, [...file.serversPath, name]) ? removeJsonValue(before, [...file.serversPath, name]) : before;
   if (extraEdit) text = extraEdit(text, { name });
-  return { kind: 'file', path: file.path, before, after: text, secret: false };
+  if (text === before) return { kind: 'file', path: file.path, before, after: before, secret: false };
+
+  const record = environment === undefined ? undefined : await readFileRecord(setupStateFile(environment), snapshot.realPath);
+  const removed: JsonKeyPath[] = [];
+  for (const path of containers(file)) {
+    if (jsonMemberCount(text, path) !== 0) continue;
+    // Without a record, as before: a companion we emptied goes, the servers map stays.
+    const companion = (file.companions ?? []).some((candidate) => isDeepStrictEqual(candidate, path));
+    const added = record ? record.added.some((candidate) => isDeepStrictEqual(candidate, path)) : companion && jsonMemberCount(before, path) !== 0;
+    if (!added) continue;
+    text = removeJsonValue(text, path);
+    removed.push(path);
+  }
+  const { mode, deleted } = restoreOnRemoval(record, name, /^\uFEFF?\s*\{\s*\}\s*$/.test(text));
+  return {
+    kind: 'file',
+    path: file.path,
+    before,
+    after: deleted ? null : text,
+    secret: false,
+    ...(mode === undefined ? {} : { mode }),
+    record: { kind: 'remove', realPath: snapshot.realPath, entry: name, removed, modeRestored: mode !== undefined, deleted },
+  };
 }
 
 /** Entries named `name`, or pointing at mittwald (current or retired URL), as the tool will read them. */

@@ -276,6 +276,21 @@ function formattingOf(doc: Document): JsonFormatting {
   };
 }
 
+/** Whether a value exists at `keyPath` (found without parsing it). Throws SetupError CONFIG_PARSE for
+ * unparseable text. */
+export function hasJsonValue(text: string, keyPath: JsonKeyPath): boolean {
+  const doc = loadDocument(text, 'JSON text', 'jsonc');
+  return doc.root !== undefined && locate(doc.root, keyPath).kind === 'found';
+}
+
+/** How many members the object or array at `keyPath` has; undefined when there is none there. */
+export function jsonMemberCount(text: string, keyPath: JsonKeyPath): number | undefined {
+  const doc = loadDocument(text, 'JSON text', 'jsonc');
+  const located = doc.root === undefined ? undefined : locate(doc.root, keyPath);
+  if (located?.kind !== 'found' || (located.value.type !== 'object' && located.value.type !== 'array')) return undefined;
+  return (located.value.children ?? []).length;
+}
+
 /** `mcpServers.mittwald`, `projects["/home/a"].mcpServers`, `inputs[0]`: how messages name a key path. */
 export function renderKeyPath(keyPath: JsonKeyPath): string {
   let out = '';

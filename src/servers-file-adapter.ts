@@ -88,7 +88,7 @@ export function defineServersFileAdapter(tool: ServersFileTool, scopes: readonly
     },
     async planRemove(environment, { name, scope }): Promise<ToolPlan[]> {
       const file = fileFor(await resolveFiles(tool, environment), tool, scope);
-      const step = await planServersFileRemoval(file, name, tool.extraEdit);
+      const step = await planServersFileRemoval(file, name, tool.extraEdit, environment);
       return [{ tool: tool.id, target: targetName(tool, file), steps: [step], stale: [], staleKept: [], nextSteps: [], warnings: [] }];
     },
     async inspect(environment, options) {

@@ -10,6 +10,7 @@ import { TOKEN_ENV_VAR, TOOL_IDS, type Credential, type Environment, type Instal
 import type { Options, TokenSource } from './options.js';
 import { SYMBOLS, type Output } from './output.js';
 import type { HttpClient } from './http.js';
+import { setupStateFile } from './setup-state.js';
 import { loadAdapter } from '../adapters/index.js';
 
 export type ToolStatus = 'configured' | 'unchanged' | 'planned' | 'instructions' | 'failed';
@@ -167,7 +168,7 @@ export async function applyAndVerify(
   const changed = planChanges(plan);
   let result: ToolResult;
   try {
-    const applied = await applyPlan(plan, { backupDir: context.backupDir });
+    const applied = await applyPlan(plan, { backupDir: context.backupDir, stateFile: setupStateFile(context.environment) });
     const status = adapter.kind === 'instructions' ? 'instructions' : changed ? 'configured' : 'unchanged';
     result = { ...resultFromPlan(plan, status), files: applied.files, commands: applied.commands.map((command) => command.command) };
   } catch (error) {

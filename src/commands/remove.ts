@@ -4,6 +4,7 @@ import { errorDetails } from '../connection.js';
 import type { Options } from '../options.js';
 import { SYMBOLS } from '../output.js';
 import type { RunContext } from '../run-context.js';
+import { setupStateFile } from '../setup-state.js';
 import { backupDirectory, scopeFor, selectTools, showPlans } from '../setup-steps.js';
 import type { ToolPlan } from '../model.js';
 
@@ -34,7 +35,7 @@ export async function runRemove(options: Options, context: RunContext): Promise<
       continue;
     }
     try {
-      const applied = await applyPlan(plan, { backupDir });
+      const applied = await applyPlan(plan, { backupDir, stateFile: setupStateFile(environment) });
       results.push({ tool: plan.tool, target: plan.target, status: 'removed', files: applied.files });
     } catch (error) {
       results.push({ tool: plan.tool, target: plan.target, status: 'failed', files: [], error: errorDetails(error) });

@@ -51,3 +51,51 @@ describe('the user\'s own settings on our entry', () => {
     expect(again).toMatchObject({ status: 'unchanged', warnings: [] });
   });
 });
+
+describe('remove gives the file back as it was', () => {
+  it('the same bytes and mode 0644 for a VS Code mcp.json with an empty "inputs" and a Cursor file that held a literal token', async () => {
+    const vscodeFile = path.join(fixture.home, '.config', 'Code', 'User', 'mcp.json');
+    const cursorFile = path.join(fixture.home, '.cursor', 'mcp.json');
+    const originals = {
+      [vscodeFile]: '{\n  "servers": {\n    "github": { "type": "http", "url": "https://api.githubcopilot.com/mcp/" }\n  },\n  "inputs": []\n}\n',
+      [cursorFile]: '{\n  // mine\n  "mcpServers": {}\n}\n',
+    };
+    for (const [file, text] of Object.entries(originals)) await put(file, text, 0o644);
+
+    const setup = await cli(['--tool', 'copilot,cursor', ...urls(), '--token-stdin', '--secret', 'literal', '--json'], token);
+    expect(setup.exitCode, setup.stdout).toBe(0);
+    expect((await stat(cursorFile)).mode & 0o777).toBe(0o600);
+    expect(await readFile(cursorFile, 'utf8')).toContain(token);
+    const state = path.join(fixture.home, '.mittwald-mcp-setup', 'state.json');
+    expect((await stat(state)).mode & 0o777).toBe(0o600);
+    expect(await readFile(state, 'utf8')).not.toContain(token);
+
+    const removed = await cli(['remove', '--tool', 'copilot,cursor', '--json']);
+    expect(removed.exitCode, removed.stdout).toBe(0);
+    for (const [file, text] of Object.entries(originals)) {
+      expect(await readFile(file, 'utf8')).toBe(text);
+      expect((await stat(file)).mode & 0o777).toBe(0o644);
+    }
+  });
+
+  it('takes out what setup added, down to a file it created, and gives a Codex file its mode back', async () => {
+    const cursorFile = path.join(fixture.home, '.cursor', 'mcp.json');
+    const vscodeFile = path.join(fixture.home, '.config', 'Code', 'User', 'mcp.json');
+    const codexFile = path.join(fixture.home, '.codex', 'config.toml');
+    const vscodeOriginal = '{\n  "servers": {}\n}\n';
+    const codexOriginal = '# mine\nmodel = "o3"\n';
+    await put(vscodeFile, vscodeOriginal, 0o644);
+    await put(codexFile, codexOriginal, 0o640);
+    expect((await cli(['--tool', 'cursor,codex', ...urls(), '--token-stdin', '--secret', 'literal'], token)).exitCode).toBe(0);
+    expect((await cli(['--tool', 'copilot', ...urls(), '--token-stdin'], token)).exitCode).toBe(0);
+    // VS Code keeps the token behind its own prompt: `inputs` is new.
+    expect(JSON.parse(await readFile(vscodeFile, 'utf8'))).toHaveProperty('inputs');
+    expect((await stat(codexFile)).mode & 0o777).toBe(0o600);
+
+    expect((await cli(['remove', '--tool', 'cursor,copilot,codex'])).exitCode).toBe(0);
+    await expect(stat(cursorFile)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await readFile(vscodeFile, 'utf8')).toBe(vscodeOriginal);
+    expect(await readFile(codexFile, 'utf8')).toBe(codexOriginal);
+    expect((await stat(codexFile)).mode & 0o777).toBe(0o640);
+  });
+});
