@@ -1146,6 +1146,14 @@ function removeEdits(src: Source, container: Node, member: Node): Edit[] {
     }
     return [{ offset: previousComma, length: 1, content: '' }, removeRange(src, member.offset, stop)];
   }
+  if (comma !== undefined && previous !== undefined && index === members.length - 1 && /^\s*$/.test(body.slice(stop, close))) {
+    // The last member, with a trailing comma: the blanks before it go with it (`[1, X,]` was `[1,]` before X
+    // was inserted), and the comma before it becomes the trailing one.
+    const previousComma = commaAfter(body, previous);
+    if (previousComma !== undefined && /^\s*$/.test(body.slice(previousComma + 1, member.offset))) {
+      return [{ offset: previousComma + 1, length: stop - previousComma - 1, content: '' }];
+    }
+  }
   return [removeRange(src, member.offset, stop)];
 }
 
