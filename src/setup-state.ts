@@ -16,9 +16,11 @@ export interface FileRecord {
   mode?: number;
   /** Setup created the file. */
   created?: boolean;
-  /** Key paths that were absent before setup added them. */
+  /** Key paths that were absent before setup added them (a record without one: all were there). */
   added: JsonKeyPath[];
-  /** Entries setup wrote with a literal secret into the file. */
+  /** Entries setup wrote into the file and `remove` has not taken out yet. */
+  entries: string[];
+  /** Those of them that hold a literal secret. */
   secrets: string[];
 }
 
@@ -27,6 +29,7 @@ const FileRecordSchema = z.object({
   mode: z.number().int().min(0).max(0o7777).optional(),
   created: z.boolean().optional(),
   added: z.array(KeyPathSchema).default([]),
+  entries: z.array(z.string()).default([]),
   secrets: z.array(z.string()).default([]),
 });
 const StateSchema = z.object({ version: z.literal(1), files: z.record(z.string(), FileRecordSchema) });
@@ -63,30 +66,29 @@ export async function recordFileChange(stateFile: string, change: FileRecordChan
   }
 }
 
-/** A record after `change`; undefined when nothing is left to give back. */
+/** A record after `change`. A record exists from the first setup of an entry until `remove` has taken out
+ * every entry setup wrote: while it does, a key path it does not list was there before setup. */
 export function applyChange(record: FileRecord | undefined, change: FileRecordChange): FileRecord | undefined {
-  const current: FileRecord = record ?? { added: [], secrets: [] };
+  const current: FileRecord = record ?? { added: [], entries: [], secrets: [] };
+  const others = (names: readonly string[]) => names.filter((name) => name !== change.entry);
   if (change.kind === 'setup') {
-    const next: FileRecord = {
+    return {
       ...(current.mode !== undefined ? { mode: current.mode } : change.mode !== undefined ? { mode: change.mode } : {}),
       ...((record === undefined ? change.created : current.created) ? { created: true } : {}),
       added: [...current.added, ...change.added.filter((added) => !current.added.some((known) => isDeepStrictEqual(known, added)))],
-      secrets: change.secret ? [...new Set([...current.secrets, change.entry])] : current.secrets.filter((name) => name !== change.entry),
+      entries: [...others(current.entries), change.entry],
+      secrets: change.secret ? [...others(current.secrets), change.entry] : others(current.secrets),
     };
-    return worthKeeping(next) ? next : undefined;
   }
-  if (change.deleted || record === undefined) return undefined;
-  const next: FileRecord = {
+  const entries = others(current.entries);
+  if (change.deleted || record === undefined || entries.length === 0) return undefined;
+  return {
     ...(current.mode !== undefined && !change.modeRestored ? { mode: current.mode } : {}),
     ...(current.created ? { created: true } : {}),
     added: current.added.filter((added) => !change.removed.some((removed) => isDeepStrictEqual(removed, added))),
-    secrets: current.secrets.filter((name) => name !== change.entry),
+    entries,
+    secrets: others(current.secrets),
   };
-  return worthKeeping(next) ? next : undefined;
-}
-
-function worthKeeping(record: FileRecord): boolean {
-  return record.mode !== undefined || record.created === true || record.added.length > 0 || record.secrets.length > 0;
 }
 
 async function readState(stateFile: string): Promise<{ text: string | null; state: State }> {

@@ -41,24 +41,24 @@ beforeEach(() => {
 describe('applyChange', () => {
   it('keeps the first mode, whether the first setup created the file, and every path ever added', () => {
     const first = applyChange(undefined, setup({ created: true, added: [['mcpServers']] }));
-    expect(first).toEqual({ created: true, added: [['mcpServers']], secrets: [] });
+    expect(first).toEqual({ created: true, added: [['mcpServers']], entries: ['mittwald'], secrets: [] });
     const second = applyChange(first, setup({ secret: true, mode: 0o600, added: [['mcpServers'], ['inputs']] }));
-    expect(second).toEqual({ mode: 0o600, created: true, added: [['mcpServers'], ['inputs']], secrets: ['mittwald'] });
+    expect(second).toEqual({ mode: 0o600, created: true, added: [['mcpServers'], ['inputs']], entries: ['mittwald'], secrets: ['mittwald'] });
     expect(applyChange(applyChange(undefined, setup({ secret: true, mode: 0o644 })), setup({ secret: true, mode: 0o600 }))?.mode).toBe(0o644);
   });
 
-  it('forgets a secret when the entry is written by reference again, and drops a record with nothing left', () => {
+  it('keeps a record for a setup that added nothing (so everything there was there before), until remove', () => {
     const literal = applyChange(undefined, setup({ secret: true, mode: 0o644 }));
-    expect(applyChange(literal, setup({ secret: false }))).toEqual({ mode: 0o644, added: [], secrets: [] });
-    expect(applyChange(undefined, setup())).toBeUndefined();
+    expect(applyChange(literal, setup({ secret: false }))).toEqual({ mode: 0o644, added: [], entries: ['mittwald'], secrets: [] });
+    expect(applyChange(undefined, setup())).toEqual({ added: [], entries: ['mittwald'], secrets: [] });
     expect(applyChange(literal, removal({ modeRestored: true }))).toBeUndefined();
-    expect(applyChange({ created: true, added: [['mcpServers']], secrets: [] }, removal({ deleted: true }))).toBeUndefined();
+    expect(applyChange({ created: true, added: [['mcpServers']], entries: ['mittwald', 'beta'], secrets: [] }, removal({ deleted: true }))).toBeUndefined();
     expect(applyChange(undefined, removal())).toBeUndefined();
   });
 
   it('keeps what another entry still needs after a removal', () => {
     const both = applyChange(applyChange(undefined, setup({ secret: true, mode: 0o644, added: [['mcpServers']] })), setup({ entry: 'beta', secret: true }));
-    expect(applyChange(both, removal())).toEqual({ mode: 0o644, added: [['mcpServers']], secrets: ['beta'] });
+    expect(applyChange(both, removal())).toEqual({ mode: 0o644, added: [['mcpServers']], entries: ['beta'], secrets: ['beta'] });
     expect(restoreOnRemoval(both, 'mittwald', false)).toEqual({ deleted: false });
     expect(restoreOnRemoval(both, 'beta', false)).toEqual({ deleted: false });
     expect(restoreOnRemoval(applyChange(both, removal()), 'beta', false)).toEqual({ deleted: false, mode: 0o644 });
@@ -77,8 +77,8 @@ describe('the state file', () => {
     await recordFileChange(STATE, setup({ secret: true, mode: 0o644 }), BACKUPS);
     expect(vol.statSync(STATE).mode & 0o777).toBe(0o600);
     await recordFileChange(STATE, { ...setup({ added: [['servers']] }), realPath: '/other' }, BACKUPS);
-    expect(await readFileRecord(STATE, FILE)).toEqual({ mode: 0o644, added: [], secrets: ['mittwald'] });
-    expect(await readFileRecord(STATE, '/other')).toEqual({ added: [['servers']], secrets: [] });
+    expect(await readFileRecord(STATE, FILE)).toEqual({ mode: 0o644, added: [], entries: ['mittwald'], secrets: ['mittwald'] });
+    expect(await readFileRecord(STATE, '/other')).toEqual({ added: [['servers']], entries: ['mittwald'], secrets: [] });
     vol.writeFileSync(STATE, '{ not json');
     expect(await readFileRecord(STATE, FILE)).toBeUndefined();
     vol.writeFileSync(STATE, JSON.stringify({ version: 1, files: { [FILE]: { mode: 'rw' } } }));
@@ -89,10 +89,10 @@ describe('the state file', () => {
     const step = (after: string, record: FileRecordChange): FileStep => ({ kind: 'file', path: FILE, before: null, after, secret: false, record });
     const plan = (steps: FileStep[]): ToolPlan => ({ tool: 'cursor', target: 'Cursor (user)', steps, stale: [], staleKept: [], nextSteps: [], warnings: [] });
     await applyPlan(plan([step('{}', setup({ created: true }))]), { backupDir: BACKUPS, stateFile: STATE });
-    expect(await readFileRecord(STATE, FILE)).toEqual({ created: true, added: [], secrets: [] });
+    expect(await readFileRecord(STATE, FILE)).toEqual({ created: true, added: [], entries: ['mittwald'], secrets: [] });
     // The file no longer matches what the plan read: nothing is written, nothing noted.
     await expect(applyPlan(plan([step('{"a": 1}', setup({ entry: 'beta', secret: true }))]), { backupDir: BACKUPS, stateFile: STATE })).rejects.toMatchObject({ code: 'CONFIG_IO' });
-    expect(await readFileRecord(STATE, FILE)).toEqual({ created: true, added: [], secrets: [] });
+    expect(await readFileRecord(STATE, FILE)).toEqual({ created: true, added: [], entries: ['mittwald'], secrets: [] });
   });
 });
 
