@@ -9,12 +9,21 @@
 import { parse, TomlError } from 'smol-toml';
 import { SetupError } from './errors.js';
 
-/** Parses a TOML document. Empty text gives `{}`.
+/** The last few texts parsed: the planner, the other layer's scan and inspect() read the same files. */
+const parsedTexts = new Map<string, Record<string, unknown>>();
+
+/** Parses a TOML document. Empty text gives `{}`. The same text is parsed once per run, so the returned
+ * document is shared between callers: never mutate it.
  * @throws SetupError('CONFIG_PARSE', "<path>:<line>:<col>: <message>") when the text is not valid TOML
  *   (1-based line and column). */
 export function parseTomlDocument(text: string, path: string): Record<string, unknown> {
+  const known = parsedTexts.get(text);
+  if (known !== undefined) return known;
   try {
-    return parse(text) as Record<string, unknown>;
+    const document = parse(text) as Record<string, unknown>;
+    parsedTexts.set(text, document);
+    if (parsedTexts.size > 4) parsedTexts.delete(parsedTexts.keys().next().value as string);
+    return document;
   } catch (error) {
     if (error instanceof TomlError) {
       // smol-toml's message is "Invalid TOML document: <reason>\n\n<code excerpt>"; keep the reason only.
