@@ -85,7 +85,7 @@ describe('the packed tarball', () => {
       const bin = path.join(prefix, 'bin', 'mittwald-mcp-setup');
       const help = execFileSync(bin, ['--help'], { encoding: 'utf8' });
       expect(help).toContain('mittwald-mcp-setup');
-      expect(packed.files.every((file: { path: string }) => file.path === 'package.json' || file.path === 'README.md' || file.path.startsWith('dist/'))).toBe(true);
+      expect(packed.files.every((file: { path: string }) => ['package.json', 'README.md', 'LICENSE'].includes(file.path) || file.path.startsWith('dist/'))).toBe(true);
     } finally {
       await rm(work, { recursive: true, force: true });
     }
