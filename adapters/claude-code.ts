@@ -40,6 +40,8 @@ const shape: EntryShape = {
   syntax: 'shell',
   build: claudeCodeEntry,
   read: (entry) => readRemoteEntry(entry),
+  // The user's other headers, `oauth.clientId` / `callbackPort`, `headersHelper` and the like stay theirs.
+  keys: { owned: [['type'], ['url'], ['headers', 'Authorization'], ['oauth', 'scopes']] },
 };
 
 /** Claude Code's global file. Installs that predate `~/.claude.json` keep using `<config dir>/.config.json`
@@ -129,14 +131,14 @@ const adapter: Adapter = {
         stale: planned.stale,
         staleKept: planned.staleKept,
         nextSteps: nextSteps(request, environment, files.projectDir),
-        warnings: await shadowWarning(environment, files, request.name),
+        warnings: [...planned.warnings, ...(await shadowWarning(environment, files, request.name))],
       },
     ];
   },
 
   async planRemove(environment, { name, scope }): Promise<ToolPlan[]> {
     const files = await claudeFiles(environment);
-    const step = await planServersFileRemoval(files[scope], name);
+    const step = await planServersFileRemoval(files[scope], name, undefined, environment);
     return [{ tool: 'claude-code', target: `${NAME} (${scope})`, steps: [step], stale: [], staleKept: [], nextSteps: [], warnings: await shadowWarning(environment, files, name) }];
   },
 

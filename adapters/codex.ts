@@ -9,8 +9,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import type { Adapter } from '../src/adapter.js';
-import { readConfigFile } from '../src/config-file.js';
+import { readConfigFile, type ConfigFileSnapshot } from '../src/config-file.js';
 import { detectFromClues } from '../src/detect.js';
+import { entryWarnings, updateEntry, type EntryKeys } from '../src/entry-keys.js';
 import { findOnPath } from '../src/environment.js';
 import { SetupError } from '../src/errors.js';
 import { headerOf } from '../src/json-servers.js';
@@ -19,7 +20,8 @@ import { exportVariableSteps } from '../src/next-steps.js';
 import { codexHome, joinPath } from '../src/paths.js';
 import { classifyServerUrl, findStaleEntries } from '../src/server-url.js';
 import { projectDirectory } from '../src/servers-file-adapter.js';
-import { parseTomlDocument, removeTomlTable, setTomlTable } from '../src/toml-document.js';
+import { readFileRecord, restoreOnRemoval, setupChange, setupStateFile } from '../src/setup-state.js';
+import { formatTomlValue, parseTomlDocument, removeTomlTable, setTomlTable } from '../src/toml-document.js';
 import { lastLine, runToolCommand } from '../src/tool-command.js';
 
 const NAME = 'Codex CLI';
@@ -38,6 +40,16 @@ export function codexEntry(request: Pick<SetupRequest, 'serverUrl' | 'credential
   if (credential.storage === 'ref') return { url: request.serverUrl, bearer_token_env_var: credential.envVar };
   return { url: request.serverUrl, http_headers: { Authorization: `Bearer ${credential.token}` } };
 }
+
+/** The keys of our table: the URL and every way Codex takes a credential. The rest — `enabled`,
+ * `startup_timeout_sec`, `tool_timeout_sec`, `enabled_tools`, `[….tools.<name>]`, other headers — is the
+ * user's. Codex refuses the keys of a local server on a URL entry (0.171.0 stops loading its config with
+ * "env is not supported for streamable_http"), so those are dropped. */
+const CODEX_REFUSES = 'Codex refuses it on a URL server ("… is not supported for streamable_http") and would not load its config';
+export const CODEX_KEYS: EntryKeys = {
+  owned: [['url'], ['bearer_token_env_var'], ['bearer_token'], ['http_headers', 'Authorization'], ['env_http_headers', 'Authorization'], ['scopes']],
+  conflicting: { command: CODEX_REFUSES, args: CODEX_REFUSES, env: CODEX_REFUSES, env_vars: CODEX_REFUSES, cwd: CODEX_REFUSES },
+};
 
 /** `$CODEX_HOME/config.toml`, the user-wide file. */
 export const codexUserFile = (environment: Environment): string => joinPath(environment, codexHome(environment), 'config.toml');
@@ -97,14 +109,15 @@ export function describeCodexAuth(entry: CodexServerEntry, environment: Environm
 }
 
 /** A config file's parsed document; `undefined` when it is missing, or unparseable and `lenient`. */
-async function readDocument(path: string, lenient = false): Promise<{ text: string | null; document: Record<string, unknown> | undefined }> {
-  const { text } = await readConfigFile(path);
-  if (text === null) return { text, document: undefined };
+async function readDocument(path: string, lenient = false): Promise<{ text: string | null; document: Record<string, unknown> | undefined; snapshot: ConfigFileSnapshot }> {
+  const snapshot = await readConfigFile(path);
+  const { text } = snapshot;
+  if (text === null) return { text, document: undefined, snapshot };
   try {
-    return { text, document: parseTomlDocument(text, path) };
+    return { text, document: parseTomlDocument(text, path), snapshot };
   } catch (error) {
     // A file we only look at for warnings is reported when it is itself planned or inspected.
-    if (lenient) return { text, document: undefined };
+    if (lenient) return { text, document: undefined, snapshot };
     throw error;
   }
 }
@@ -205,27 +218,24 @@ const adapter: Adapter = {
   async plan(environment, request): Promise<ToolPlan[]> {
     const files = await codexFiles(environment);
     const path = request.scope === 'user' ? files.user : files.project;
-    const { text: before, document } = await readDocument(path);
+    const { text: before, document, snapshot } = await readDocument(path);
     const servers = serversOf(document ?? {}, path);
     const found = Object.entries(servers).map(([name, raw]) => ({ name, url: ServerEntry.safeParse(raw).data?.url }));
     const stale = findStaleEntries(found, request.name, request.serverUrl, path);
 
-    const entry = codexEntry(request);
+    const updated = updateEntry(servers[request.name], codexEntry(request), CODEX_KEYS);
+    const { entry } = updated;
     // setTomlTable returns the text unchanged when the table already holds exactly this entry.
     let text = setTomlTable(before ?? '', serverTable(request.name), entry, path);
     if (request.replaceStale) {
       for (const old of stale) text = removeTomlTable(text, serverTable(old.name), path);
     }
     const { credential } = request;
-    const step: FileStep = {
-      kind: 'file',
-      path,
-      before,
-      after: text === (before ?? '') ? before : text,
-      secret: credential.kind === 'token' && credential.storage === 'literal',
-    };
+    const secret = credential.kind === 'token' && credential.storage === 'literal';
+    const after = text === (before ?? '') ? before : text;
+    const step: FileStep = { kind: 'file', path, before, after, secret, ...(after === before ? {} : { record: setupChange(snapshot, request.name, secret, []) }) };
 
-    const warnings: string[] = [];
+    const warnings = entryWarnings(path, request.name, updated, (key, value) => `${key} = ${formatTomlValue(value)}`);
     const otherPath = request.scope === 'user' ? files.project : files.user;
     const other = otherPath === path ? undefined : (await readDocument(otherPath, true)).document;
     const otherServers = isTable(other?.['mcp_servers']) ? other['mcp_servers'] : {};
@@ -247,10 +257,18 @@ const adapter: Adapter = {
   async planRemove(environment, { name, scope }): Promise<ToolPlan[]> {
     const files = await codexFiles(environment);
     const path = scope === 'user' ? files.user : files.project;
-    const before = (await readConfigFile(path)).text;
+    const snapshot = await readConfigFile(path);
+    const before = snapshot.text;
     // removeTomlTable refuses an unparseable file and returns the same text when the table is absent.
-    const after = before === null ? before : removeTomlTable(before, serverTable(name), path);
-    const step: FileStep = { kind: 'file', path, before, after, secret: false };
+    const text = before === null ? before : removeTomlTable(before, serverTable(name), path);
+    let step: FileStep = { kind: 'file', path, before, after: text, secret: false };
+    if (text !== null && text !== before) {
+      // Given back as it was: the mode setup tightened for a literal token, or no file if setup made it.
+      const record = await readFileRecord(setupStateFile(environment), snapshot.realPath);
+      const { mode, deleted } = restoreOnRemoval(record, name, /^\uFEFF?\s*$/.test(text));
+      const change = { kind: 'remove', realPath: snapshot.realPath, entry: name, removed: [], modeRestored: mode !== undefined, deleted } as const;
+      step = { ...step, after: deleted ? null : text, ...(mode === undefined ? {} : { mode }), record: change };
+    }
     return [{ tool: 'codex', target: target(scope), steps: [step], stale: [], staleKept: [], nextSteps: [], warnings: [] }];
   },
 

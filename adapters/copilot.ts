@@ -19,7 +19,7 @@ interface CopilotHost {
   name: string;
   platforms: readonly Environment['platform'][];
   clues(environment: Environment): DetectionClues;
-  userFile(environment: Environment): Pick<ServersFile, 'path' | 'format' | 'serversPath'>;
+  userFile(environment: Environment): Pick<ServersFile, 'path' | 'format' | 'serversPath' | 'companions'>;
   shape: EntryShape;
   /** Why this host gets a token literally even when a reference is asked for; absent for VS Code. */
   literalReason?: string;
@@ -62,6 +62,7 @@ const vscodeShape: EntryShape = {
       credential.kind === 'token' && credential.storage === 'ref' ? `Bearer \${input:${tokenInputId(name)}}` : literalBearer(credential),
     ),
   read: (entry) => readRemoteEntry(entry),
+  keys: { owned: [['type'], ['url'], ['headers', 'Authorization']] },
 };
 
 /** Copilot for JetBrains and Xcode: headers go under `requestInit`, as in a fetch() call. */
@@ -72,17 +73,20 @@ const ideShape: EntryShape = {
     return { url: serverUrl, ...(authorization === undefined ? {} : { requestInit: { headers: { Authorization: authorization } } }) };
   },
   read: (entry) => readRemoteEntry(entry, (object) => (isObject(object.requestInit) ? object.requestInit.headers : undefined)),
+  keys: { owned: [['url'], ['requestInit', 'headers', 'Authorization']] },
 };
 
-/** Copilot CLI: `mcpServers.<name>`, with every tool of the server allowed. */
+/** Copilot CLI: `mcpServers.<name>`, with every tool of the server allowed (unless the user narrowed `tools`). */
 const cliShape: EntryShape = {
   syntax: 'vscode',
   build: ({ serverUrl, credential }) => ({ ...withHeaders({ type: 'http', url: serverUrl }, literalBearer(credential)), tools: ['*'] }),
   read: (entry) => readRemoteEntry(entry),
+  keys: { owned: [['type'], ['url'], ['headers', 'Authorization']] },
 };
 
 /** Keeps our token input in `inputs` in step with our entry: present (replaced whole, by id) for a token
- * reference, absent otherwise. Other inputs are untouched; an `inputs` array we empty is removed. */
+ * reference, absent otherwise. Other inputs are untouched; whether an emptied `inputs` stays is the
+ * removal planner's call (it stays when it was there before setup). */
 export const syncTokenInput: ExtraEdit = (text, { name, credential }) => {
   const inputs = getJsonValue(text, ['inputs']);
   const list: unknown[] = Array.isArray(inputs) ? inputs : [];
@@ -99,7 +103,7 @@ export const syncTokenInput: ExtraEdit = (text, { name, credential }) => {
     return setJsonValue(text, ['inputs', index >= 0 ? index : list.length], wanted);
   }
   if (index < 0) return text;
-  return removeJsonValue(text, list.length === 1 ? ['inputs'] : ['inputs', index]);
+  return removeJsonValue(text, ['inputs', index]);
 };
 
 function vscodeHost(edition: 'Code' | 'Code - Insiders'): CopilotHost {
@@ -113,7 +117,7 @@ function vscodeHost(edition: 'Code' | 'Code - Insiders'): CopilotHost {
       installPaths: appInstallPaths(environment, insiders ? 'vscode-insiders' : 'vscode'),
       configPaths: [vscodeUserDir(environment, edition)],
     }),
-    userFile: (environment) => ({ path: joinPath(environment, vscodeUserDir(environment, edition), 'mcp.json'), format: 'jsonc', serversPath: ['servers'] }),
+    userFile: (environment) => ({ path: joinPath(environment, vscodeUserDir(environment, edition), 'mcp.json'), format: 'jsonc', serversPath: ['servers'], companions: [['inputs']] }),
     shape: vscodeShape,
     extraEdit: syncTokenInput,
     readsProjectFile: true,
@@ -211,7 +215,7 @@ function userFile(host: CopilotHost, environment: Environment): ServersFile {
 /** `.vscode/mcp.json` of the project: one file that VS Code and VS Code Insiders share. */
 async function projectFile(environment: Environment): Promise<ServersFile> {
   const dir = await projectDirectory(environment);
-  return { path: joinPath(environment, dir, '.vscode', 'mcp.json'), format: 'jsonc', serversPath: ['servers'], tool: 'copilot', scope: 'project', host: VSCODE.name };
+  return { path: joinPath(environment, dir, '.vscode', 'mcp.json'), format: 'jsonc', serversPath: ['servers'], companions: [['inputs']], tool: 'copilot', scope: 'project', host: VSCODE.name };
 }
 
 function hostPlan(host: CopilotHost, file: ServersFile, step: FileStep, rest: Partial<ToolPlan> = {}): ToolPlan {
@@ -231,12 +235,12 @@ async function planHost(host: CopilotHost, file: ServersFile, environment: Envir
     stale: planned.stale,
     staleKept: planned.staleKept,
     nextSteps: host.nextSteps(hostRequest, file),
-    warnings: literal ? [warning] : [],
+    warnings: [...(literal ? [warning] : []), ...planned.warnings],
   });
 }
 
-async function planRemoval(host: CopilotHost, file: ServersFile, name: string): Promise<ToolPlan> {
-  return hostPlan(host, file, await planServersFileRemoval(file, name, host.extraEdit));
+async function planRemoval(host: CopilotHost, file: ServersFile, name: string, environment: Environment): Promise<ToolPlan> {
+  return hostPlan(host, file, await planServersFileRemoval(file, name, host.extraEdit, environment));
 }
 
 const copilot: Adapter = {
@@ -270,9 +274,9 @@ const copilot: Adapter = {
   },
 
   async planRemove(environment, { name, scope }) {
-    if (scope === 'project') return [await planRemoval(VSCODE, await projectFile(environment), name)];
+    if (scope === 'project') return [await planRemoval(VSCODE, await projectFile(environment), name, environment)];
     const detected = new Set((await detectHosts(environment)).map(({ host }) => host.name));
-    const plans = await Promise.all(hostsOn(environment).map((host) => planRemoval(host, userFile(host, environment), name)));
+    const plans = await Promise.all(hostsOn(environment).map((host) => planRemoval(host, userFile(host, environment), name, environment)));
     const wanted = plans.filter((plan) => detected.has(plan.host ?? '') || planChanges(plan));
     return wanted.length > 0 ? wanted : plans.filter((plan) => plan.host === VSCODE.name);
   },

@@ -33,6 +33,8 @@ export default defineServersFileAdapter({
     syntax: 'vscode',
     build: (request) => cursorEntry(request.serverUrl, bearerValue(request.credential, (variable) => `\${env:${variable}}`)),
     read: (entry) => readRemoteEntry(entry),
+    // No `type`: Cursor tells a remote server by its `url`. `auth` (an OAuth client of the user's) stays theirs.
+    keys: { owned: [['url'], ['headers', 'Authorization']] },
   },
   nextSteps(request, _file, environment) {
     const { credential } = request;

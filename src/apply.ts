@@ -5,6 +5,7 @@
  * configured or left as it was. */
 import { deleteConfigFile, readConfigFile, withConfigFileLock, writeConfigFile } from './config-file.js';
 import { SetupError } from './errors.js';
+import { recordFileChange } from './setup-state.js';
 import type { FileStep, ToolPlan } from './model.js';
 
 export type FileChange = 'created' | 'modified' | 'deleted' | 'unchanged';
@@ -43,6 +44,8 @@ export interface ApplyOptions {
   /** Plans the same tool and target again from the files as they are now. Called under the files' locks when
    * one changed since the plan was made; without it, such a change fails the tool. */
   replan?: () => Promise<ToolPlan>;
+  /** Where what each written step did is noted (src/setup-state.ts), for `remove`; none when undefined. */
+  stateFile?: string;
 }
 
 /** How often a tool is planned again because its files changed under it, before the run gives up. */
@@ -58,7 +61,7 @@ export async function applyPlan(plan: ToolPlan, options: ApplyOptions): Promise<
     let current = plan;
     for (let replans = 0; ; replans++) {
       const moved = await changedSincePlanned(current);
-      if (moved === undefined) return { files: await writeSteps(current, options.backupDir), plan: current };
+      if (moved === undefined) return { files: await writeSteps(current, options), plan: current };
       if (!options.replan) throw changedMeanwhile(moved.path);
       if (replans === MAX_REPLANS) throw keptChanging(moved.path);
       current = await options.replan();
@@ -84,7 +87,8 @@ async function changedSincePlanned(plan: ToolPlan): Promise<FileStep | undefined
   return undefined;
 }
 
-async function writeSteps(plan: ToolPlan, backupDir: string): Promise<AppliedFile[]> {
+async function writeSteps(plan: ToolPlan, options: ApplyOptions): Promise<AppliedFile[]> {
+  const { backupDir, stateFile } = options;
   const files: AppliedFile[] = [];
   // What to put back if a later step fails.
   const written: FileStep[] = [];
@@ -98,8 +102,10 @@ async function writeSteps(plan: ToolPlan, backupDir: string): Promise<AppliedFil
       const outcome =
         step.after === null
           ? await deleteConfigFile(step.path, { backupDir, expected: step.before })
-          : await writeConfigFile(step.path, step.after, { secret: step.secret, backupDir, expected: step.before });
+          : await writeConfigFile(step.path, step.after, { secret: step.secret, backupDir, expected: step.before, ...(step.mode === undefined ? {} : { mode: step.mode }) });
       written.push(step);
+      // The file is written; a state that cannot be noted only means a later remove knows less.
+      if (step.record && stateFile) await recordFileChange(stateFile, step.record, backupDir).catch(() => undefined);
       files.push({ path: step.path, change, ...(outcome.backup ? { backup: outcome.backup } : {}) });
     }
   } catch (error) {

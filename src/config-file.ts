@@ -37,6 +37,9 @@ export interface WriteOptions {
   /** The text the caller read (null: the file did not exist). When the file no longer matches, nothing is
    * written. Undefined: no check. */
   expected?: string | null;
+  /** Exact permission bits to write, over `secret` and the current mode (remove gives back the mode a file
+   * had before setup made it 0600). */
+  mode?: number;
 }
 
 /** Backups kept per original file; older ones are removed after each new backup. */
@@ -151,7 +154,7 @@ export async function writeConfigFile(path: string, text: string, options: Write
   if (options.expected !== undefined) assertUnchanged(path, current, options.expected);
 
   const data = Buffer.from(text, 'utf8');
-  const mode = options.secret ? SECRET_FILE_MODE : current?.mode;
+  const mode = options.mode ?? (options.secret ? SECRET_FILE_MODE : current?.mode);
   if (current !== null && current.bytes.equals(data) && (mode === undefined || current.mode === mode)) {
     return { path, created: false };
   }

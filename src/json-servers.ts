@@ -5,10 +5,12 @@
 import { isDeepStrictEqual } from 'node:util';
 import { readConfigFile } from './config-file.js';
 import { SetupError } from './errors.js';
-import { getJsonValue, parseJsonDocument, removeJsonValue, setJsonValue, type JsonFormat } from './jsonc-document.js';
+import { checkJsonDocument, hasJsonValue, jsonMemberCount, keepLastJsonMember, removeJsonValue, renderKeyPath, selectJsonMembers, setJsonValue, type JsonFormat, type JsonKeyPath, type JsonMember } from './jsonc-document.js';
 import type { AuthMode, Environment, FileStep, InstalledEntry, Scope, SetupRequest, StaleEntry, ToolId } from './model.js';
+import { entryWarnings, updateEntry, type EntryKeys } from './entry-keys.js';
 import { hasReference, resolveReferences, type ReferenceSyntax } from './references.js';
-import { bridgedUrl, classifyServerUrl, findStaleEntries } from './server-url.js';
+import { readFileRecord, restoreOnRemoval, setupChange, setupStateFile } from './setup-state.js';
+import { bridgedUrl, classifyServerUrl, findStaleEntries, mayNameMittwald } from './server-url.js';
 
 export interface ServersFile {
   tool: ToolId;
@@ -18,6 +20,8 @@ export interface ServersFile {
   format: JsonFormat;
   /** Key path of the servers map, e.g. ['mcpServers'] or ['projects', '/abs/path', 'mcpServers']. */
   serversPath: readonly string[];
+  /** Keys beside the servers map that the tool's extra edit may add (VS Code's `inputs`). */
+  companions?: readonly JsonKeyPath[];
 }
 
 /** How one tool spells a remote server entry. */
@@ -26,6 +30,8 @@ export interface EntryShape {
   /** The URL and the raw Authorization header value of any entry found in the map. */
   read(entry: unknown): { url?: string; authorization?: string };
   syntax: ReferenceSyntax;
+  /** The keys of the entry that setup owns; the user's other keys on it are kept. */
+  keys: EntryKeys;
 }
 
 /** A text transformation applied after our entry is set or removed (e.g. VS Code's `inputs`). */
@@ -35,21 +41,27 @@ export interface ServersFilePlan {
   step: FileStep;
   stale: StaleEntry[];
   staleKept: StaleEntry[];
+  /** What the plan does to the user's own settings (duplicates removed, keys dropped), to show before it. */
+  warnings: string[];
 }
 
-function serversMap(document: Record<string, unknown> | undefined, file: ServersFile): Record<string, unknown> {
-  let node: unknown = document;
-  for (const key of file.serversPath) {
-    if (node === undefined) return {};
-    node = (node as Record<string, unknown>)[key];
-  }
-  if (node === undefined || node === null) return {};
-  if (typeof node !== 'object' || Array.isArray(node)) {
+/** Entries of the file's servers map that `wanted` picks (by name, or by their JSON text), with every
+ * duplicate name; only those are parsed. */
+function serversEntries(text: string, file: ServersFile, wanted: (name: string, entryText: string) => boolean): JsonMember[] {
+  checkJsonDocument(text, file.path, file.format);
+  const members = selectJsonMembers(text, file.serversPath, wanted);
+  if (members === 'not-an-object') {
     throw new SetupError('CONFIG_PARSE', `${file.path}: "${file.serversPath.join('.')}" is not an object.`, {
       hint: 'Fix that key by hand (it must map server names to entries), then run again.',
     });
   }
-  return node as Record<string, unknown>;
+  return members === 'absent' ? [] : members;
+}
+
+/** The entries that can matter to us: ours by name, and any whose text may point at mittwald or at the
+ * server (the others are never stale, and reading thousands of them would cost a large file dearly). */
+function relevantEntries(text: string, file: ServersFile, name: string, serverUrl: string): JsonMember[] {
+  return serversEntries(text, file, (entryName, entryText) => entryName === name || mayNameMittwald(entryText, serverUrl));
 }
 
 export async function planServersFile(
@@ -60,35 +72,106 @@ export async function planServersFile(
 ): Promise<ServersFilePlan> {
   const snapshot = await readConfigFile(file.path);
   const before = snapshot.text;
-  const servers = serversMap(parseJsonDocument(before ?? '', file.path, file.format), file);
-  const found = Object.entries(servers).map(([name, entry]) => ({ name, url: shape.read(entry).url ?? bridgedUrl(entry) }));
+  const servers = relevantEntries(before ?? '', file, request.name, request.serverUrl);
+  const found = servers.map(({ key: name, value: entry }) => ({ name, url: shape.read(entry).url ?? bridgedUrl(entry) }));
   const stale = findStaleEntries(found, request.name, request.serverUrl, file.path);
 
   const entry = shape.build(request);
+  const ours = servers.filter((server) => server.key === request.name);
+  const current = ours[ours.length - 1]?.value;
+  const warnings: string[] = [];
   let text = before ?? '';
-  if (!isDeepStrictEqual(servers[request.name], entry)) text = setJsonValue(text, [...file.serversPath, request.name], entry);
+  if (ours.length > 1) {
+    // Tools differ in which duplicate they read: only one may stay, and it is ours.
+    text = keepLastJsonMember(text, [...file.serversPath, request.name]);
+    warnings.push(`${file.path} had ${ours.length} "${request.name}" entries under ${renderKeyPath(file.serversPath)}; the ${ours.length - 1} extra ${ours.length === 2 ? 'one was' : 'ones were'} removed.`);
+  }
+  const updated = updateEntry(current, entry, shape.keys);
+  text = writeJsonValue(text, [...file.serversPath, request.name], current, updated.entry);
+  warnings.push(...entryWarnings(file.path, request.name, updated, (key, value) => `"${key}": ${JSON.stringify(value)}`));
   if (request.replaceStale) {
     for (const old of stale) text = removeJsonValue(text, [...file.serversPath, old.name]);
   }
   if (extraEdit) text = extraEdit(text, { name: request.name, credential: request.credential });
   const secret = request.credential.kind === 'token' && request.credential.storage === 'literal';
+  const after = text === (before ?? '') ? before : text;
+  // What the file lacked before: `remove` takes out again what setup added, and nothing else.
+  const added = after === before ? [] : containers(file).filter((path) => !(before !== null && hasJsonValue(before, path)) && hasJsonValue(text, path));
   return {
-    step: { kind: 'file', path: file.path, before, after: text === (before ?? '') ? before : text, secret },
+    step: {
+      kind: 'file',
+      path: file.path,
+      before,
+      after,
+      secret,
+      ...(after === before ? {} : { record: setupChange(snapshot, request.name, secret, added) }),
+    },
     stale: request.replaceStale ? stale : [],
     staleKept: request.replaceStale ? [] : stale,
+    warnings,
   };
 }
 
+/** Turns `before` (the value at `keyPath` in `text`, undefined when absent) into `after` with the fewest
+ * edits: keys that differ are set (replaced whole) or removed, objects on both sides are compared key by key,
+ * and everything equal keeps its bytes (the user's comments and layout in our entry included). */
+function writeJsonValue(text: string, keyPath: readonly string[], before: unknown, after: unknown): string {
+  if (isDeepStrictEqual(before, after)) return text;
+  if (!isPlainObject(before) || !isPlainObject(after)) return setJsonValue(text, keyPath, after);
+  let out = text;
+  for (const key of Object.keys(before)) if (!Object.hasOwn(after, key)) out = removeJsonValue(out, [...keyPath, key]);
+  for (const [key, value] of Object.entries(after)) {
+    out = Object.hasOwn(before, key) ? writeJsonValue(out, [...keyPath, key], before[key], value) : setJsonValue(out, [...keyPath, key], value);
+  }
+  return out;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
 /** Plans taking our entry out; the step's `after` equals `before` when there is nothing to remove. A file
  * we created is left in place with its (possibly empty) servers map. */
-export async function planServersFileRemoval(file: ServersFile, name: string, extraEdit?: ExtraEdit): Promise<FileStep> {
+/** The containers of a file that setup may create: the servers map with its parents (innermost first), and
+ * the companions. */
+function containers(file: ServersFile): JsonKeyPath[] {
+  const parents = file.serversPath.map((_, index) => file.serversPath.slice(0, file.serversPath.length - index));
+  return [...(file.companions ?? []), ...parents];
+}
+
+/** Plans taking our entry out (every duplicate of it); the step's `after` equals `before` when there is
+ * nothing to remove. With the setup state of `environment`, the file is given back as it was: containers
+ * setup added go once empty (those that were there stay, even empty), a file setup created goes once empty,
+ * and the mode setup tightened for a literal secret comes back. A file set up by an older version (no record)
+ * keeps its emptied servers map. */
+export async function planServersFileRemoval(file: ServersFile, name: string, extraEdit?: ExtraEdit, environment?: Environment): Promise<FileStep> {
   const snapshot = await readConfigFile(file.path);
   const before = snapshot.text;
   if (before === null) return { kind: 'file', path: file.path, before, after: before, secret: false };
-  parseJsonDocument(before, file.path, file.format);
-  let text = getJsonValue(before, [...file.serversPath, name]) === undefined ? before : removeJsonValue(before, [...file.serversPath, name]);
+  checkJsonDocument(before, file.path, file.format);
+  let text = hasJsonValue(before, [...file.serversPath, name]) ? removeJsonValue(before, [...file.serversPath, name]) : before;
   if (extraEdit) text = extraEdit(text, { name });
-  return { kind: 'file', path: file.path, before, after: text, secret: false };
+  if (text === before) return { kind: 'file', path: file.path, before, after: before, secret: false };
+
+  const record = environment === undefined ? undefined : await readFileRecord(setupStateFile(environment), snapshot.realPath);
+  const removed: JsonKeyPath[] = [];
+  for (const path of containers(file)) {
+    if (jsonMemberCount(text, path) !== 0) continue;
+    // Without a record, as before: a companion we emptied goes, the servers map stays.
+    const companion = (file.companions ?? []).some((candidate) => isDeepStrictEqual(candidate, path));
+    const added = record ? record.added.some((candidate) => isDeepStrictEqual(candidate, path)) : companion && jsonMemberCount(before, path) !== 0;
+    if (!added) continue;
+    text = removeJsonValue(text, path);
+    removed.push(path);
+  }
+  const { mode, deleted } = restoreOnRemoval(record, name, /^\uFEFF?\s*\{\s*\}\s*$/.test(text));
+  return {
+    kind: 'file',
+    path: file.path,
+    before,
+    after: deleted ? null : text,
+    secret: false,
+    ...(mode === undefined ? {} : { mode }),
+    record: { kind: 'remove', realPath: snapshot.realPath, entry: name, removed, modeRestored: mode !== undefined, deleted },
+  };
 }
 
 /** Entries named `name`, or pointing at mittwald (current or retired URL), as the tool will read them. */
@@ -100,9 +183,10 @@ export async function inspectServersFile(
 ): Promise<InstalledEntry[]> {
   const snapshot = await readConfigFile(file.path);
   if (snapshot.text === null) return [];
-  const servers = serversMap(parseJsonDocument(snapshot.text, file.path, file.format), file);
+  // The last of duplicate names is the one the tool reads.
+  const servers = new Map(relevantEntries(snapshot.text, file, options.name, options.serverUrl).map(({ key, value }) => [key, value]));
   const entries: InstalledEntry[] = [];
-  for (const [name, raw] of Object.entries(servers)) {
+  for (const [name, raw] of servers) {
     const { url: direct, authorization } = shape.read(raw);
     const url = direct ?? bridgedUrl(raw);
     if (url === undefined) continue;
@@ -150,7 +234,11 @@ export function headerOf(headers: unknown, name: string): string | undefined {
 export function readRemoteEntry(entry: unknown, headersOf: (entry: Record<string, unknown>) => unknown = (object) => object.headers): { url?: string; authorization?: string } {
   const object = entry !== null && typeof entry === 'object' && !Array.isArray(entry) ? (entry as Record<string, unknown>) : {};
   const authorization = headerOf(headersOf(object), 'authorization');
-  return { ...(typeof object.url === 'string' ? { url: object.url } : {}), ...(authorization === undefined ? {} : { authorization }) };
+  // Built without spreads: it runs for every entry of a file that may hold thousands.
+  const read: { url?: string; authorization?: string } = {};
+  if (typeof object.url === 'string') read.url = object.url;
+  if (authorization !== undefined) read.authorization = authorization;
+  return read;
 }
 
 /** The header value our entry stores for a token credential, given the tool's reference spelling. */

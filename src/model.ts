@@ -49,7 +49,39 @@ export interface FileStep {
   after: string | null;
   /** The new contents hold a literal secret: written with mode 0600, masked in diffs. */
   secret: boolean;
+  /** Permission bits to write the file with, over `secret`: the mode a file had before setup tightened it,
+   * given back by `remove` once the secret is gone. */
+  mode?: number;
+  /** What to note in the setup state (src/setup-state.ts) once the step is written. */
+  record?: FileRecordChange;
 }
+
+/** What a written step did to a file, for `remove` to give it back as it was. Key paths are JSON ones. */
+export type FileRecordChange =
+  | {
+      kind: 'setup';
+      /** The file's real path (symlinks resolved). */
+      realPath: string;
+      entry: string;
+      /** The entry holds a literal secret. */
+      secret: boolean;
+      /** The file did not exist. */
+      created: boolean;
+      /** Its mode before setup made it 0600 (only when it did). */
+      mode?: number;
+      /** Key paths absent before that setup added. */
+      added: ReadonlyArray<readonly (string | number)[]>;
+    }
+  | {
+      kind: 'remove';
+      realPath: string;
+      entry: string;
+      /** Key paths setup had added that remove took out. */
+      removed: ReadonlyArray<readonly (string | number)[]>;
+      modeRestored: boolean;
+      /** The file setup created was deleted again. */
+      deleted: boolean;
+    };
 
 /** An entry, under any name, that points at mittwald and will be replaced (or reported). */
 export interface StaleEntry {

@@ -8,8 +8,9 @@ export function classifyServerUrl(url: string, serverUrl: string): UrlKind {
   let parsed: URL;
   let server: URL;
   try {
+    server = parsedServerUrl(serverUrl).url;
+    if (!mayNameMittwald(url, serverUrl)) return 'other';
     parsed = new URL(url);
-    server = new URL(serverUrl);
   } catch {
     return 'other';
   }
@@ -18,6 +19,30 @@ export function classifyServerUrl(url: string, serverUrl: string): UrlKind {
   if (parsed.hostname.endsWith('.fly.dev') && parsed.hostname.includes('mittwald')) return 'legacy-fly';
   if (mittwaldHost && /\/sse\/?$/.test(parsed.pathname)) return 'legacy-sse';
   return 'other';
+}
+
+/** The URL entries are compared with, parsed once for a whole file of entries, and a test for text that
+ * can name it or mittwald at all. */
+let lastServer: { text: string; url: URL; mention: RegExp } | undefined;
+function parsedServerUrl(serverUrl: string): { url: URL; mention: RegExp } {
+  if (lastServer?.text !== serverUrl) {
+    const url = new URL(serverUrl);
+    // Percent and \u escapes could spell either in disguise: such text is looked at closely too.
+    const mention = new RegExp(`mittwald|%|\\\\u|${url.host.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'i');
+    lastServer = { text: serverUrl, url, mention };
+  }
+  return lastServer;
+}
+
+/** Whether `text` — a URL, or an entry's JSON text — can name mittwald or the server at all: a cheap test
+ * that lets a file with thousands of entries be scanned without parsing each one. Never false for text that
+ * classifyServerUrl (or bridgedUrl) would find ours. */
+export function mayNameMittwald(text: string, serverUrl: string): boolean {
+  try {
+    return parsedServerUrl(serverUrl).mention.test(text);
+  } catch {
+    return true;
+  }
 }
 
 function sameEndpoint(a: URL, b: URL): boolean {

@@ -89,13 +89,13 @@ export function defineServersFileAdapter(tool: ServersFileTool, scopes: readonly
           staleKept: planned.staleKept,
           nextSteps: tool.nextSteps(request, file, environment),
           ...withReloadStep(tool.reloadStep?.(request)),
-          warnings: [...(tool.warnings?.(request, file) ?? []), ...elsewhere],
+          warnings: [...(tool.warnings?.(request, file) ?? []), ...planned.warnings, ...elsewhere],
         },
       ];
     },
     async planRemove(environment, { name, scope }): Promise<ToolPlan[]> {
       const file = fileFor(await resolveFiles(tool, environment), tool, scope);
-      const step = await planServersFileRemoval(file, name, tool.extraEdit);
+      const step = await planServersFileRemoval(file, name, tool.extraEdit, environment);
       return [{ tool: tool.id, target: targetName(tool, file), steps: [step], stale: [], staleKept: [], nextSteps: [], warnings: [] }];
     },
     async inspect(environment, options) {

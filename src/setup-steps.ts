@@ -11,6 +11,7 @@ import { TOKEN_ENV_VAR, TOOL_IDS, type Credential, type Detection, type Environm
 import type { Options, TokenSource } from './options.js';
 import { SYMBOLS, type Output } from './output.js';
 import type { HttpClient } from './http.js';
+import { setupStateFile } from './setup-state.js';
 import { loadAdapter } from '../adapters/index.js';
 
 export type ToolStatus = 'configured' | 'unchanged' | 'planned' | 'instructions' | 'failed';
@@ -242,7 +243,7 @@ export async function applyAndVerify(
   let result: ToolResult;
   try {
     const replan = async () => samePlan(plan, await adapter.plan(context.environment, request));
-    const applied = await applyPlan(plan, { backupDir: context.backupDir, replan });
+    const applied = await applyPlan(plan, { backupDir: context.backupDir, stateFile: setupStateFile(context.environment), replan });
     plan = applied.plan;
     const status = adapter.kind === 'instructions' ? 'instructions' : planChanges(plan) ? 'configured' : 'unchanged';
     result = { ...resultFromPlan(plan, status), files: applied.files };

@@ -9,12 +9,21 @@
 import { parse, TomlError } from 'smol-toml';
 import { SetupError } from './errors.js';
 
-/** Parses a TOML document. Empty text gives `{}`.
+/** The last few texts parsed: the planner, the other layer's scan and inspect() read the same files. */
+const parsedTexts = new Map<string, Record<string, unknown>>();
+
+/** Parses a TOML document. Empty text gives `{}`. The same text is parsed once per run, so the returned
+ * document is shared between callers: never mutate it.
  * @throws SetupError('CONFIG_PARSE', "<path>:<line>:<col>: <message>") when the text is not valid TOML
  *   (1-based line and column). */
 export function parseTomlDocument(text: string, path: string): Record<string, unknown> {
+  const known = parsedTexts.get(text);
+  if (known !== undefined) return known;
   try {
-    return parse(text) as Record<string, unknown>;
+    const document = parse(text) as Record<string, unknown>;
+    parsedTexts.set(text, document);
+    if (parsedTexts.size > 4) parsedTexts.delete(parsedTexts.keys().next().value as string);
+    return document;
   } catch (error) {
     if (error instanceof TomlError) {
       // smol-toml's message is "Invalid TOML document: <reason>\n\n<code excerpt>"; keep the reason only.
@@ -89,6 +98,7 @@ export function removeTomlTable(text: string, tablePath: readonly string[], path
 /** Serialises one value as TOML: basic strings with the spec's escapes, integers and floats (`inf`, `nan`),
  * booleans, arrays `[a, b]` and inline tables `{ key = value }` (keys quoted where they are not bare).
  * `undefined` properties of objects are left out.
+ * Dates (as smol-toml parses them) print as TOML dates and times.
  * @throws TypeError for null, undefined, bigint, functions, symbols, non-plain objects and strings holding
  *   lone surrogates, none of which TOML can represent. */
 export function formatTomlValue(value: unknown): string {
@@ -101,6 +111,8 @@ export function formatTomlValue(value: unknown): string {
       return formatNumber(value);
     case 'object': {
       if (value === null) break;
+      // smol-toml's dates print themselves as TOML (local date, local time or offset date-time).
+      if (value instanceof Date) return value.toISOString();
       if (Array.isArray(value)) return `[${value.map((item) => formatTomlValue(item)).join(', ')}]`;
       if (!isPlainObject(value)) break;
       const entries = Object.entries(value).filter(([, item]) => item !== undefined);

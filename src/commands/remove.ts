@@ -6,6 +6,7 @@ import { claimInterrupt } from '../interrupt.js';
 import type { Options } from '../options.js';
 import { SYMBOLS } from '../output.js';
 import type { RunContext } from '../run-context.js';
+import { setupStateFile } from '../setup-state.js';
 import { backupDirectory, samePlan, scopeFor, selectTools, showPlans } from '../setup-steps.js';
 import type { Scope, ToolPlan } from '../model.js';
 import { gitStates, projectFiles, withGitStates } from '../git-status.js';
@@ -47,7 +48,7 @@ export async function runRemove(options: Options, context: RunContext): Promise<
       continue;
     }
     try {
-      const applied = await applyPlan(plan, { backupDir, replan: async () => samePlan(plan, await replan()) });
+      const applied = await applyPlan(plan, { backupDir, stateFile: setupStateFile(environment), replan: async () => samePlan(plan, await replan()) });
       results.push({ tool: plan.tool, target: plan.target, status: planChanges(applied.plan) ? 'removed' : 'absent', files: withGitStates(applied.files, git) });
     } catch (error) {
       results.push({ tool: plan.tool, target: plan.target, status: 'failed', files: [], error: errorDetails(error) });

@@ -285,7 +285,8 @@ describe.skipIf(!client.present)(`codex adapter with the real Codex CLI (${clien
     const entry = await codexMcpGet(context, 'mittwald');
     expect(entry).toMatchObject({
       enabled: true,
-      transport: { type: 'streamable_http', url: server.mcpUrl, bearer_token_env_var: 'MITTWALD_API_TOKEN', http_headers: null, env_http_headers: null },
+      // The user's own header on the old entry stays.
+      transport: { type: 'streamable_http', url: server.mcpUrl, bearer_token_env_var: 'MITTWALD_API_TOKEN', http_headers: null, env_http_headers: { 'X-Project': 'MITTWALD_PROJECT_ID' } },
     });
     // The other server is still there, as Codex reads it.
     expect((await codexMcpGet(context, 'docs')).enabled).toBe(false);
@@ -305,6 +306,34 @@ describe.skipIf(!client.present)(`codex adapter with the real Codex CLI (${clien
     // inspect() resolves the reference the same way.
     const [inspected] = await codex.inspect(context.environment, { name: 'mittwald', serverUrl: server.mcpUrl });
     expect(inspected).toMatchObject({ scope: 'user', url: server.mcpUrl, auth: 'token-ref', authorization: `Bearer ${token}`, unresolved: [] });
+  });
+
+  it('keeps the user\'s own settings on our table, drops what Codex refuses on a URL server, and Codex loads the result', async () => {
+    const context = await setup({ env: { MITTWALD_API_TOKEN: token } });
+    await writeFile(
+      context.configFile,
+      '[mcp_servers.mittwald]\ncommand = "npx"\nargs = ["-y", "mcp-remote", "https://mcp.mittwald.de/sse"]\nenabled = false\nstartup_timeout_sec = 20\nenabled_tools = ["list-projects"]\n\n[mcp_servers.mittwald.env]\nDEBUG = "1"\n\n[mcp_servers.mittwald.tools.delete-project]\nenabled = false\n',
+    );
+    const plan = await planAndApply(context, request({ kind: 'token', token, storage: 'ref', envVar: 'MITTWALD_API_TOKEN' }));
+    expect(plan.warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('dropped "command"'),
+        expect.stringContaining('dropped "args"'),
+        expect.stringContaining('dropped "env" from the "mittwald" entry: Codex refuses it on a URL server'),
+        expect.stringContaining('The entry stays disabled'),
+      ]),
+    );
+    const run = await runCodex(context, ['mcp', 'get', ...OFFLINE, 'mittwald', '--json']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      enabled: false,
+      transport: { type: 'streamable_http', url: server.mcpUrl, bearer_token_env_var: 'MITTWALD_API_TOKEN' },
+      enabled_tools: ['list-projects'],
+      startup_timeout_sec: 20,
+    });
+    const [again] = await codex.plan(context.environment, request({ kind: 'token', token, storage: 'ref', envVar: 'MITTWALD_API_TOKEN' }));
+    const step = again!.steps[0];
+    expect(step?.kind === 'file' && step.after === step.before).toBe(true);
   });
 
   it('stores a literal token in http_headers, in a 0600 file under CODEX_HOME, and connects without the variable', async () => {

@@ -70,7 +70,7 @@ describe('cursor with an API token', () => {
     expect(await readFile(cursorFile())).toEqual(bytes);
   });
 
-  it('keeps other servers and comments, and replaces a stale entry of ours whole', async () => {
+  it('keeps other servers and comments, and of a stale entry of ours only the user\'s own keys', async () => {
     await mkdir(path.dirname(cursorFile()), { recursive: true });
     const original = [
       '{',
@@ -89,7 +89,7 @@ describe('cursor with an API token', () => {
     expect(text).toContain('// my servers');
     expect(text).toContain('"github": { "url": "https://api.githubcopilot.com/mcp/" },');
     expect(text).not.toContain('/sse');
-    expect(text).not.toContain('timeout');
+    expect(JSON.parse(text.replace('// my servers', '')).mcpServers.mittwald).toEqual({ url: fixture.server.mcpUrl, timeout: 5, headers: { Authorization: `Bearer ${token}` } });
     expect(run.stdout).toMatch(/backup of .*mcp\.json: .*\.mittwald-mcp-setup/);
   });
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CLI, cleanEnv, runCli, tempHome, type CliRun } from '../support/cli.js';
+import { CLI, cleanEnv, PATH_WITHOUT_PACKAGES, runCli, tempHome, type CliRun } from '../support/cli.js';
 import { runBrowser, type HeadlessBrowserAction } from '../support/headless-browser.mjs';
 import { createTestToken, createTestUser, startMittwaldServer, type MittwaldServerOptions, type MittwaldTestServer } from '../support/mittwald-server.js';
 import { startOAuthServer, type OAuthServer, type OAuthServerOptions } from '../support/oauth-server.js';

@@ -75,6 +75,8 @@ const TAIL = `
 notifications = true
 `;
 const USER_CONFIG = HEAD + STALE_MITTWALD + TAIL;
+/** The user's own keys on {@link STALE_MITTWALD}, which every setup keeps. */
+const KEPT = { startup_timeout_sec: 30, env_http_headers: { 'X-Project': 'MITTWALD_PROJECT_ID' } };
 /** The same config without any mittwald table. */
 const CLEAN_CONFIG = HEAD.trimEnd() + '\n' + TAIL;
 
@@ -126,13 +128,15 @@ describe('codexEntry', () => {
 });
 
 describe('plan (user scope)', () => {
-  it('replaces the stale mittwald table and its sub-table in place with a reference, every other byte kept', async () => {
+  it('replaces the stale mittwald table and its sub-table in place with a reference, the user\'s own keys and every other byte kept', async () => {
     files({ [USER_FILE]: USER_CONFIG });
     const plans = await codex.plan(environment(), request({ credential: tokenRef }));
     const step = onlyStep(plans);
     expect(step).toMatchObject({ path: USER_FILE, before: USER_CONFIG, secret: false });
     expect(step.after).toBe(
-      HEAD + `# mittwald, added from the old docs\n[mcp_servers.mittwald]\nurl = "${SERVER_URL}"\nbearer_token_env_var = "MITTWALD_API_TOKEN"\n` + TAIL,
+      HEAD +
+        `# mittwald, added from the old docs\n[mcp_servers.mittwald]\nurl = "${SERVER_URL}"\nstartup_timeout_sec = 30\nenv_http_headers = { X-Project = "MITTWALD_PROJECT_ID" }\nbearer_token_env_var = "MITTWALD_API_TOKEN"\n` +
+        TAIL,
     );
     expect(plans[0]!.target).toBe('Codex CLI (user)');
     expect(plans[0]!.nextSteps.join('\n')).toMatch(/MITTWALD_API_TOKEN environment variable, which is not set yet/);
@@ -146,7 +150,7 @@ describe('plan (user scope)', () => {
     const plans = await codex.plan(environment(), request({ credential: tokenLiteral }));
     const step = onlyStep(plans);
     expect(step.secret).toBe(true);
-    expect(parsed(step.after).mcp_servers.mittwald).toEqual({ url: SERVER_URL, http_headers: { Authorization: `Bearer ${TOKEN}` } });
+    expect(parsed(step.after).mcp_servers.mittwald).toEqual({ ...KEPT, url: SERVER_URL, http_headers: { Authorization: `Bearer ${TOKEN}` } });
     expect(step.after).not.toMatch(/^bearer_token\s*=/m);
     expect(step.after).not.toMatch(/^headers\s*=/m);
     expect(plans[0]!.nextSteps.join('\n')).not.toContain('MITTWALD_API_TOKEN');
@@ -156,7 +160,7 @@ describe('plan (user scope)', () => {
     files({ [USER_FILE]: USER_CONFIG });
     const plans = await codex.plan(environment(), request({ credential: { kind: 'oauth', scopes: ['user:read', 'project:read'] } }));
     const step = onlyStep(plans);
-    expect(parsed(step.after).mcp_servers.mittwald).toEqual({ url: SERVER_URL, scopes: ['user:read', 'project:read'] });
+    expect(parsed(step.after).mcp_servers.mittwald).toEqual({ ...KEPT, url: SERVER_URL, scopes: ['user:read', 'project:read'] });
     expect(step.after).toContain('scopes = ["user:read", "project:read"]\n');
     expect(plans[0]!.nextSteps[0]).toContain('`codex mcp login mittwald --scopes user:read,project:read`');
   });
@@ -196,7 +200,7 @@ describe('plan (user scope)', () => {
     const crlf = USER_CONFIG.replace(/\n/g, '\r\n');
     files({ [USER_FILE]: crlf });
     const step = onlyStep(await codex.plan(environment(), request({ credential: tokenRef })));
-    expect(step.after).toContain(`[mcp_servers.mittwald]\r\nurl = "${SERVER_URL}"\r\nbearer_token_env_var = "MITTWALD_API_TOKEN"\r\n`);
+    expect(step.after).toContain(`[mcp_servers.mittwald]\r\nurl = "${SERVER_URL}"\r\nstartup_timeout_sec = 30\r\nenv_http_headers = { X-Project = "MITTWALD_PROJECT_ID" }\r\nbearer_token_env_var = "MITTWALD_API_TOKEN"\r\n`);
     expect(step.after!.replace(/\r\n/g, '')).not.toContain('\n');
   });
 
@@ -360,6 +364,14 @@ describe('files Codex cannot read', () => {
     await expect(codex.planRemove(environment(), { name: 'mittwald', scope: 'user' })).rejects.toMatchObject({ code: 'CONFIG_PARSE' });
     await expect(codex.inspect(environment(), { name: 'mittwald', serverUrl: SERVER_URL })).rejects.toMatchObject({ code: 'CONFIG_PARSE' });
     expect(vol.readFileSync(USER_FILE, 'utf8')).toBe(broken);
+  });
+
+  it('refuses a file with our table twice (TOML forbids it, so Codex cannot read it either)', async () => {
+    const twice = '[mcp_servers.mittwald]\nurl = "https://mittwald-mcp.fly.dev/sse"\n\n[mcp_servers.mittwald]\nurl = "https://mcp.mittwald.de/mcp"\n';
+    files({ [USER_FILE]: twice });
+    await expect(codex.plan(environment(), request({ credential: tokenRef }))).rejects.toMatchObject({ code: 'CONFIG_PARSE', message: expect.stringMatching(new RegExp(`^${USER_FILE}:4:`)) });
+    await expect(codex.planRemove(environment(), { name: 'mittwald', scope: 'user' })).rejects.toMatchObject({ code: 'CONFIG_PARSE' });
+    expect(vol.readFileSync(USER_FILE, 'utf8')).toBe(twice);
   });
 
   it('refuses mcp_servers that is not a table, and one written inline', async () => {

@@ -4,6 +4,7 @@ import { SetupError } from '../../src/errors.js';
 import {
   detectFormatting,
   getJsonValue,
+  keepLastJsonMember,
   parseJsonDocument,
   removeJsonValue,
   renderKeyPath,
@@ -305,11 +306,14 @@ describe('setJsonValue: replacing our entry', () => {
     expect(edited).toBe('{"mcpServers": {"mittwald": {"url": "new"}, "b": {}}}');
   });
 
-  it('replaces the last of duplicate keys, the one JSON readers use', () => {
-    const original = '{"mcpServers": {"mittwald": {"url": "a"}, "mittwald": {"url": "b"}}}';
+  it('replaces the last of duplicate keys, the one JSON readers use, and removes the others (some tools read the first)', () => {
+    const original = '{"mcpServers": {"mittwald": {"url": "a"}, "other": {}, "mittwald": {"url": "b"}}}';
     const edited = setJsonValue(original, PATH, { url: 'c' });
-    expect(edited).toBe('{"mcpServers": {"mittwald": {"url": "a"}, "mittwald": {"url": "c"}}}');
-    expect((JSON.parse(edited) as { mcpServers: { mittwald: unknown } }).mcpServers.mittwald).toEqual({ url: 'c' });
+    expect(edited).toBe('{"mcpServers": {"other": {}, "mittwald": {"url": "c"}}}');
+    const pretty = '{\n  "mcpServers": {\n    "mittwald": {"url": "a"},\n    "mittwald": {"url": "b"},\n    "mittwald": {"url": "d"}\n  }\n}\n';
+    expect(setJsonValue(pretty, PATH, { url: 'c' })).toBe('{\n  "mcpServers": {\n    "mittwald": {\n      "url": "c"\n    }\n  }\n}\n');
+    expect(keepLastJsonMember(pretty, PATH)).toBe('{\n  "mcpServers": {\n    "mittwald": {"url": "d"}\n  }\n}\n');
+    expect(keepLastJsonMember(original, ['mcpServers', 'other'])).toBe(original);
   });
 
   it('refuses to overwrite a parent that is not an object', () => {
@@ -406,4 +410,25 @@ describe('renderKeyPath', () => {
     expect(renderKeyPath(['projects', '/home/a', 'mcpServers', 'mittwald'])).toBe('projects["/home/a"].mcpServers.mittwald');
     expect(renderKeyPath(['inputs', 0])).toBe('inputs[0]');
   });
+});
+
+describe('large documents', () => {
+  // Before lines were indexed, finding each node's indentation walked back to its line start: on one long line
+  // that is quadratic (0.42 MB took 10 s, 2 MB would take minutes). These finish in well under a second.
+  const servers = Object.fromEntries(Array.from({ length: 21_000 }, (_, i) => [`server-${i}`, { type: 'http', url: `https://mcp-${i}.example.com/mcp`, headers: { 'X-Client': 'x' } }]));
+
+  it('sets and removes our entry in a 2 MB minified file', () => {
+    const original = JSON.stringify({ servers, inputs: [] });
+    expect(original.length).toBeGreaterThan(2_000_000);
+    const edited = setJsonValue(original, ['servers', 'mittwald'], ENTRY);
+    expect(edited).toBe(`${original.slice(0, -14)},"mittwald":${JSON.stringify(ENTRY)}},"inputs":[]}`);
+    expect(removeJsonValue(edited, ['servers', 'mittwald'])).toBe(original);
+  }, 20_000);
+
+  it('stays fast when a long line of members is followed by a line break', () => {
+    const original = `${JSON.stringify(servers).slice(0, -1)}\n}\n`;
+    const edited = setJsonValue(original, ['mittwald'], ENTRY);
+    expect(getJsonValue(edited, ['mittwald'])).toEqual(ENTRY);
+    expect(removeJsonValue(edited, ['mittwald'])).toBe(original);
+  }, 20_000);
 });
