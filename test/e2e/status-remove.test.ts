@@ -101,7 +101,8 @@ describe('remove', () => {
     expect((await cli(['--tool', 'cursor', ...urls(), '--token', token])).exitCode).toBe(0);
     const json = JSON.parse((await cli(['remove', '--tool', 'cursor', '--json'])).stdout);
     const [changed] = json.tools[0].files;
-    expect(changed).toMatchObject({ path: file, change: 'modified', backup: expect.stringContaining('.mittwald-mcp-setup/backups/') });
+    // Setup created the file, and nothing else was put into it: remove deletes it again (with its backup).
+    expect(changed).toMatchObject({ path: file, change: 'deleted', backup: expect.stringContaining('.mittwald-mcp-setup/backups/') });
     expect(await readFile(changed.backup, 'utf8')).toBe(withEntry);
   });
 
