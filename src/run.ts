@@ -1,9 +1,8 @@
 /** Everything after `--help` / `--version`: options, output, the command, and error reporting. Loaded
  * lazily by cli.ts so that those two stay instant. */
 import type { ParsedArgs } from './cli-args.js';
-import { errorDetails } from './connection.js';
 import { currentEnvironment } from './environment.js';
-import { ExitCode, isSetupError, SetupError } from './errors.js';
+import { errorDetails, ExitCode, isSetupError, SetupError } from './errors.js';
 import { setInterruptFallback } from './interrupt.js';
 import { createHttpClient, type HttpClient } from './http.js';
 import { resolveOptions } from './options.js';

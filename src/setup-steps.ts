@@ -3,9 +3,9 @@
 import path from 'node:path';
 import type { Adapter, Confirmation } from './adapter.js';
 import { applyPlan, fileChange, planChanges, plannedFiles, type AppliedFile } from './apply.js';
-import { EntryChecker, errorDetails, type CheckResult } from './connection.js';
+import { EntryChecker, type CheckResult } from './credential-check.js';
 import { unifiedDiff } from './diff.js';
-import { SetupError } from './errors.js';
+import { errorDetails, SetupError } from './errors.js';
 import { TOKEN_ENV_VAR, TOOL_IDS, type Credential, type Detection, type Environment, type InstalledEntry, type Scope, type SetupRequest, type StaleEntry, type ToolId, type ToolPlan } from './model.js';
 import type { Options, TokenSource } from './options.js';
 import { SYMBOLS, type Output } from './output.js';

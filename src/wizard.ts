@@ -9,13 +9,13 @@ import type { Adapter } from './adapter.js';
 import { planChanges } from './apply.js';
 import { openBrowser } from './browser.js';
 import { clipboardCommand, copyToClipboard } from './clipboard.js';
-import { checkToken, describeIdentity, EntryChecker } from './connection.js';
+import { checkToken, describeIdentity, EntryChecker } from './credential-check.js';
 import { findOnPath, findProjectRoot } from './environment.js';
 import { claimInterrupt } from './interrupt.js';
 import { SetupError, isSetupError, sentence } from './errors.js';
 import type { HttpClient } from './http.js';
 import { DEFAULT_API_URL, DEFAULT_ENTRY_NAME, DEFAULT_SERVER_URL, TOKEN_ENV_VAR, type Detection, type Environment, type Scope, type ToolId } from './model.js';
-import { runOAuthCheck, signedInMessage } from './oauth-check.js';
+import { runOAuthCheck, signedInMessage } from './oauth-sign-in-check.js';
 import { mittwaldCliTokenFile } from './paths.js';
 import type { Options, TokenSource } from './options.js';
 import { createOutput, type Output } from './output.js';
@@ -36,7 +36,7 @@ import {
   type ToolResult,
 } from './setup-steps.js';
 import { runToolCommand } from './tool-command.js';
-import type { Identity } from './verify.js';
+import type { Identity } from './mcp/api-token.js';
 
 /** clack, loaded by runWizard once colours are settled: it styles some texts when it is loaded. */
 let p: typeof Clack;

@@ -1,7 +1,7 @@
 /** `mittwald-mcp-setup [setup] --tool …`: the non-interactive run, top to bottom. The wizard (no --tool on
  * a terminal) composes the same phases with prompts in between. */
-import { checkToken, connectedMessage, describeIdentity, EntryChecker } from '../connection.js';
-import type { Identity } from '../verify.js';
+import { checkToken, connectedMessage, describeIdentity, EntryChecker } from '../credential-check.js';
+import type { Identity } from '../mcp/api-token.js';
 import { ExitCode, usageError } from '../errors.js';
 import { claimInterrupt } from '../interrupt.js';
 import type { Options } from '../options.js';
@@ -68,7 +68,7 @@ export async function runSetup(options: Options, context: RunContext): Promise<n
   } else {
     if (options.scopes) auth.scopes = options.scopes;
     if (options.verify) {
-      const { checkOAuthSignIn } = await import('../oauth-check.js');
+      const { checkOAuthSignIn } = await import('../oauth-sign-in-check.js');
       Object.assign(report, await checkOAuthSignIn(http, options, context));
     }
   }

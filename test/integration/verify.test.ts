@@ -3,7 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SetupError, type ErrorCode } from '../../src/errors.js';
 import { createHttpClient } from '../../src/http.js';
-import { API_TOKENS_URL, checkApiToken, checkMcp, parseBearerChallenge, probeMcpAuth, retryAfterSeconds } from '../../src/verify.js';
+import { checkApiToken } from '../../src/mcp/api-token.js';
+import { checkMcp, probeMcpAuth } from '../../src/mcp/client.js';
+import { API_TOKENS_URL, retryAfterSeconds } from '../../src/mcp/failures.js';
+import { parseBearerChallenge } from '../../src/mcp/www-authenticate.js';
 import {
   createTestToken,
   createTestUser,

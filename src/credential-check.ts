@@ -1,10 +1,11 @@
-/** Connection checks as the CLI reports them: the token check before anything is written, and the check of
- * each tool's written entry with the credential that tool will send. Results are cached per (URL,
- * credential) so that several tools sharing one credential cost one round trip. */
-import { isSetupError } from './errors.js';
+/** The credential checks of a run, as the CLI reports them: the token check before anything is written, and
+ * the check of each tool's written entry with the credential that tool will send. Results are cached per
+ * (URL, credential) so that several tools sharing one credential cost one round trip. */
+import { errorDetails } from './errors.js';
 import type { HttpClient } from './http.js';
+import { checkApiToken, type Identity } from './mcp/api-token.js';
+import { checkMcp, probeMcpAuth, type McpCheck } from './mcp/client.js';
 import type { InstalledEntry } from './model.js';
-import { checkApiToken, checkMcp, probeMcpAuth, type Identity, type McpCheck } from './verify.js';
 
 export type CheckStatus = 'connected' | 'needs-login' | 'needs-env' | 'failed' | 'skipped';
 
@@ -23,11 +24,6 @@ export function describeIdentity(identity: Identity | undefined): string {
 
 export function connectedMessage(check: McpCheck, via?: string): string {
   return `Connected as ${describeIdentity(check.identity)}${via ? ` ${via}` : ''} — ${check.toolCount} tools`;
-}
-
-export function errorDetails(error: unknown): { code: string; message: string; hint?: string } {
-  if (isSetupError(error)) return { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
-  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
 }
 
 /** Checks an API token against the REST API and the MCP server. Throws the SetupError of the first failure. */
