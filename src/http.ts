@@ -2,6 +2,7 @@
  * and network failures turned into SetupErrors that say which of DNS, refusal, TLS or time-out it was. */
 import { EnvHttpProxyAgent, Headers, fetch as undiciFetch, type RequestInit, type Response } from 'undici';
 import { SetupError } from './errors.js';
+import { maskHeaderValue } from './secrets.js';
 
 export type { Response } from 'undici';
 
@@ -57,15 +58,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 function describeHeaders(headers: Headers): string {
   const parts: string[] = [];
   headers.forEach((value, name) => {
-    parts.push(`${name}: ${SECRET_HEADERS.test(name) ? mask(value) : value}`);
+    parts.push(`${name}: ${SECRET_HEADERS.test(name) ? maskHeaderValue(value) : value}`);
   });
   return parts.length ? `{ ${parts.join('; ')} }` : '';
-}
-
-function mask(value: string): string {
-  const space = value.indexOf(' ');
-  const scheme = space > 0 ? value.slice(0, space + 1) : '';
-  return `${scheme}••••${value.length > 16 ? value.slice(-4) : ''}`;
 }
 
 const TLS_CODES = /^(CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_TLS|ERR_SSL|EPROTO)/;

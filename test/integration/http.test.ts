@@ -3,6 +3,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../src/http.js';
+import { maskSecret, redact } from '../../src/secrets.js';
 import { closedPort } from '../support/cli.js';
 
 const servers: Server[] = [];
@@ -94,5 +95,16 @@ describe('createHttpClient', () => {
     await createHttpClient({ version: 't', trace: (line) => lines.push(line) }).fetch(url, { headers: { Authorization: 'Bearer abcdefghijklmnopqrstuvwxyz' } });
     expect(lines.join('\n')).toContain('authorization: Bearer ••••wxyz');
     expect(lines.join('\n')).not.toContain('abcdefghijklmnop');
+  });
+
+  it('masks a credential in a trace exactly as everything else the CLI prints masks it', async () => {
+    const url = await target();
+    for (const token of ['abcdefghij', 'abcdefghijklmnopqrstuvwxyz0123456789']) {
+      const lines: string[] = [];
+      await createHttpClient({ version: 't', trace: (line) => lines.push(line) }).fetch(url, { headers: { Authorization: `Bearer ${token}` } });
+      const shown = /authorization: ([^;}]*?)\s*[;}]/.exec(lines[0] ?? '')?.[1];
+      expect(shown).toBe(`Bearer ${maskSecret(token)}`);
+      expect(shown).toBe(redact(`Bearer ${token}`, [token]));
+    }
   });
 });
