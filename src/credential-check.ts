@@ -1,6 +1,7 @@
 /** The credential checks of a run, as the CLI reports them: the token check before anything is written, and
- * the check of each tool's written entry with the credential that tool will send. Results are cached per
- * (URL, credential) so that several tools sharing one credential cost one round trip. */
+ * the check of each tool's written entry with the credential that tool will send. One MCP session per
+ * distinct (URL, credential) and run: an entry that resolves to the credential checked before writing reuses
+ * that check, and entries sharing another credential share one check. */
 import { errorDetails } from './errors.js';
 import type { HttpClient } from './http.js';
 import { checkApiToken, type Identity } from './mcp/api-token.js';
@@ -26,17 +27,40 @@ export function connectedMessage(check: McpCheck, via?: string): string {
   return `Connected as ${describeIdentity(check.identity)}${via ? ` ${via}` : ''} — ${check.toolCount} tools`;
 }
 
-/** Checks an API token against the REST API and the MCP server. Throws the SetupError of the first failure. */
-export async function checkToken(http: HttpClient, urls: { apiUrl: string; serverUrl: string }, token: string): Promise<McpCheck & { identity: Identity }> {
-  const identity = await checkApiToken(http, urls.apiUrl, token);
-  const mcp = await checkMcp(http, urls.serverUrl, `Bearer ${token}`);
-  return { ...mcp, identity: mcp.identity ?? identity };
+/** A credential the server accepted at `serverUrl`, with what it showed: the check of the entries that send
+ * exactly this Authorization header there. */
+export interface CheckedCredential {
+  serverUrl: string;
+  authorization: string;
+  check: McpCheck;
+}
+
+export interface TokenCheck extends McpCheck {
+  identity: Identity;
+  credential: CheckedCredential;
+}
+
+/** Checks an API token against the REST API and, at the same time, the MCP server. A failure of the REST
+ * check is reported first (it is the plainer message), then the MCP check's. Throws a SetupError. */
+export async function checkToken(http: HttpClient, urls: { apiUrl: string; serverUrl: string }, token: string): Promise<TokenCheck> {
+  const authorization = `Bearer ${token}`;
+  const [rest, mcp] = await Promise.allSettled([checkApiToken(http, urls.apiUrl, token), checkMcp(http, urls.serverUrl, authorization)]);
+  if (rest.status === 'rejected') throw rest.reason;
+  if (mcp.status === 'rejected') throw mcp.reason;
+  const check = { ...mcp.value, identity: mcp.value.identity ?? rest.value };
+  return { ...check, credential: { serverUrl: urls.serverUrl, authorization, check } };
 }
 
 export class EntryChecker {
   private readonly cache = new Map<string, Promise<CheckResult>>();
 
-  constructor(private readonly http: HttpClient) {}
+  /** `checked`: credentials already proven in this run (the check before writing). */
+  constructor(
+    private readonly http: HttpClient,
+    checked: readonly CheckedCredential[] = [],
+  ) {
+    for (const { serverUrl, authorization, check } of checked) this.cache.set(cacheKey(serverUrl, authorization), Promise.resolve(connected(check)));
+  }
 
   /** Checks one installed entry the way its tool will connect. */
   check(entry: InstalledEntry): Promise<CheckResult> {
@@ -50,7 +74,7 @@ export class EntryChecker {
           : `the tool asks for the token itself (the "${prompts[0]!.slice(6)}" prompt) when the server first starts`,
       });
     }
-    const key = `${entry.url}\n${entry.authorization ?? ''}`;
+    const key = cacheKey(entry.url, entry.authorization);
     let pending = this.cache.get(key);
     if (!pending) {
       pending = entry.authorization === undefined ? this.checkOAuthEntry(entry.url) : this.checkWithCredential(entry.url, entry.authorization);
@@ -61,8 +85,7 @@ export class EntryChecker {
 
   private async checkWithCredential(url: string, authorization: string): Promise<CheckResult> {
     try {
-      const mcp = await checkMcp(this.http, url, authorization);
-      return { status: 'connected', message: connectedMessage(mcp), ...(mcp.identity ? { identity: mcp.identity } : {}), toolCount: mcp.toolCount };
+      return connected(await checkMcp(this.http, url, authorization));
     } catch (error) {
       return { status: 'failed', message: errorDetails(error).message, error: errorDetails(error) };
     }
@@ -77,4 +100,12 @@ export class EntryChecker {
       return { status: 'failed', message: errorDetails(error).message, error: errorDetails(error) };
     }
   }
+}
+
+function cacheKey(url: string, authorization: string | undefined): string {
+  return `${url}\n${authorization ?? ''}`;
+}
+
+function connected(check: McpCheck): CheckResult {
+  return { status: 'connected', message: connectedMessage(check), ...(check.identity ? { identity: check.identity } : {}), toolCount: check.toolCount };
 }

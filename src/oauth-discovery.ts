@@ -208,7 +208,7 @@ async function fetchFirstDocument<T>(
     requireSecureUrl(url, what);
     const response = await http.fetch(url, { headers: { accept: 'application/json' } });
     if (response.status !== 200) {
-      await response.body?.cancel();
+      await response.discard();
       continue;
     }
     let body: unknown;

@@ -173,23 +173,65 @@ export function backupDirectory(environment: Environment): string {
   return path.join(environment.home, '.mittwald-mcp-setup', 'backups');
 }
 
+interface VerifyContext {
+  environment: Environment;
+  checker?: EntryChecker;
+}
+
+/** A tool whose plan was applied, or failed to be (`written: false`, the result says why). */
+export interface AppliedTool {
+  planned: PlannedTool & { plan: ToolPlan };
+  result: ToolResult;
+  written: boolean;
+}
+
 /** Applies one tool's plan and checks its written entry with the credential the tool will use. */
-export async function applyAndVerify(
-  planned: PlannedTool & { plan: ToolPlan },
-  context: { environment: Environment; backupDir: string; checker?: EntryChecker },
-): Promise<ToolResult> {
-  const { plan, adapter, request } = planned;
+export async function applyAndVerify(planned: PlannedTool & { plan: ToolPlan }, context: VerifyContext & { backupDir: string }): Promise<ToolResult> {
+  return verifyTool(await applyTool(planned, context), context);
+}
+
+/** Applies the tools' plans one after another, in their order (so that Ctrl-C stops before the next write),
+ * and verifies each one as soon as it is written, while the next is applied: the checks and the tools' own
+ * CLIs (`claude mcp get`, …) run at the same time. `stopped()` is asked before each write; the tools not
+ * started then are left out. Results in plan order. */
+export async function applyAndVerifyAll(
+  planned: readonly PlannedTool[],
+  context: VerifyContext & { backupDir: string },
+  stopped: () => boolean,
+): Promise<ToolResult[]> {
+  const verifications: Array<Promise<ToolResult>> = [];
+  for (const item of planned) {
+    if (stopped()) break;
+    if (!item.plan) {
+      verifications.push(Promise.resolve(failedResult(item)));
+      continue;
+    }
+    const applied = await applyTool({ ...item, plan: item.plan }, context);
+    verifications.push(verifyTool(applied, context));
+  }
+  return Promise.all(verifications);
+}
+
+/** Applies one tool's plan: its file writes and commands, rolled back as a whole when one fails. */
+export async function applyTool(planned: PlannedTool & { plan: ToolPlan }, context: { backupDir: string }): Promise<AppliedTool> {
+  const { plan, adapter } = planned;
   const changed = planChanges(plan);
-  let result: ToolResult;
   try {
     const applied = await applyPlan(plan, { backupDir: context.backupDir });
     const status = adapter.kind === 'instructions' ? 'instructions' : changed ? 'configured' : 'unchanged';
-    result = { ...resultFromPlan(plan, status), files: applied.files, commands: applied.commands.map((command) => command.command) };
+    return { planned, written: true, result: { ...resultFromPlan(plan, status), files: applied.files, commands: applied.commands.map((command) => command.command) } };
   } catch (error) {
-    return { ...resultFromPlan(plan, 'failed'), error: errorDetails(error) };
+    return { planned, written: false, result: { ...resultFromPlan(plan, 'failed'), error: errorDetails(error) } };
   }
+}
+
+/** Reads a written entry back as its tool will, checks it with the credential the tool will send and, at the
+ * same time, asks the tool's own CLI whether it reads the entry as written. */
+export async function verifyTool(applied: AppliedTool, context: VerifyContext): Promise<ToolResult> {
+  const { planned, result, written } = applied;
+  const { plan, adapter, request } = planned;
   // Settings-screen apps keep the connector in the vendor's cloud: there is no written entry to check.
-  if (!context.checker || adapter.kind === 'instructions') return result;
+  if (!written || !context.checker || adapter.kind === 'instructions') return result;
   const entry = await findWrittenEntry(adapter, context.environment, request, plan);
   if (!entry) {
     return {
@@ -199,10 +241,9 @@ export async function applyAndVerify(
       error: { code: 'PROTOCOL', message: `The ${adapter.name} entry could not be read back.` },
     };
   }
-  const check = await context.checker.check(entry);
+  // The tool's own word on what it reads, where its CLI can tell; a failed check outweighs it.
+  const [check, confirmation] = await Promise.all([context.checker.check(entry), adapter.confirm?.(context.environment, request)]);
   if (check.status === 'failed') return { ...result, check, status: 'failed', ...(check.error ? { error: check.error } : {}) };
-  // The tool's own word on what it reads, where its CLI can tell.
-  const confirmation = await adapter.confirm?.(context.environment, request);
   if (confirmation && !confirmation.ok) {
     return { ...result, check, confirmation, status: 'failed', error: { code: 'COMMAND_FAILED', message: `${adapter.name} does not read the entry as written: ${confirmation.detail}` } };
   }

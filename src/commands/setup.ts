@@ -1,6 +1,6 @@
 /** `mittwald-mcp-setup [setup] --tool …`: the non-interactive run, top to bottom. The wizard (no --tool on
  * a terminal) composes the same phases with prompts in between. */
-import { checkToken, connectedMessage, describeIdentity, EntryChecker } from '../credential-check.js';
+import { checkToken, connectedMessage, describeIdentity, EntryChecker, type CheckedCredential } from '../credential-check.js';
 import type { Identity } from '../mcp/api-token.js';
 import { ExitCode, usageError } from '../errors.js';
 import { claimInterrupt } from '../interrupt.js';
@@ -8,7 +8,7 @@ import type { Options } from '../options.js';
 import { SYMBOLS } from '../output.js';
 import { cleanToken, tokenProblem } from '../secrets.js';
 import {
-  applyAndVerify,
+  applyAndVerifyAll,
   backupDirectory,
   credentialFor,
   failedResult,
@@ -52,6 +52,8 @@ export async function runSetup(options: Options, context: RunContext): Promise<n
   // A token matters only when some selected tool can use it; otherwise this is an OAuth run.
   const token = oauthOnly.length < adapters.length ? options.token : undefined;
   const report: Record<string, unknown> = { method: token ? 'token' : 'oauth' };
+  // The token proven here: written entries that send it to the same URL need no second session.
+  let checked: CheckedCredential | undefined;
   if (token) {
     const cleaned = cleanToken(token.value);
     out.addSecret(cleaned.token);
@@ -63,6 +65,7 @@ export async function runSetup(options: Options, context: RunContext): Promise<n
       const check = await checkToken(http, options, cleaned.token);
       out.line(`${paint.green(SYMBOLS.ok)} ${connectedMessage(check)}`);
       Object.assign(report, { identity: check.identity, toolCount: check.toolCount });
+      checked = check.credential;
     }
     auth = { token: cleaned.token, source: token.source };
   } else {
@@ -92,19 +95,16 @@ export async function runSetup(options: Options, context: RunContext): Promise<n
     out.line();
     out.line(paint.dim('Dry run: nothing was changed.'));
   } else {
-    // 5. Apply and check each tool's written entry. Ctrl-C lets the current atomic write finish.
-    const checker = options.verify ? new EntryChecker(http) : undefined;
+    // 5. Apply, and check each tool's written entry while the next is written. Ctrl-C lets the current atomic
+    // write finish.
+    const checker = options.verify ? new EntryChecker(http, checked ? [checked] : []) : undefined;
     const backupDir = backupDirectory(environment);
-    results = [];
     let interrupted = false;
     const release = claimInterrupt(() => {
       interrupted = true;
     });
     try {
-      for (const item of planned) {
-        if (interrupted) break;
-        results.push(item.plan ? await applyAndVerify({ ...item, plan: item.plan }, { environment, backupDir, ...(checker ? { checker } : {}) }) : failedResult(item));
-      }
+      results = await applyAndVerifyAll(planned, { environment, backupDir, ...(checker ? { checker } : {}) }, () => interrupted);
     } finally {
       release();
     }

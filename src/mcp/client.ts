@@ -1,6 +1,6 @@
 /** The MCP client of the connection check: a small Streamable HTTP client over the shared HttpClient that
- * runs initialize → initialized → tools/list → tools/call mittwald_user_get → DELETE, and the
- * unauthenticated probe. Our own client rather than the SDK's: the bundle stays small and every failure can
+ * proves a connection in one session — initialize, then initialized, tools/call mittwald_user_get and
+ * tools/list at once, then DELETE — and the unauthenticated probe. Our own client rather than the SDK's: the bundle stays small and every failure can
  * be told apart (see failures.ts). Nothing here ever puts the credential into a message. */
 import { SetupError } from '../errors.js';
 import type { HttpClient, Response } from '../http.js';
@@ -62,37 +62,54 @@ interface InitializeResult {
   serverInfo: { name: string; version: string };
 }
 
+/** One check's conversation with the server: the session in use, and the one re-initialization allowed. */
 interface Connection {
   http: HttpClient;
   url: string;
   authorization: string | undefined;
   options: RetryOptions;
   nextId: number;
-  sessionId: string | undefined;
-  protocolVersion: string | undefined;
+  /** The session requests go to (undefined before initialize, or for a server that hands out no id). */
+  current: SessionState | undefined;
+  /** A re-initialization under way, and the session it replaces: every request that lost that session
+   * waits for this one new session. */
+  reopening: { lost: SessionState; session: Promise<SessionState> } | undefined;
   /** Re-initializations still allowed after the server lost or expired our session. */
   reinitBudget: number;
+  /** The outcome of each initialized notification sent (undefined, or the error), awaited before the result. */
+  notifications: Array<Promise<unknown>>;
 }
 
-/** initialize (JSON or SSE reply) → notifications/initialized → tools/list (all pages) → tools/call
- * mittwald_user_get {arguments:{}} → DELETE the session (best effort). An expired or lost session is
- * re-initialized once. Throws a SetupError: UNREACHABLE / TIMEOUT / TLS, TOKEN_REJECTED, SESSION_EXPIRED,
- * FORBIDDEN, NOT_MCP, RATE_LIMITED, SERVER_ERROR or PROTOCOL. */
+interface SessionState {
+  id: string | undefined;
+  protocolVersion: string;
+  init: InitializeResult;
+}
+
+function connect(http: HttpClient, url: string, authorization: string | undefined, options: RetryOptions, reinitBudget: number): Connection {
+  return { http, url, authorization, options, nextId: 1, current: undefined, reopening: undefined, reinitBudget, notifications: [] };
+}
+
+/** One session that proves the connection, in two round trips: initialize, then at once the initialized
+ * notification, tools/call mittwald_user_get {arguments:{}} (the identity) and tools/list (the count; later
+ * pages follow the cursor). The session is ended (DELETE) without waiting for the answer. An expired or lost
+ * session is re-initialized once. Throws a SetupError: UNREACHABLE / TIMEOUT / TLS, TOKEN_REJECTED,
+ * SESSION_EXPIRED, FORBIDDEN, NOT_MCP, RATE_LIMITED, SERVER_ERROR or PROTOCOL. */
 export async function checkMcp(http: HttpClient, serverUrl: string, authorization: string, options: RetryOptions = {}): Promise<McpCheck> {
-  const conn: Connection = {
-    http,
-    url: serverUrl,
-    authorization,
-    options,
-    nextId: 1,
-    sessionId: undefined,
-    protocolVersion: undefined,
-    reinitBudget: 1,
-  };
+  const conn = connect(http, serverUrl, authorization, options, 1);
   try {
-    const init = await initialize(conn);
-    const toolNames = await listAllTools(conn);
-    const identity = toolNames.includes(USER_TOOL) ? await fetchIdentity(conn) : undefined;
+    const { init } = await openSession(conn);
+    // Nothing below depends on another answer; a server without the user tool answers the call with an
+    // error that only counts when the list names the tool.
+    const [listed, called] = await Promise.allSettled([listAllTools(conn), fetchIdentity(conn)]);
+    await throwFirstNotificationError(conn);
+    if (listed.status === 'rejected') throw listed.reason;
+    const toolNames = listed.value;
+    let identity: Identity | undefined;
+    if (toolNames.includes(USER_TOOL)) {
+      if (called.status === 'rejected') throw called.reason;
+      identity = called.value;
+    }
     return {
       serverName: init.serverInfo.name,
       serverVersion: init.serverInfo.version,
@@ -101,26 +118,18 @@ export async function checkMcp(http: HttpClient, serverUrl: string, authorizatio
       ...(identity ? { identity } : {}),
     };
   } finally {
-    await endSession(conn);
+    endSession(conn);
   }
 }
 
 /** POST initialize without a credential and report the challenge (for OAuth entries, where we hold no token):
  * a 401 means reachable and asking for a sign-in; `authorization_uri` / `resource_metadata` are passed on when
- * the Bearer challenge names them. Throws like checkMcp for anything that is not MCP or not reachable. */
+ * the Bearer challenge names them. One request (and a DELETE, should an open server start a session). Throws
+ * like checkMcp for anything that is not MCP or not reachable. */
 export async function probeMcpAuth(http: HttpClient, serverUrl: string, options: RetryOptions = {}): Promise<AuthProbe> {
-  const conn: Connection = {
-    http,
-    url: serverUrl,
-    authorization: undefined,
-    options,
-    nextId: 1,
-    sessionId: undefined,
-    protocolVersion: undefined,
-    reinitBudget: 0,
-  };
+  const conn = connect(http, serverUrl, undefined, options, 0);
   try {
-    await initialize(conn);
+    conn.current = await initialize(conn);
     return { requiresAuth: false };
   } catch (error) {
     if (!(error instanceof ChallengeSeen)) throw error;
@@ -131,16 +140,25 @@ export async function probeMcpAuth(http: HttpClient, serverUrl: string, options:
       ...(params['resource_metadata'] ? { resourceMetadata: params['resource_metadata'] } : {}),
     };
   } finally {
-    await endSession(conn);
+    endSession(conn);
   }
 }
 
-async function initialize(conn: Connection): Promise<InitializeResult> {
-  conn.sessionId = undefined;
-  conn.protocolVersion = undefined;
+/** initialize → the session in use; its initialized notification is sent at once, not waited for. */
+async function openSession(conn: Connection): Promise<SessionState> {
+  const session = await initialize(conn);
+  conn.current = session;
+  const notified = notifyInitialized(conn, session);
+  conn.notifications.push(notified.then(() => undefined, (error: unknown) => error ?? new Error('notification failed')));
+  return session;
+}
+
+/** The POST of initialize (JSON or SSE reply), checked: the server speaks MCP in a version we know. */
+async function initialize(conn: Connection): Promise<SessionState> {
   const version = conn.http.userAgent.split('/')[1] ?? '0.0.0';
   const { result, sessionId } = await rpcOnce(
     conn,
+    undefined,
     'initialize',
     {
       protocolVersion: REQUESTED_PROTOCOL_VERSION,
@@ -158,10 +176,7 @@ async function initialize(conn: Connection): Promise<InitializeResult> {
       hint: 'Update mittwald-mcp-setup (npx mittwald-mcp-setup@latest) and try again.',
     });
   }
-  conn.sessionId = sessionId;
-  conn.protocolVersion = init.protocolVersion;
-  await notify(conn, 'notifications/initialized');
-  return init;
+  return { id: sessionId, protocolVersion: init.protocolVersion, init };
 }
 
 async function listAllTools(conn: Connection): Promise<string[]> {
@@ -169,7 +184,7 @@ async function listAllTools(conn: Connection): Promise<string[]> {
   const seen = new Set<string>();
   let cursor: string | undefined;
   for (let page = 0; page < MAX_TOOL_PAGES; page++) {
-    const result = await rpc(conn, 'tools/list', cursor === undefined ? {} : { cursor });
+    const result = await request(conn, 'tools/list', cursor === undefined ? {} : { cursor });
     const list = readToolList(result);
     if (!list) throw protocolError('tools/list', 'a malformed tool list');
     names.push(...list.names);
@@ -183,7 +198,7 @@ async function listAllTools(conn: Connection): Promise<string[]> {
 }
 
 async function fetchIdentity(conn: Connection): Promise<Identity> {
-  const result = await rpc(conn, 'tools/call', { name: USER_TOOL, arguments: {} });
+  const result = await request(conn, 'tools/call', { name: USER_TOOL, arguments: {} });
   const call = readCallToolResult(result);
   if (!call) throw protocolError(USER_TOOL, 'a malformed tool result');
   const text = call.content.find((item) => item.type === 'text')?.text ?? '';
@@ -208,66 +223,81 @@ async function fetchIdentity(conn: Connection): Promise<Identity> {
   return user;
 }
 
-async function endSession(conn: Connection): Promise<void> {
-  if (conn.sessionId === undefined) return;
-  const headers = sessionHeaders(conn);
-  conn.sessionId = undefined;
-  try {
-    // Best effort: mittwald may answer 405 (the spec allows refusing DELETE) and the check already succeeded.
-    const res = await conn.http.fetch(conn.url, { method: 'DELETE', headers, timeoutMs: 5_000 });
-    await res.body?.cancel().catch(() => undefined);
-  } catch {
-    // ignored on purpose: see above
+/** DELETE the session, best effort and without waiting: mittwald may answer 405 (the spec allows refusing
+ * DELETE), and the check is done either way. The open request keeps the process alive until it is answered
+ * (at most 5 s), so it is never cut off. */
+function endSession(conn: Connection): void {
+  const session = conn.current;
+  conn.current = undefined;
+  if (session?.id === undefined) return;
+  conn.http.fetch(conn.url, { method: 'DELETE', headers: sessionHeaders(conn, session), timeoutMs: 5_000 }).then(
+    (res) => res.discard(),
+    () => undefined,
+  );
+}
+
+/** The first error of the initialized notifications sent, once all of them are settled. */
+async function throwFirstNotificationError(conn: Connection): Promise<void> {
+  // A re-initialization adds its own notification while this waits.
+  for (let index = 0; index < conn.notifications.length; index++) {
+    const error = await conn.notifications[index];
+    if (error !== undefined) throw error;
   }
 }
 
 /** A request within the session; re-initializes once when the server lost or expired the session. */
-async function rpc(conn: Connection, method: string, params: Record<string, unknown>): Promise<unknown> {
-  return withSessionRecovery(conn, async () => (await rpcOnce(conn, method, params, 'session')).result, true);
-}
-
-/** A notification within the session; after a re-initialization it is not repeated, as initialize sends
- * the only notification we use. */
-async function notify(conn: Connection, method: string): Promise<void> {
-  const send = async (): Promise<void> => {
-    const res = await post(conn, { jsonrpc: '2.0', method });
-    const failure = await readFailureIfNotOk(res, secretsOf(conn.authorization));
-    if (failure) throw classifyMcpFailure(conn, failure, 'session');
-    await res.body?.cancel().catch(() => undefined);
-  };
-  await withSessionRecovery(conn, send, false);
-}
-
-/** Runs `step`; when the server says the session is gone (401 -32002, or 404 on our session id), opens a new
- * session — once per check — and, if `repeat`, runs the step again. A second loss is SESSION_EXPIRED. */
-async function withSessionRecovery<T>(conn: Connection, step: () => Promise<T>, repeat: boolean): Promise<T | undefined> {
+async function request(conn: Connection, method: string, params: Record<string, unknown>): Promise<unknown> {
+  const session = conn.current;
   try {
-    return await step();
+    return (await rpcOnce(conn, session, method, params, 'session')).result;
   } catch (error) {
-    if (!(error instanceof SessionLost)) throw error;
-    if (conn.reinitBudget <= 0) throw sessionExpiredError(error.failure);
-    conn.reinitBudget--;
-    await initialize(conn);
-    if (!repeat) return undefined;
+    if (!(error instanceof SessionLost) || session === undefined) throw error;
+    const next = await reopen(conn, session, error);
     try {
-      return await step();
+      return (await rpcOnce(conn, next, method, params, 'session')).result;
     } catch (retryError) {
       throw retryError instanceof SessionLost ? sessionExpiredError(retryError.failure) : retryError;
     }
   }
 }
 
+/** The initialized notification; when it finds the session gone, the new session sends its own. */
+async function notifyInitialized(conn: Connection, session: SessionState): Promise<void> {
+  try {
+    const res = await post(conn, session, { jsonrpc: '2.0', method: 'notifications/initialized' });
+    const failure = await readFailureIfNotOk(res, secretsOf(conn.authorization));
+    if (failure) throw classifyMcpFailure({ url: conn.url, authorization: conn.authorization, sessionId: session.id }, failure, 'session');
+    await res.discard();
+  } catch (error) {
+    if (!(error instanceof SessionLost)) throw error;
+    await reopen(conn, session, error);
+  }
+}
+
+/** The session that replaces `lost` (401 -32002, or 404 on our session id): one new session per check, shared
+ * by every request that found the old one gone. A second loss is SESSION_EXPIRED. */
+function reopen(conn: Connection, lost: SessionState, loss: SessionLost): Promise<SessionState> {
+  if (conn.current !== undefined && conn.current !== lost) return Promise.resolve(conn.current);
+  if (conn.reopening?.lost === lost) return conn.reopening.session;
+  if (conn.reinitBudget <= 0) return Promise.reject(sessionExpiredError(loss.failure));
+  conn.reinitBudget--;
+  const session = openSession(conn);
+  conn.reopening = { lost, session };
+  return session;
+}
+
 /** One JSON-RPC request → its response (from a JSON body or the SSE stream). */
 async function rpcOnce(
   conn: Connection,
+  session: SessionState | undefined,
   method: string,
   params: Record<string, unknown>,
   stage: Stage,
 ): Promise<{ result: unknown; sessionId: string | undefined }> {
   const id = conn.nextId++;
-  const res = await post(conn, { jsonrpc: '2.0', id, method, params });
+  const res = await post(conn, session, { jsonrpc: '2.0', id, method, params });
   const failure = await readFailureIfNotOk(res, secretsOf(conn.authorization));
-  if (failure) throw classifyMcpFailure(conn, failure, stage);
+  if (failure) throw classifyMcpFailure({ url: conn.url, authorization: conn.authorization, sessionId: session?.id }, failure, stage);
   const response = await readJsonRpcResponse(res, id, conn, stage, method);
   if ('error' in response) {
     const detail = clip(redact(`${response.error.message} (${response.error.code})`, secretsOf(conn.authorization)));
@@ -276,24 +306,24 @@ async function rpcOnce(
   return { result: response.result, sessionId: res.headers.get('mcp-session-id') ?? undefined };
 }
 
-function post(conn: Connection, message: Record<string, unknown>): Promise<Response> {
+function post(conn: Connection, session: SessionState | undefined, message: Record<string, unknown>): Promise<Response> {
   return fetchRespectingRateLimit(
     conn.http,
     conn.url,
     {
       method: 'POST',
-      headers: { ...sessionHeaders(conn), 'content-type': 'application/json', accept: CLIENT_ACCEPT },
+      headers: { ...sessionHeaders(conn, session), 'content-type': 'application/json', accept: CLIENT_ACCEPT },
       body: JSON.stringify(message),
     },
     conn.options,
   );
 }
 
-function sessionHeaders(conn: Connection): Record<string, string> {
+function sessionHeaders(conn: Connection, session: SessionState | undefined): Record<string, string> {
   const headers: Record<string, string> = {};
   if (conn.authorization !== undefined) headers['authorization'] = conn.authorization;
-  if (conn.sessionId !== undefined) headers['mcp-session-id'] = conn.sessionId;
-  if (conn.protocolVersion !== undefined) headers['mcp-protocol-version'] = conn.protocolVersion;
+  if (session?.id !== undefined) headers['mcp-session-id'] = session.id;
+  if (session !== undefined) headers['mcp-protocol-version'] = session.protocolVersion;
   return headers;
 }
 
@@ -317,32 +347,29 @@ async function readJsonRpcResponse(res: Response, id: number, conn: Connection, 
     if (found === undefined) throw notMcp('JSON that is not a JSON-RPC reply');
     return found;
   }
-  await res.body?.cancel().catch(() => undefined);
+  await res.discard();
   throw notMcp(contentType ? `with ${contentType.split(';')[0]} instead of JSON or an event stream` : 'without a content type');
 }
 
 /** Reads SSE events until one carries the response to `id`, then stops reading: a server may keep the
  * stream open after it. */
 async function findInEventStream(res: Response, id: number): Promise<JsonRpcResponse | undefined> {
-  if (!res.body) return undefined;
-  const reader = res.body.getReader();
   const decoder = new TextDecoder();
   const parser = new EventStreamParser();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      const events = parser.push(done ? decoder.decode() : decoder.decode(value, { stream: true }), done);
-      for (const event of events) {
-        if (event.event !== 'message' || event.data === '') continue;
-        const message = parseJsonOrUndefined(event.data);
-        const found = message === undefined ? undefined : matchResponse(message, id);
-        if (found) return found;
-      }
-      if (done) return undefined;
+  const match = (events: ReturnType<EventStreamParser['push']>): JsonRpcResponse | undefined => {
+    for (const event of events) {
+      if (event.event !== 'message' || event.data === '') continue;
+      const message = parseJsonOrUndefined(event.data);
+      const found = message === undefined ? undefined : matchResponse(message, id);
+      if (found) return found;
     }
-  } finally {
-    await reader.cancel().catch(() => undefined);
+    return undefined;
+  };
+  for await (const chunk of res.chunks()) {
+    const found = match(parser.push(decoder.decode(chunk, { stream: true })));
+    if (found) return found;
   }
+  return match(parser.push(decoder.decode(), true));
 }
 
 /** The JSON-RPC response with our id in a message or batch, if any. */

@@ -190,7 +190,7 @@ export async function fetchRespectingRateLimit(http: HttpClient, url: string, in
   if (res.status !== 429) return res;
   const wait = retryAfterSeconds(res.headers.get('retry-after') ?? undefined);
   if (wait === undefined || wait > (options.maxRetryAfterSeconds ?? DEFAULT_MAX_RETRY_AFTER_S)) return res;
-  await res.body?.cancel().catch(() => undefined);
+  await res.discard();
   await (options.sleep ?? sleep)(wait * 1000);
   return http.fetch(url, init);
 }
