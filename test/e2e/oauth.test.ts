@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CLI, cleanEnv, runCli, tempHome, type CliRun } from '../support/cli.js';
+import { CLI, cleanEnv, PATH_WITHOUT_PACKAGES, runCli, tempHome, type CliRun } from '../support/cli.js';
 import { runBrowser, type HeadlessBrowserAction } from '../support/headless-browser.mjs';
 import { createTestToken, createTestUser, startMittwaldServer, type MittwaldServerOptions, type MittwaldTestServer } from '../support/mittwald-server.js';
 import { startOAuthServer, type OAuthServer, type OAuthServerOptions } from '../support/oauth-server.js';
@@ -399,7 +399,8 @@ describe('without a terminal and without $BROWSER', () => {
 describe('each tool hands the sign-in to itself', () => {
   it('Copilot (VS Code): a URL-only entry, Start/Auth CodeLens and the vscode: install link', async () => {
     stack = await startStack();
-    const result = await run(['--tool', 'copilot', '--oauth', ...urls()]);
+    // Without node_modules/.bin on PATH: the Copilot CLI dev dependency there would count as a host.
+    const result = await run(['--tool', 'copilot', '--oauth', ...urls()], { PATH: PATH_WITHOUT_PACKAGES });
     expect(result.exitCode).toBe(0);
     const file = path.join(home.dir, '.config', 'Code', 'User', 'mcp.json');
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ servers: { mittwald: { type: 'http', url: stack.mcp.mcpUrl } } });
