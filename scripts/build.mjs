@@ -1,5 +1,7 @@
 // Bundles the CLI into dist/ so that `npx mittwald-mcp-setup` installs one package with no dependencies.
-// Code splitting keeps `--help` / `--version` from loading HTTP, OAuth or prompt code: those are dynamic imports.
+// dist/cli.js is a small CommonJS file (dist/package.json says so): it answers `--help` and `--version`
+// without starting Node's ES module loader, which costs about a tenth of Node's own start-up. Everything else
+// is ES modules (`.mjs`) with code splitting, so that HTTP-proxy, OAuth and prompt code load only when used.
 import { build } from 'esbuild';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -46,33 +48,56 @@ function shimPlugin(applied) {
   };
 }
 
-/** Bundles src/cli.ts. Returns esbuild's result (with a metafile) and the targets the shims replaced; throws
- * when a shim replaced nothing. `write: false` keeps the output in memory (for the build test). */
+/** cli.ts's `import('./run.js')` names the ES module build of run.ts. */
+const runModule = {
+  name: 'run-module',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/run\.js$/ }, () => ({ path: './run.mjs', external: true }));
+  },
+};
+
+/** Bundles src/run.ts (ES modules, split) and src/cli.ts (one CommonJS file). Returns the ES build's result
+ * (with a metafile) and the targets the shims replaced; throws when a shim replaced nothing. `write: false`
+ * keeps the output in memory (for the build test). */
 export async function bundle({ outdir = 'dist', write = true } = {}) {
   const applied = new Set();
-  const result = await build({
-    entryPoints: { cli: 'src/cli.ts' },
-    outdir,
-    write,
+  const common = {
     bundle: true,
-    splitting: true,
-    format: 'esm',
     platform: 'node',
-    // jsonc-parser's "main" is a UMD build whose internal require()s esbuild cannot follow.
-    mainFields: ['module', 'main'],
     target: 'node20',
     minify: true,
     legalComments: 'none',
-    chunkNames: 'chunks/[name]-[hash]',
     define: { __VERSION__: JSON.stringify(pkg.version) },
+    logLevel: 'warning',
+    write,
+  };
+  await build({
+    ...common,
+    entryPoints: ['src/cli.ts'],
+    outfile: path.join(outdir, 'cli.js'),
+    format: 'cjs',
+    banner: { js: '#!/usr/bin/env node' },
+    plugins: [runModule],
+  });
+  const result = await build({
+    ...common,
+    entryPoints: { run: 'src/run.ts' },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    // jsonc-parser's "main" is a UMD build whose internal require()s esbuild cannot follow.
+    mainFields: ['module', 'main'],
+    chunkNames: 'chunks/[name]-[hash]',
     // Bundled CommonJS dependencies (undici) call require(); give ESM chunks one.
     banner: {
-      js: "#!/usr/bin/env node\nimport{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
+      js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
     },
     plugins: [rawText, shimPlugin(applied)],
-    logLevel: 'warning',
     metafile: true,
   });
+  if (write) await writeFile(path.join(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
   const missed = SHIMS.filter((shim) => !applied.has(shim.target)).map((shim) => shim.target);
   if (missed.length > 0) {
     throw new Error(`scripts/shims: nothing matched ${missed.join(', ')}; undici's or zod's files moved. Update the shims and the pinned versions together.`);
