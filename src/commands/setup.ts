@@ -54,6 +54,16 @@ export async function runSetup(options: Options, context: RunContext): Promise<n
   const report: Record<string, unknown> = { method: token ? 'token' : 'oauth' };
   // The token proven here: written entries that send it to the same URL need no second session.
   let checked: CheckedCredential | undefined;
+  const planAll = () =>
+    planTools(adapters, environment, (adapter) => ({
+      serverUrl: options.serverUrl,
+      name: options.name,
+      scope: scopeFor(adapter, options.scope),
+      credential: credentialFor(adapter, auth, options.secret),
+      replaceStale: options.yes,
+      ...(report.signIn === 'verified' ? { oauthVerifiedAs: describeIdentity(report.identity as Identity | undefined) } : {}),
+    }));
+  let planning: ReturnType<typeof planAll> | undefined;
   if (token) {
     const cleaned = cleanToken(token.value);
     out.addSecret(cleaned.token);
@@ -61,13 +71,17 @@ export async function runSetup(options: Options, context: RunContext): Promise<n
     const problem = tokenProblem(cleaned.token);
     if (problem) throw usageError(`The API token looks wrong: ${problem}.`, 'Copy it again from mStudio → User Settings → API Tokens.');
     for (const fix of cleaned.fixes) out.line(paint.dim(`${SYMBOLS.info} Token: ${fix}.`));
+    auth = { token: cleaned.token, source: token.source };
+    // Planning only reads files, so it runs while the token is checked; nothing is written before the check
+    // has passed, and a failed check is what the run reports.
+    planning = planAll();
+    planning.catch(() => undefined);
     if (options.verify) {
       const check = await checkToken(http, options, cleaned.token);
       out.line(`${paint.green(SYMBOLS.ok)} ${connectedMessage(check)}`);
       Object.assign(report, { identity: check.identity, toolCount: check.toolCount });
       checked = check.credential;
     }
-    auth = { token: cleaned.token, source: token.source };
   } else {
     if (options.scopes) auth.scopes = options.scopes;
     if (options.verify) {
@@ -76,15 +90,8 @@ export async function runSetup(options: Options, context: RunContext): Promise<n
     }
   }
 
-  // 3. Plan every tool.
-  const planned = await planTools(adapters, environment, (adapter) => ({
-    serverUrl: options.serverUrl,
-    name: options.name,
-    scope: scopeFor(adapter, options.scope),
-    credential: credentialFor(adapter, auth, options.secret),
-    replaceStale: options.yes,
-    ...(report.signIn === 'verified' ? { oauthVerifiedAs: describeIdentity(report.identity as Identity | undefined) } : {}),
-  }));
+  // 3. Plan every tool (an OAuth run's instructions name who signed in).
+  const planned = await (planning ?? planAll());
 
   // 4. Show it; a dry run stops here.
   const secrets = auth.token ? [auth.token] : [];
