@@ -78,6 +78,7 @@ export type Transport = (request: TransportRequest) => Promise<Response>;
 const SECRET_HEADERS = /^(authorization|x-access-token|cookie|set-cookie|proxy-authorization)$/i;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 20;
+const TAIL_WAIT_MS = 250;
 const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
 
 export function createHttpClient(options: HttpClientOptions): HttpClient {
@@ -217,11 +218,7 @@ function nodeResponse(url: string, message: IncomingMessage): Response {
       try {
         for await (const chunk of stream.iterator({ destroyOnReturn: false })) yield chunk as Uint8Array;
       } finally {
-        // Stopped early: a body that has fully arrived is drained so the connection can be reused.
-        if (!stream.readableEnded) {
-          if (stream.complete) stream.resume();
-          else stream.destroy();
-        }
+        if (!stream.readableEnded) await drainTail(stream);
       }
     },
     discard() {
@@ -232,6 +229,25 @@ function nodeResponse(url: string, message: IncomingMessage): Response {
       return Promise.resolve();
     },
   };
+}
+
+/** After a reader stopped early (an event stream that carried the reply it wanted): a server usually ends
+ * the stream right after, and draining that tail lets the next request reuse the connection (on HTTPS a
+ * handshake saved). A stream still open after TAIL_WAIT_MS is dropped, and its connection with it. */
+function drainTail(stream: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      stream.destroy();
+      resolve();
+    }, TAIL_WAIT_MS);
+    stream.once('end', done);
+    stream.once('close', done);
+    stream.resume();
+  });
 }
 
 function nodeHeaders(raw: IncomingHttpHeaders): ResponseHeaders {

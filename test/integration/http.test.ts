@@ -89,6 +89,29 @@ describe('createHttpClient', () => {
     });
   });
 
+  it('hands a connection back when a stream was read up to what was wanted and then ends, and drops one left open', async () => {
+    let connections = 0;
+    const server = createServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      res.write('data: wanted\n\n');
+      // /open keeps the stream open, as a server that pushes more events would.
+      if (req.url !== '/open') setTimeout(() => res.end('data: tail\n\n'), 20);
+    });
+    server.on('connection', () => connections++);
+    const url = await listen(server);
+    const client = createHttpClient({ version: 't' });
+    const readFirst = async (path: string): Promise<void> => {
+      for await (const chunk of (await client.fetch(`${url}${path}`)).chunks()) if (Buffer.from(chunk).toString().includes('wanted')) break;
+    };
+    await readFirst('/ends');
+    await readFirst('/ends');
+    expect(connections).toBe(1);
+    await readFirst('/open');
+    await readFirst('/ends');
+    expect(connections).toBe(2);
+    server.closeAllConnections();
+  });
+
   it('masks credentials in --debug traces', async () => {
     const lines: string[] = [];
     const url = await target();
