@@ -58,9 +58,15 @@ try {
   };
   console.log(JSON.stringify(result, null, 2));
   console.log(
-    `--version: ${result.versionMedianMs} ms vs node -e 0: ${result.nodeBareMedianMs} ms → ${result.ratio}× (target ≤ 1.25×); ` +
+    `--version: ${result.versionMedianMs} ms vs node -e 0: ${result.nodeBareMedianMs} ms → ${result.ratio}× (target ≤ 1.15×); ` +
       `tarball ${(result.tarballBytes / 1024).toFixed(0)} KiB, installed ${(result.installedBytes / 1024).toFixed(0)} KiB in ${result.installedPackages} package(s) (target < 1 MB)`,
   );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
+
+// The verified run side by side with add-mcp, and the requests it sends (scripts/bench-run.mjs).
+const { benchVerifiedRun, describeVerifiedRun } = await import('./bench-run.mjs');
+const verified = await benchVerifiedRun({ pairs: Number(process.env.BENCH_PAIRS ?? 10), cliPairs: Number(process.env.BENCH_CLI_PAIRS ?? 5) });
+console.log(JSON.stringify({ verifiedRun: verified }, null, 2));
+for (const line of describeVerifiedRun(verified)) console.log(line);
