@@ -60,8 +60,6 @@ export interface HttpClientOptions {
   timeoutMs?: number;
   /** Receives one line per request and response; header values that carry credentials are masked. */
   trace?: (line: string) => void;
-  /** The environment to read HTTP(S)_PROXY from (default process.env). */
-  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** One request without redirects, as a transport sends it. Headers are lower-case. */
@@ -84,7 +82,7 @@ const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   const userAgent = `mittwald-mcp-setup/${options.version}`;
   const defaultTimeout = options.timeoutMs ?? 15_000;
-  const env = options.env ?? process.env;
+  const env = process.env;
   const trace = options.trace;
   const proxied = PROXY_VARIABLES.some((name) => Boolean(env[name]?.trim()));
   let transport: Promise<Transport> | undefined;
@@ -173,7 +171,7 @@ function describeHeaders(headers: Record<string, string> | ResponseHeaders): str
 // The direct transport: node:http and node:https with keep-alive agents
 
 /** Sends over node:http(s). Idle keep-alive connections do not keep the process alive (Node unrefs them). */
-export function nodeTransport(): Transport {
+function nodeTransport(): Transport {
   const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
   return async (request) => {
     const secure = request.url.protocol === 'https:';
