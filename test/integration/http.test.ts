@@ -112,6 +112,46 @@ describe('createHttpClient', () => {
     server.closeAllConnections();
   });
 
+  it('follows redirects as fetch does: 307 keeps the POST, 303 becomes a GET, credentials stay with their origin', async () => {
+    const seen: string[] = [];
+    const other = await listen(
+      createServer((req, res) => {
+        seen.push(`other ${req.method} ${req.url} auth=${req.headers.authorization ?? '-'}`);
+        res.end('elsewhere');
+      }),
+    );
+    const url = await listen(
+      createServer((req, res) => {
+        let body = '';
+        req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        req.on('end', () => {
+          seen.push(`${req.method} ${req.url} body=${body || '-'} auth=${req.headers.authorization ?? '-'}`);
+          if (req.url === '/keep') return void res.writeHead(307, { location: '/kept' }).end();
+          if (req.url === '/see-other') return void res.writeHead(303, { location: '/seen' }).end();
+          if (req.url === '/away') return void res.writeHead(302, { location: `${other}/there` }).end();
+          res.end('here');
+        });
+      }),
+    );
+    const client = createHttpClient({ version: 't' });
+    const post = { method: 'POST', body: 'payload', headers: { authorization: 'Bearer abcdefghijklmnop' } };
+    expect(await (await client.fetch(`${url}/keep`, post)).text()).toBe('here');
+    expect(await (await client.fetch(`${url}/see-other`, post)).text()).toBe('here');
+    expect(await (await client.fetch(`${url}/away`, { headers: { authorization: 'Bearer abcdefghijklmnop' } })).text()).toBe('elsewhere');
+    const manual = await client.fetch(`${url}/keep`, { ...post, redirect: 'manual' });
+    expect([manual.status, manual.headers.get('location')]).toEqual([307, '/kept']);
+    await manual.discard();
+    expect(seen).toEqual([
+      'POST /keep body=payload auth=Bearer abcdefghijklmnop',
+      'POST /kept body=payload auth=Bearer abcdefghijklmnop',
+      'POST /see-other body=payload auth=Bearer abcdefghijklmnop',
+      'GET /seen body=- auth=Bearer abcdefghijklmnop',
+      'GET /away body=- auth=Bearer abcdefghijklmnop',
+      'other GET /there auth=-',
+      'POST /keep body=payload auth=Bearer abcdefghijklmnop',
+    ]);
+  });
+
   it('masks credentials in --debug traces', async () => {
     const lines: string[] = [];
     const url = await target();
