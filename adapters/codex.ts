@@ -7,7 +7,6 @@
  * the user's comments. Codex rejects an inline `bearer_token` and silently ignores a `headers` key, so
  * neither is ever written. */
 import { isDeepStrictEqual } from 'node:util';
-import { z } from 'zod';
 import type { Adapter } from '../src/adapter.js';
 import { readConfigFile, type ConfigFileSnapshot } from '../src/config-file.js';
 import { detectFromClues } from '../src/detect.js';
@@ -85,13 +84,24 @@ function serversOf(document: Record<string, unknown>, path: string): Record<stri
 
 /** The keys of a server table that decide where Codex connects and what it sends. Wrongly typed keys count as
  * absent: Codex would refuse them anyway, and the user then sees that in `codex mcp list`. */
-const ServerEntry = z.object({
-  url: z.string().optional().catch(undefined),
-  bearer_token_env_var: z.string().optional().catch(undefined),
-  http_headers: z.record(z.string(), z.unknown()).optional().catch(undefined),
-  env_http_headers: z.record(z.string(), z.unknown()).optional().catch(undefined),
-});
-export type CodexServerEntry = z.infer<typeof ServerEntry>;
+export interface CodexServerEntry {
+  url?: string;
+  bearer_token_env_var?: string;
+  http_headers?: Record<string, unknown>;
+  env_http_headers?: Record<string, unknown>;
+}
+
+/** Those keys of a server table (undefined when it is no table). */
+function readServerEntry(raw: unknown): CodexServerEntry | undefined {
+  if (!isTable(raw)) return undefined;
+  const { url, bearer_token_env_var: variable, http_headers: headers, env_http_headers: envHeaders } = raw;
+  return {
+    ...(typeof url === 'string' ? { url } : {}),
+    ...(typeof variable === 'string' ? { bearer_token_env_var: variable } : {}),
+    ...(isTable(headers) ? { http_headers: headers } : {}),
+    ...(isTable(envHeaders) ? { env_http_headers: envHeaders } : {}),
+  };
+}
 
 /** How Codex will authenticate with one server table, references resolved from `environment`. */
 export function describeCodexAuth(entry: CodexServerEntry, environment: Environment): Pick<InstalledEntry, 'auth' | 'authorization' | 'unresolved'> {
@@ -192,7 +202,11 @@ function target(scope: Scope): string {
 }
 
 /** What `codex mcp get <name> --json` prints (the part we compare). */
-const CodexGetSchema = z.object({ transport: z.object({ url: z.string() }) });
+function shownUrl(value: unknown): string | undefined {
+  const transport = isTable(value) ? value['transport'] : undefined;
+  const url = isTable(transport) ? transport['url'] : undefined;
+  return typeof url === 'string' ? url : undefined;
+}
 
 /** The JSON object in a command's output (Codex may print warning lines before it). */
 function parseJsonObject(text: string): unknown {
@@ -220,7 +234,7 @@ const adapter: Adapter = {
     const path = request.scope === 'user' ? files.user : files.project;
     const { text: before, document, snapshot } = await readDocument(path);
     const servers = serversOf(document ?? {}, path);
-    const found = Object.entries(servers).map(([name, raw]) => ({ name, url: ServerEntry.safeParse(raw).data?.url }));
+    const found = Object.entries(servers).map(([name, raw]) => ({ name, url: readServerEntry(raw)?.url }));
     const stale = findStaleEntries(found, request.name, request.serverUrl, path);
 
     const updated = updateEntry(servers[request.name], codexEntry(request), CODEX_KEYS);
@@ -280,11 +294,11 @@ const adapter: Adapter = {
     const codex = request.scope === 'user' ? await findOnPath(environment, 'codex') : undefined;
     if (!codex) return undefined;
     const run = await runToolCommand([codex, 'mcp', 'get', request.name, '--json'], { timeoutMs: 60_000, cwd: environment.cwd });
-    const shown = CodexGetSchema.safeParse(parseJsonObject(run.stdout));
+    const shown = shownUrl(parseJsonObject(run.stdout));
     // No parseable answer (an older codex, a broken install) is no verdict either way.
-    if (run.exitCode !== 0 || !shown.success) return undefined;
-    const ok = shown.data.transport.url === request.serverUrl;
-    return { ok, detail: `\`codex mcp get ${request.name} --json\` ${ok ? 'shows it' : `shows ${shown.data.transport.url} instead`}` };
+    if (run.exitCode !== 0 || shown === undefined) return undefined;
+    const ok = shown === request.serverUrl;
+    return { ok, detail: `\`codex mcp get ${request.name} --json\` ${ok ? 'shows it' : `shows ${shown} instead`}` };
   },
   loginCommand: (name, scopes) => ['codex', 'mcp', 'login', name, ...(scopes?.length ? ['--scopes', scopes.join(',')] : [])],
 
@@ -302,7 +316,7 @@ const adapter: Adapter = {
     for (const layer of layers) {
       for (const [name, raw] of Object.entries(layer.servers)) {
         const effective = layer.scope === 'project' ? mergeCodexLayers(userServers[name], raw) : raw;
-        const entry = ServerEntry.safeParse(effective).data;
+        const entry = readServerEntry(effective);
         if (entry?.url === undefined) continue;
         if (name !== options.name && classifyServerUrl(entry.url, options.serverUrl) === 'other') continue;
         entries.push({ tool: 'codex', scope: layer.scope, file: layer.path, name, url: entry.url, ...describeCodexAuth(entry, environment) });

@@ -1,9 +1,11 @@
 // Bundles the CLI into dist/ so that `npx mittwald-mcp-setup` installs one package with no dependencies.
-// Code splitting keeps `--help` / `--version` from loading HTTP, OAuth or prompt code: those are dynamic imports.
+// dist/cli.js is a small CommonJS file (dist/package.json says so): it answers `--help` and `--version`
+// without starting Node's ES module loader, which costs about a tenth of Node's own start-up. Everything else
+// is ES modules (`.mjs`) with code splitting, so that HTTP-proxy, OAuth and prompt code load only when used.
 import { build } from 'esbuild';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -22,39 +24,89 @@ const rawText = {
   },
 };
 
-/** Swaps two heavy dependency entry points for slim ones (see scripts/shims/). */
-const shims = {
-  name: 'shims',
+/** Heavy dependency files swapped for slim stand-ins (see scripts/shims/). They reach into undici's and zod's
+ * private file layout, which is why package.json pins both exactly: a shim that no longer matches anything
+ * fails the build instead of silently bundling the heavy file. */
+export const SHIMS = [
+  { target: 'undici (its index)', filter: /^undici$/, file: 'undici.cjs' },
+  { target: "undici's SIMD llhttp build", filter: /llhttp_simd-wasm\.js$/, file: 'no-simd-wasm.cjs' },
+  { target: "zod's locale index", filter: /\/locales\/index\.js$/, file: 'zod-locales.js', importerIncludes: `${path.sep}zod${path.sep}` },
+];
+
+function shimPlugin(applied) {
+  return {
+    name: 'shims',
+    setup(b) {
+      for (const shim of SHIMS) {
+        b.onResolve({ filter: shim.filter }, (args) => {
+          if (shim.importerIncludes && !args.importer.includes(shim.importerIncludes)) return undefined;
+          applied.add(shim.target);
+          return { path: fileURLToPath(new URL(`./shims/${shim.file}`, import.meta.url)) };
+        });
+      }
+    },
+  };
+}
+
+/** cli.ts's `import('./run.js')` names the ES module build of run.ts. */
+const runModule = {
+  name: 'run-module',
   setup(b) {
-    b.onResolve({ filter: /^undici$/ }, () => ({ path: fileURLToPath(new URL('./shims/undici.cjs', import.meta.url)) }));
-    b.onResolve({ filter: /llhttp_simd-wasm\.js$/ }, () => ({ path: fileURLToPath(new URL('./shims/no-simd-wasm.cjs', import.meta.url)) }));
-    b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
-      args.importer.includes(`${path.sep}zod${path.sep}`) ? { path: fileURLToPath(new URL('./shims/zod-locales.js', import.meta.url)) } : undefined,
-    );
+    b.onResolve({ filter: /^\.\/run\.js$/ }, () => ({ path: './run.mjs', external: true }));
   },
 };
 
-await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
-const result = await build({
-  entryPoints: { cli: 'src/cli.ts' },
-  outdir: 'dist',
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  // jsonc-parser's "main" is a UMD build whose internal require()s esbuild cannot follow.
-  mainFields: ['module', 'main'],
-  target: 'node20',
-  minify: true,
-  legalComments: 'none',
-  chunkNames: 'chunks/[name]-[hash]',
-  define: { __VERSION__: JSON.stringify(pkg.version) },
-  // Bundled CommonJS dependencies (undici) call require(); give ESM chunks one.
-  banner: {
-    js: "#!/usr/bin/env node\nimport{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
-  },
-  plugins: [rawText, shims],
-  logLevel: 'warning',
-  metafile: Boolean(process.env.BUILD_METAFILE),
-});
-if (process.env.BUILD_METAFILE) await writeFile(process.env.BUILD_METAFILE, JSON.stringify(result.metafile));
+/** Bundles src/run.ts (ES modules, split) and src/cli.ts (one CommonJS file). Returns the ES build's result
+ * (with a metafile) and the targets the shims replaced; throws when a shim replaced nothing. `write: false`
+ * keeps the output in memory (for the build test). */
+export async function bundle({ outdir = 'dist', write = true } = {}) {
+  const applied = new Set();
+  const common = {
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    minify: true,
+    legalComments: 'none',
+    define: { __VERSION__: JSON.stringify(pkg.version) },
+    logLevel: 'warning',
+    write,
+  };
+  await build({
+    ...common,
+    entryPoints: ['src/cli.ts'],
+    outfile: path.join(outdir, 'cli.js'),
+    format: 'cjs',
+    banner: { js: '#!/usr/bin/env node' },
+    plugins: [runModule],
+  });
+  const result = await build({
+    ...common,
+    entryPoints: { run: 'src/run.ts' },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    // jsonc-parser's "main" is a UMD build whose internal require()s esbuild cannot follow.
+    mainFields: ['module', 'main'],
+    chunkNames: 'chunks/[name]-[hash]',
+    // Bundled CommonJS dependencies (undici) call require(); give ESM chunks one.
+    banner: {
+      js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
+    },
+    plugins: [rawText, shimPlugin(applied)],
+    metafile: true,
+  });
+  if (write) await writeFile(path.join(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+  const missed = SHIMS.filter((shim) => !applied.has(shim.target)).map((shim) => shim.target);
+  if (missed.length > 0) {
+    throw new Error(`scripts/shims: nothing matched ${missed.join(', ')}; undici's or zod's files moved. Update the shims and the pinned versions together.`);
+  }
+  return { result, applied: [...applied] };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
+  const { result } = await bundle();
+  if (process.env.BUILD_METAFILE) await writeFile(process.env.BUILD_METAFILE, JSON.stringify(result.metafile));
+}

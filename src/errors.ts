@@ -59,3 +59,9 @@ export function usageError(message: string, hint?: string): SetupError {
 export function isSetupError(error: unknown): error is SetupError {
   return error instanceof SetupError;
 }
+
+/** An error as `--json` and the summary report it: its code, message and hint (INTERNAL for a bug). */
+export function errorDetails(error: unknown): { code: string; message: string; hint?: string } {
+  if (isSetupError(error)) return { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
+  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+}

@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { SetupError } from './errors.js';
 import type { HttpClient } from './http.js';
-import { probeMcpAuth } from './verify.js';
+import { probeMcpAuth } from './mcp/client.js';
 
 /** What mittwald's bridge grants when asked for nothing (read-only). Used when the server names no defaults. */
 export const MITTWALD_DEFAULT_SCOPES: readonly string[] = ['user:read', 'customer:read', 'project:read', 'app:read'];
@@ -208,7 +208,7 @@ async function fetchFirstDocument<T>(
     requireSecureUrl(url, what);
     const response = await http.fetch(url, { headers: { accept: 'application/json' } });
     if (response.status !== 200) {
-      await response.body?.cancel();
+      await response.discard();
       continue;
     }
     let body: unknown;

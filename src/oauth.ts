@@ -7,7 +7,7 @@
 import * as client from 'openid-client';
 import { z } from 'zod';
 import { SetupError, isSetupError } from './errors.js';
-import type { HttpClient } from './http.js';
+import type { HttpClient, HttpRequestInit, Response as HttpResponse } from './http.js';
 import {
   discoverAuthorization,
   isLoopbackHost,
@@ -175,7 +175,7 @@ async function forgetClient(http: HttpClient, client: RegisteredClient | undefin
   client.management = undefined;
   try {
     const response = await http.fetch(uri, { method: 'DELETE', headers: { authorization: `Bearer ${accessToken}` }, timeoutMs: 5_000 });
-    await response.body?.cancel().catch(() => undefined);
+    await response.discard();
   } catch {
     // ignored on purpose: see above
   }
@@ -249,7 +249,7 @@ function clientConfiguration(
     { redirect_uris: [redirectUri], token_endpoint_auth_method: 'none' },
     client.None(),
   );
-  config[client.customFetch] = (url, init) => http.fetch(url, init) as unknown as Promise<globalThis.Response>;
+  config[client.customFetch] = async (url, init) => toWebResponse(await http.fetch(url, fromWebInit(init)));
   const endpoints = [metadata.issuer, metadata.authorization_endpoint, metadata.token_endpoint];
   if (endpoints.some((value) => new URL(value).protocol === 'http:')) {
     // requireSecureUrl has already refused plain HTTP anywhere but this machine.
@@ -311,3 +311,27 @@ async function cancellable<T>(signal: AbortSignal | undefined, work: () => Promi
   }
 }
 
+
+/** openid-client's request options as the HttpClient takes them (it sends strings, form parameters or bytes). */
+function fromWebInit(init: client.CustomFetchOptions): HttpRequestInit {
+  const { body } = init;
+  if (body !== undefined && body !== null && !(typeof body === 'string' || body instanceof URLSearchParams || body instanceof Uint8Array || body instanceof ArrayBuffer)) {
+    throw new TypeError('openid-client sent a streamed request body, which the HTTP client does not send.');
+  }
+  return {
+    method: init.method,
+    headers: init.headers,
+    body: body instanceof ArrayBuffer ? new Uint8Array(body) : (body ?? null),
+    redirect: init.redirect,
+    ...(init.signal ? { signal: init.signal } : {}),
+  };
+}
+
+/** openid-client works on WHATWG Responses (it clones them, checks bodyUsed): the HttpClient's answer, with the
+ * body read whole (OAuth answers are small). Node's Response class is loaded only here, in an OAuth run. */
+async function toWebResponse(response: HttpResponse): Promise<globalThis.Response> {
+  const body = [204, 205, 304].includes(response.status) ? null : await response.text();
+  const headers = new Headers();
+  response.headers.forEach((value, name) => headers.append(name, value));
+  return new Response(body, { status: response.status, headers });
+}

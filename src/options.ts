@@ -1,6 +1,5 @@
 /** Turns raw command-line values and the environment into validated Options. The contract is in
  * shared/design.md; every violation is a one-line USAGE error naming the fix. */
-import { z } from 'zod';
 import type { Command, ParsedArgs } from './cli-args.js';
 import { usageError } from './errors.js';
 import { DEFAULT_API_URL, DEFAULT_ENTRY_NAME, DEFAULT_SERVER_URL, TOKEN_ENV_VAR, TOOL_IDS, type Scope } from './model.js';
@@ -35,25 +34,24 @@ export interface Options {
   yes: boolean;
 }
 
-const httpUrl = (flag: string) =>
-  z
-    .string()
-    .refine((value) => {
-      try {
-        return ['http:', 'https:'].includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    }, `${flag} must be an http(s) URL, e.g. https://mcp.mittwald.de/mcp`);
-
 function splitList(values: readonly string[] | undefined): string[] {
   return (values ?? []).flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean);
 }
 
-function check<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (!result.success) throw usageError(result.error.issues[0]?.message ?? 'Invalid value.', 'See mittwald-mcp-setup --help.');
-  return result.data;
+function oneOf<T extends string>(value: string, allowed: readonly T[], message: string): T {
+  if (!(allowed as readonly string[]).includes(value)) throw usageError(message, 'See mittwald-mcp-setup --help.');
+  return value as T;
+}
+
+function httpUrl(flag: string, value: string): string {
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') throw usageError(`${flag} must be an http(s) URL, e.g. https://mcp.mittwald.de/mcp`, 'See mittwald-mcp-setup --help.');
+  return value;
 }
 
 export interface OptionSources {
@@ -92,17 +90,15 @@ export async function resolveOptions({ command, values }: ParsedArgs, sources: O
     if (!/^[a-z_-]+(:[a-z_-]+)?$/.test(scope)) throw usageError(`"${scope}" is not a scope name.`, 'Scopes look like project:read or app:write.');
   }
 
-  const secret = values.secret === undefined ? undefined : check(z.enum(['ref', 'literal'], { error: '--secret must be ref or literal.' }), values.secret);
-  const scope = check(z.enum(['user', 'project'], { error: '--scope must be user or project.' }), values.scope ?? 'user');
+  const secret = values.secret === undefined ? undefined : oneOf(values.secret, ['ref', 'literal'], '--secret must be ref or literal.');
+  const scope = oneOf<Scope>(values.scope ?? 'user', ['user', 'project'], '--scope must be user or project.');
+  const serverUrl = httpUrl('--server-url', values['server-url'] ?? sources.env.MITTWALD_MCP_URL ?? DEFAULT_SERVER_URL);
+  const apiUrl = httpUrl('--api-url', values['api-url'] ?? sources.env.MITTWALD_API_URL ?? DEFAULT_API_URL);
+  const name = values.name ?? DEFAULT_ENTRY_NAME;
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw usageError('--name may use letters, digits, - and _ only (every tool accepts those).', 'See mittwald-mcp-setup --help.');
   if (scope === 'project' && secret === 'literal') {
     throw usageError('--secret literal cannot go with --scope project: the project file is shared through git, so it never holds a token.', 'Drop --secret literal (the entry then refers to the token), or use --scope user.');
   }
-  const serverUrl = check(httpUrl('--server-url'), values['server-url'] ?? sources.env.MITTWALD_MCP_URL ?? DEFAULT_SERVER_URL);
-  const apiUrl = check(httpUrl('--api-url'), values['api-url'] ?? sources.env.MITTWALD_API_URL ?? DEFAULT_API_URL);
-  const name = check(
-    z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, '--name may use letters, digits, - and _ only (every tool accepts those).'),
-    values.name ?? DEFAULT_ENTRY_NAME,
-  );
 
   return {
     command,

@@ -1,14 +1,16 @@
 /** Everything after `--help` / `--version`: options, output, the command, and error reporting. Loaded
  * lazily by cli.ts so that those two stay instant. */
 import type { ParsedArgs } from './cli-args.js';
-import { errorDetails } from './connection.js';
 import { currentEnvironment } from './environment.js';
-import { ExitCode, isSetupError, SetupError } from './errors.js';
+import { errorDetails, ExitCode, isSetupError, SetupError } from './errors.js';
 import { setInterruptFallback } from './interrupt.js';
 import { createHttpClient, type HttpClient } from './http.js';
 import { resolveOptions } from './options.js';
 import { createOutput, SYMBOLS, type Output } from './output.js';
 import type { RunContext } from './run-context.js';
+import { runRemove } from './commands/remove.js';
+import { runSetup } from './commands/setup.js';
+import { runStatus } from './commands/status.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -39,11 +41,11 @@ export async function run(parsed: ParsedArgs): Promise<number> {
     });
     switch (options.command) {
       case 'setup':
-        return await (await import('./commands/setup.js')).runSetup(options, context);
+        return await runSetup(options, context);
       case 'status':
-        return await (await import('./commands/status.js')).runStatus(options, context);
+        return await runStatus(options, context);
       case 'remove':
-        return await (await import('./commands/remove.js')).runRemove(options, context);
+        return await runRemove(options, context);
     }
   } catch (error) {
     return reportError(out, error, { json, debug, command: parsed.command });

@@ -1,11 +1,19 @@
 /** Masking and clean-up of credentials. Nothing the CLI prints may contain a secret: output goes through
- * `redact`, and values shown on purpose go through `maskSecret`. */
+ * `redact`, and values shown on purpose go through `maskSecret` (one rule for every place a secret is shown:
+ * messages, diffs, the wizard's choices and the --debug HTTP trace). */
 
 const BULLETS = '••••';
 
 /** `Bearer ••••1234`-style display of a secret: only the last four characters, and none for short ones. */
 export function maskSecret(secret: string): string {
   return secret.length >= 12 ? `${BULLETS}${secret.slice(-4)}` : BULLETS;
+}
+
+/** A header value that carries a credential (`Authorization`, `Cookie`, …), shown by the same rule: an auth
+ * scheme such as `Bearer ` stays readable, the rest is masked (`Bearer ••••1234`). */
+export function maskHeaderValue(value: string): string {
+  const scheme = /^[A-Za-z][\w.+-]*\s+(?=\S)/.exec(value)?.[0] ?? '';
+  return `${scheme}${maskSecret(value.slice(scheme.length).trim())}`;
 }
 
 /** Replaces every occurrence of each secret in `text` with its masked form. */

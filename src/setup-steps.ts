@@ -3,10 +3,10 @@
 import path from 'node:path';
 import type { Adapter, Confirmation } from './adapter.js';
 import { applyPlan, fileChange, planChanges, plannedFiles, type AppliedFile } from './apply.js';
-import { EntryChecker, errorDetails, type CheckResult } from './connection.js';
+import { EntryChecker, type CheckResult } from './credential-check.js';
 import { unifiedDiff } from './diff.js';
 import { gitLine, type GitView } from './git-status.js';
-import { SetupError } from './errors.js';
+import { errorDetails, SetupError } from './errors.js';
 import { TOKEN_ENV_VAR, TOOL_IDS, type Credential, type Detection, type Environment, type InstalledEntry, type Scope, type SetupRequest, type StaleEntry, type ToolId, type ToolPlan } from './model.js';
 import type { Options, TokenSource } from './options.js';
 import { SYMBOLS, type Output } from './output.js';
@@ -233,25 +233,69 @@ export function backupDirectory(environment: Environment): string {
   return path.join(environment.home, '.mittwald-mcp-setup', 'backups');
 }
 
+interface VerifyContext {
+  environment: Environment;
+  checker?: EntryChecker;
+}
+
+/** A tool whose plan was applied, or failed to be (`written: false`, the result says why). */
+export interface AppliedTool {
+  planned: PlannedTool & { plan: ToolPlan };
+  result: ToolResult;
+  written: boolean;
+}
+
 /** Applies one tool's plan and checks its written entry with the credential the tool will use. */
-export async function applyAndVerify(
-  planned: PlannedTool & { plan: ToolPlan },
-  context: { environment: Environment; backupDir: string; checker?: EntryChecker },
-): Promise<ToolResult> {
+export async function applyAndVerify(planned: PlannedTool & { plan: ToolPlan }, context: VerifyContext & { backupDir: string }): Promise<ToolResult> {
+  return verifyTool(await applyTool(planned, context), context);
+}
+
+/** Applies the tools' plans one after another, in their order (so that Ctrl-C stops before the next write),
+ * and verifies each one as soon as it is written, while the next is applied: the checks and the tools' own
+ * CLIs (`claude mcp get`, …) run at the same time. `stopped()` is asked before each write; the tools not
+ * started then are left out. Results in plan order. */
+export async function applyAndVerifyAll(
+  planned: readonly PlannedTool[],
+  context: VerifyContext & { backupDir: string },
+  stopped: () => boolean,
+): Promise<ToolResult[]> {
+  const verifications: Array<Promise<ToolResult>> = [];
+  for (const item of planned) {
+    if (stopped()) break;
+    if (!item.plan) {
+      verifications.push(Promise.resolve(failedResult(item)));
+      continue;
+    }
+    const applied = await applyTool({ ...item, plan: item.plan }, context);
+    verifications.push(verifyTool(applied, context));
+  }
+  return Promise.all(verifications);
+}
+
+/** Applies one tool's plan: its file writes, rolled back as a whole when one fails. */
+export async function applyTool(planned: PlannedTool & { plan: ToolPlan }, context: { environment: Environment; backupDir: string }): Promise<AppliedTool> {
   const { adapter, request } = planned;
   let plan = planned.plan;
-  let result: ToolResult;
   try {
+    // Under the files' locks, a file that changed since it was planned (another run, the tool itself) is
+    // planned again from its new bytes; what was written is that plan.
     const replan = async () => samePlan(plan, await adapter.plan(context.environment, request));
     const applied = await applyPlan(plan, { backupDir: context.backupDir, stateFile: setupStateFile(context.environment), replan });
     plan = applied.plan;
     const status = adapter.kind === 'instructions' ? 'instructions' : planChanges(plan) ? 'configured' : 'unchanged';
-    result = { ...resultFromPlan(plan, status), files: applied.files };
+    return { planned: { ...planned, plan }, written: true, result: { ...resultFromPlan(plan, status), files: applied.files } };
   } catch (error) {
-    return { ...resultFromPlan(plan, 'failed'), error: errorDetails(error) };
+    return { planned, written: false, result: { ...resultFromPlan(plan, 'failed'), error: errorDetails(error) } };
   }
+}
+
+/** Reads a written entry back as its tool will, checks it with the credential the tool will send and, at the
+ * same time, asks the tool's own CLI whether it reads the entry as written. */
+export async function verifyTool(applied: AppliedTool, context: VerifyContext): Promise<ToolResult> {
+  const { planned, result, written } = applied;
+  const { plan, adapter, request } = planned;
   // Settings-screen apps keep the connector in the vendor's cloud: there is no written entry to check.
-  if (!context.checker || adapter.kind === 'instructions') return result;
+  if (!written || !context.checker || adapter.kind === 'instructions') return result;
   const entry = await findWrittenEntry(adapter, context.environment, request, plan);
   if (!entry) {
     return {
@@ -261,10 +305,9 @@ export async function applyAndVerify(
       error: { code: 'PROTOCOL', message: `The ${adapter.name} entry could not be read back.` },
     };
   }
-  const check = await context.checker.check(entry);
+  // The tool's own word on what it reads, where its CLI can tell; a failed check outweighs it.
+  const [check, confirmation] = await Promise.all([context.checker.check(entry), adapter.confirm?.(context.environment, request)]);
   if (check.status === 'failed') return { ...result, check, status: 'failed', ...(check.error ? { error: check.error } : {}) };
-  // The tool's own word on what it reads, where its CLI can tell.
-  const confirmation = await adapter.confirm?.(context.environment, request);
   if (confirmation && !confirmation.ok) {
     return { ...result, check, confirmation, status: 'failed', error: { code: 'COMMAND_FAILED', message: `${adapter.name} does not read the entry as written: ${confirmation.detail}` } };
   }

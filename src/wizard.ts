@@ -9,14 +9,14 @@ import type { Adapter } from './adapter.js';
 import { planChanges } from './apply.js';
 import { openBrowser } from './browser.js';
 import { clipboardCommand, copyToClipboard } from './clipboard.js';
-import { checkToken, describeIdentity, EntryChecker } from './connection.js';
+import { checkToken, describeIdentity, EntryChecker, type CheckedCredential } from './credential-check.js';
 import { findOnPath, findProjectRoot } from './environment.js';
 import { claimInterrupt } from './interrupt.js';
 import { SetupError, isSetupError, sentence } from './errors.js';
 import type { HttpClient } from './http.js';
 import { gitStates, projectFiles } from './git-status.js';
 import { DEFAULT_API_URL, DEFAULT_ENTRY_NAME, DEFAULT_SERVER_URL, TOKEN_ENV_VAR, type Detection, type Environment, type Scope, type ToolId } from './model.js';
-import { runOAuthCheck, signedInMessage } from './oauth-check.js';
+import { runOAuthCheck, signedInMessage } from './oauth-sign-in-check.js';
 import { mittwaldCliTokenFile } from './paths.js';
 import type { Options, TokenSource } from './options.js';
 import { createOutput, type Output } from './output.js';
@@ -37,7 +37,7 @@ import {
   type ToolResult,
 } from './setup-steps.js';
 import { runToolCommand } from './tool-command.js';
-import type { Identity } from './verify.js';
+import type { Identity } from './mcp/api-token.js';
 
 /** clack, loaded by runWizard once colours are settled: it styles some texts when it is loaded. */
 let p: typeof Clack;
@@ -58,6 +58,8 @@ interface Auth {
   scopes?: string[];
   /** Who the credential belongs to, once checked. */
   identity?: Identity;
+  /** The token as checked: written entries that send it need no second check. */
+  checked?: CheckedCredential;
 }
 
 /** What a cancellation must report: the results of the tools applied so far, and the ones never reached. */
@@ -102,7 +104,7 @@ export async function runWizard(options: Options, context: RunContext): Promise<
     }
 
     progress.applying = true;
-    const results = await applyAll(planned, context, http, options, progress);
+    const results = await applyAll(planned, context, new EntryChecker(http, auth.checked ? [auth.checked] : []), options, progress);
     progress.applying = false;
     progress.results = results;
     if (progress.interrupted) throw cancelled();
@@ -397,7 +399,7 @@ async function checkTokenInteractively(raw: string, source: TokenSource, options
     return await withSpinner('Checking the token', async (spin) => {
       const check = await checkToken(http, options, token);
       spin.stop(`Token belongs to ${describeIdentity(check.identity)} — ${check.toolCount} tools`);
-      return { token, source, identity: check.identity };
+      return { token, source, identity: check.identity, checked: check.credential };
     });
   } catch (error) {
     if (isSetupError(error) && error.code === 'CANCELLED') throw error;
@@ -504,8 +506,8 @@ async function planAndConfirm(
   return planned;
 }
 
-async function applyAll(planned: PlannedTool[], context: RunContext, http: HttpClient, options: Options, progress: Progress): Promise<ToolResult[]> {
-  const checker = options.verify ? new EntryChecker(http) : undefined;
+async function applyAll(planned: PlannedTool[], context: RunContext, verifier: EntryChecker, options: Options, progress: Progress): Promise<ToolResult[]> {
+  const checker = options.verify ? verifier : undefined;
   const backupDir = backupDirectory(context.environment);
   const results: ToolResult[] = [];
   for (const item of planned) {

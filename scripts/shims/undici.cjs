@@ -1,8 +1,7 @@
-// Build-time stand-in for `undici`'s index: only what src/http.ts uses, so the bundle leaves out
+// Build-time stand-in for `undici`'s index: only what src/http-proxy.ts uses, so the bundle leaves out
 // undici's WebSocket, EventSource, cache and mock modules. Types still come from the real package.
 'use strict'
 const { fetch } = require('undici/lib/web/fetch/index.js')
-const { Headers } = require('undici/lib/web/fetch/headers.js')
 const EnvHttpProxyAgent = require('undici/lib/dispatcher/env-http-proxy-agent.js')
 
-module.exports = { fetch, Headers, EnvHttpProxyAgent }
+module.exports = { fetch, EnvHttpProxyAgent }

@@ -1,14 +1,14 @@
 /** `mittwald-mcp-setup [setup] --tool …`: the non-interactive run, top to bottom. The wizard (no --tool on
  * a terminal) composes the same phases with prompts in between. */
-import { checkToken, connectedMessage, describeIdentity, EntryChecker } from '../connection.js';
-import type { Identity } from '../verify.js';
+import { checkToken, connectedMessage, describeIdentity, EntryChecker, type CheckedCredential } from '../credential-check.js';
+import type { Identity } from '../mcp/api-token.js';
 import { ExitCode, usageError } from '../errors.js';
 import { claimInterrupt } from '../interrupt.js';
 import type { Options } from '../options.js';
 import { SYMBOLS } from '../output.js';
 import { cleanToken, tokenProblem } from '../secrets.js';
 import {
-  applyAndVerify,
+  applyAndVerifyAll,
   backupDirectory,
   credentialFor,
   failedResult,
@@ -53,6 +53,18 @@ export async function runSetup(options: Options, context: RunContext): Promise<n
   // A token matters only when some selected tool can use it; otherwise this is an OAuth run.
   const token = oauthOnly.length < adapters.length ? options.token : undefined;
   const report: Record<string, unknown> = { method: token ? 'token' : 'oauth' };
+  // The token proven here: written entries that send it to the same URL need no second session.
+  let checked: CheckedCredential | undefined;
+  const planAll = () =>
+    planTools(adapters, environment, (adapter) => ({
+      serverUrl: options.serverUrl,
+      name: options.name,
+      scope: scopeFor(adapter, options.scope),
+      credential: credentialFor(adapter, auth, options.secret),
+      replaceStale: options.yes,
+      ...(report.signIn === 'verified' ? { oauthVerifiedAs: describeIdentity(report.identity as Identity | undefined) } : {}),
+    }));
+  let planning: ReturnType<typeof planAll> | undefined;
   if (token) {
     const cleaned = cleanToken(token.value);
     out.addSecret(cleaned.token);
@@ -60,29 +72,27 @@ export async function runSetup(options: Options, context: RunContext): Promise<n
     const problem = tokenProblem(cleaned.token);
     if (problem) throw usageError(`The API token looks wrong: ${problem}.`, 'Copy it again from mStudio → User Settings → API Tokens.');
     for (const fix of cleaned.fixes) out.line(paint.dim(`${SYMBOLS.info} Token: ${fix}.`));
+    auth = { token: cleaned.token, source: token.source };
+    // Planning only reads files, so it runs while the token is checked; nothing is written before the check
+    // has passed, and a failed check is what the run reports.
+    planning = planAll();
+    planning.catch(() => undefined);
     if (options.verify) {
       const check = await checkToken(http, options, cleaned.token);
       out.line(`${paint.green(SYMBOLS.ok)} ${connectedMessage(check)}`);
       Object.assign(report, { identity: check.identity, toolCount: check.toolCount });
+      checked = check.credential;
     }
-    auth = { token: cleaned.token, source: token.source };
   } else {
     if (options.scopes) auth.scopes = options.scopes;
     if (options.verify) {
-      const { checkOAuthSignIn } = await import('../oauth-check.js');
+      const { checkOAuthSignIn } = await import('../oauth-sign-in-check.js');
       Object.assign(report, await checkOAuthSignIn(http, options, context));
     }
   }
 
-  // 3. Plan every tool.
-  const planned = await planTools(adapters, environment, (adapter) => ({
-    serverUrl: options.serverUrl,
-    name: options.name,
-    scope: scopeFor(adapter, options.scope),
-    credential: credentialFor(adapter, auth, options.secret),
-    replaceStale: options.yes,
-    ...(report.signIn === 'verified' ? { oauthVerifiedAs: describeIdentity(report.identity as Identity | undefined) } : {}),
-  }));
+  // 3. Plan every tool (an OAuth run's instructions name who signed in).
+  const planned = await (planning ?? planAll());
 
   // 4. Show it, with what git makes of each project file; a dry run stops here.
   const secrets = auth.token ? [auth.token] : [];
@@ -95,19 +105,16 @@ export async function runSetup(options: Options, context: RunContext): Promise<n
     out.line();
     out.line(paint.dim('Dry run: nothing was changed.'));
   } else {
-    // 5. Apply and check each tool's written entry. Ctrl-C lets the current atomic write finish.
-    const checker = options.verify ? new EntryChecker(http) : undefined;
+    // 5. Apply, and check each tool's written entry while the next is written. Ctrl-C lets the current atomic
+    // write finish.
+    const checker = options.verify ? new EntryChecker(http, checked ? [checked] : []) : undefined;
     const backupDir = backupDirectory(environment);
-    results = [];
     let interrupted = false;
     const release = claimInterrupt(() => {
       interrupted = true;
     });
     try {
-      for (const item of planned) {
-        if (interrupted) break;
-        results.push(withGit(item.plan ? await applyAndVerify({ ...item, plan: item.plan }, { environment, backupDir, ...(checker ? { checker } : {}) }) : failedResult(item)));
-      }
+      results = (await applyAndVerifyAll(planned, { environment, backupDir, ...(checker ? { checker } : {}) }, () => interrupted)).map(withGit);
     } finally {
       release();
     }

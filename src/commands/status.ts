@@ -1,6 +1,7 @@
 /** `status`: per tool and scope, what is configured and whether it connects now. Changes nothing. */
 import { availableTools, loadAdapter } from '../../adapters/index.js';
-import { EntryChecker, errorDetails, type CheckResult } from '../connection.js';
+import { EntryChecker, type CheckResult } from '../credential-check.js';
+import { errorDetails } from '../errors.js';
 import type { Detection, InstalledEntry } from '../model.js';
 import type { Options } from '../options.js';
 import { SYMBOLS } from '../output.js';

@@ -143,14 +143,27 @@ describe('Claude Desktop', () => {
 
 describe('Ctrl-C while applying', () => {
   it('finishes the tool being written, skips the rest, and says what was written', async () => {
-    // A `codex` whose `mcp get` (the confirmation after Codex's file is written) takes two seconds and tells
-    // the test when it has started: the moment to press Ctrl-C.
+    // A `claude` whose `mcp add-json` (Claude Code's write, the first of the run) tells the test it has
+    // started — the moment to press Ctrl-C — and writes the entry only once the test says so.
     const bin = path.join(fixture.home, 'bin');
-    const started = path.join(fixture.home, 'codex-started');
+    const started = path.join(fixture.home, 'claude-started');
+    const release = path.join(fixture.home, 'claude-release');
     await mkdir(bin, { recursive: true });
-    await writeFile(path.join(bin, 'codex'), `#!${process.execPath}\nrequire('node:fs').writeFileSync(${JSON.stringify(started)}, '');\nsetTimeout(() => {}, 2000);\n`, { mode: 0o755 });
+    const fakeClaude = [
+      `#!${process.execPath}`,
+      `const fs = require('node:fs');`,
+      `const [, , command, sub, , scope, name, json] = process.argv;`,
+      `if (command !== 'mcp' || sub !== 'add-json' || scope !== 'user') process.exit(1);`,
+      `fs.writeFileSync(${JSON.stringify(started)}, '');`,
+      `const wait = setInterval(() => {`,
+      `  if (!fs.existsSync(${JSON.stringify(release)})) return;`,
+      `  clearInterval(wait);`,
+      `  fs.writeFileSync(${JSON.stringify(path.join(fixture.home, '.claude.json'))}, JSON.stringify({ mcpServers: { [name]: JSON.parse(json) } }));`,
+      `}, 20);`,
+    ].join('\n');
+    await writeFile(path.join(bin, 'claude'), `${fakeClaude}\n`, { mode: 0o755 });
     const { execa } = await import('execa');
-    const child = execa(process.execPath, [CLI, '--tool', 'codex,cursor', ...urls(), '--token', token, '--json'], {
+    const child = execa(process.execPath, [CLI, '--tool', 'claude-code,cursor', ...urls(), '--token', token, '--json'], {
       cwd: fixture.home,
       env: cleanEnv(fixture.home, { PATH: `${bin}${path.delimiter}${PATH}` }),
       extendEnv: false,
@@ -159,13 +172,16 @@ describe('Ctrl-C while applying', () => {
     });
     while (!(await readFile(started).then(() => true, () => false))) await new Promise((resolve) => setTimeout(resolve, 20));
     child.kill('SIGINT');
+    // Give the signal time to land before the write it must not cut short is let go.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await writeFile(release, '');
     const run = await child;
     expect(run.exitCode).toBe(130);
     const result = JSON.parse(run.stdout);
     expect(result).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
-    expect(result.tools.map((tool: { tool: string; status: string }) => [tool.tool, tool.status])).toEqual([['codex', 'configured']]);
+    expect(result.tools.map((tool: { tool: string; status: string }) => [tool.tool, tool.status])).toEqual([['claude-code', 'configured']]);
     expect(run.stderr).toMatch(/Cancelled after 1 of 2 tools/);
-    expect(await readFile(path.join(fixture.home, '.codex', 'config.toml'), 'utf8')).toContain('[mcp_servers.mittwald]');
+    expect(await readFile(path.join(fixture.home, '.claude.json'), 'utf8')).toContain('"mittwald"');
     await expect(readFile(path.join(fixture.home, '.cursor', 'mcp.json'))).rejects.toThrow();
   });
 });

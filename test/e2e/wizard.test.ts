@@ -496,18 +496,21 @@ describe('cancelling while applying', () => {
   it('finishes the tool being written, skips the rest and says exactly what was written', async () => {
     const session = wizard();
     await chooseTools(session, 'codex', 'cursor');
+    // Once the tools are chosen, a `codex` turns up whose `mcp get` (Codex's own word after its file is
+    // written) holds the apply step until the test lets it go.
+    const release = path.join(home.dir, 'codex-release');
+    await addProgram('codex', `const wait = setInterval(() => { if (require('node:fs').existsSync(${JSON.stringify(release)})) { clearInterval(wait); process.exit(1); } }, 20);`);
     await pasteToken(session, token);
     await session.expect('How should the token be stored?');
     await session.send(KEYS.enter);
     await session.expect('Show the changes as a diff first?');
     await session.send(KEYS.enter);
     await session.expect('Apply these changes?');
-    // Codex's check after writing meets a 429 with Retry-After: 1, which holds the apply step for a second.
-    server.rateLimitNext(1, 1);
     await session.send(KEYS.enter);
     await session.expect('Configuring Codex CLI (user)');
     await session.send(KEYS.ctrlC);
     await session.expect('Finishing Codex CLI (user), then stopping');
+    await writeFile(release, '');
     await session.expect('Cancelled after these changes were made:');
     await session.expect(`Codex CLI (user): created ${codexFile()}`);
     await session.expect('Not configured: Cursor (user)');

@@ -3,6 +3,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../src/http.js';
+import { maskSecret, redact } from '../../src/secrets.js';
 import { closedPort } from '../support/cli.js';
 
 const servers: Server[] = [];
@@ -88,11 +89,85 @@ describe('createHttpClient', () => {
     });
   });
 
+  it('hands a connection back when a stream was read up to what was wanted and then ends, and drops one left open', async () => {
+    let connections = 0;
+    const server = createServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      res.write('data: wanted\n\n');
+      // /open keeps the stream open, as a server that pushes more events would.
+      if (req.url !== '/open') setTimeout(() => res.end('data: tail\n\n'), 20);
+    });
+    server.on('connection', () => connections++);
+    const url = await listen(server);
+    const client = createHttpClient({ version: 't' });
+    const readFirst = async (path: string): Promise<void> => {
+      for await (const chunk of (await client.fetch(`${url}${path}`)).chunks()) if (Buffer.from(chunk).toString().includes('wanted')) break;
+    };
+    await readFirst('/ends');
+    await readFirst('/ends');
+    expect(connections).toBe(1);
+    await readFirst('/open');
+    await readFirst('/ends');
+    expect(connections).toBe(2);
+    server.closeAllConnections();
+  });
+
+  it('follows redirects as fetch does: 307 keeps the POST, 303 becomes a GET, credentials stay with their origin', async () => {
+    const seen: string[] = [];
+    const other = await listen(
+      createServer((req, res) => {
+        seen.push(`other ${req.method} ${req.url} auth=${req.headers.authorization ?? '-'}`);
+        res.end('elsewhere');
+      }),
+    );
+    const url = await listen(
+      createServer((req, res) => {
+        let body = '';
+        req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        req.on('end', () => {
+          seen.push(`${req.method} ${req.url} body=${body || '-'} auth=${req.headers.authorization ?? '-'}`);
+          if (req.url === '/keep') return void res.writeHead(307, { location: '/kept' }).end();
+          if (req.url === '/see-other') return void res.writeHead(303, { location: '/seen' }).end();
+          if (req.url === '/away') return void res.writeHead(302, { location: `${other}/there` }).end();
+          res.end('here');
+        });
+      }),
+    );
+    const client = createHttpClient({ version: 't' });
+    const post = { method: 'POST', body: 'payload', headers: { authorization: 'Bearer abcdefghijklmnop' } };
+    expect(await (await client.fetch(`${url}/keep`, post)).text()).toBe('here');
+    expect(await (await client.fetch(`${url}/see-other`, post)).text()).toBe('here');
+    expect(await (await client.fetch(`${url}/away`, { headers: { authorization: 'Bearer abcdefghijklmnop' } })).text()).toBe('elsewhere');
+    const manual = await client.fetch(`${url}/keep`, { ...post, redirect: 'manual' });
+    expect([manual.status, manual.headers.get('location')]).toEqual([307, '/kept']);
+    await manual.discard();
+    expect(seen).toEqual([
+      'POST /keep body=payload auth=Bearer abcdefghijklmnop',
+      'POST /kept body=payload auth=Bearer abcdefghijklmnop',
+      'POST /see-other body=payload auth=Bearer abcdefghijklmnop',
+      'GET /seen body=- auth=Bearer abcdefghijklmnop',
+      'GET /away body=- auth=Bearer abcdefghijklmnop',
+      'other GET /there auth=-',
+      'POST /keep body=payload auth=Bearer abcdefghijklmnop',
+    ]);
+  });
+
   it('masks credentials in --debug traces', async () => {
     const lines: string[] = [];
     const url = await target();
     await createHttpClient({ version: 't', trace: (line) => lines.push(line) }).fetch(url, { headers: { Authorization: 'Bearer abcdefghijklmnopqrstuvwxyz' } });
     expect(lines.join('\n')).toContain('authorization: Bearer ••••wxyz');
     expect(lines.join('\n')).not.toContain('abcdefghijklmnop');
+  });
+
+  it('masks a credential in a trace exactly as everything else the CLI prints masks it', async () => {
+    const url = await target();
+    for (const token of ['abcdefghij', 'abcdefghijklmnopqrstuvwxyz0123456789']) {
+      const lines: string[] = [];
+      await createHttpClient({ version: 't', trace: (line) => lines.push(line) }).fetch(url, { headers: { Authorization: `Bearer ${token}` } });
+      const shown = /authorization: ([^;}]*?)\s*[;}]/.exec(lines[0] ?? '')?.[1];
+      expect(shown).toBe(`Bearer ${maskSecret(token)}`);
+      expect(shown).toBe(redact(`Bearer ${token}`, [token]));
+    }
   });
 });

@@ -12,7 +12,7 @@ import { browserCommand, openBrowser } from '../../src/browser.js';
 import { SetupError } from '../../src/errors.js';
 import { createHttpClient, type HttpClient } from '../../src/http.js';
 import { discoverAuthorization, signInWithOAuth, type OAuthSignInOptions } from '../../src/oauth.js';
-import { checkMcp } from '../../src/verify.js';
+import { checkMcp } from '../../src/mcp/client.js';
 import { runBrowser, type HeadlessBrowserAction } from '../support/headless-browser.mjs';
 import { MITTWALD_DEFAULT_SCOPES, startOAuthServer, type OAuthServer, type OAuthServerOptions } from '../support/oauth-server.js';
 import { MITTWALD_SCOPES, startMittwaldServer, type MittwaldServerOptions, type MittwaldTestServer } from '../support/mittwald-server.js';

@@ -1,9 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SetupError, type ErrorCode } from '../../src/errors.js';
 import { createHttpClient } from '../../src/http.js';
-import { API_TOKENS_URL, checkApiToken, checkMcp, parseBearerChallenge, probeMcpAuth, retryAfterSeconds } from '../../src/verify.js';
+import { checkApiToken } from '../../src/mcp/api-token.js';
+import { checkMcp, probeMcpAuth } from '../../src/mcp/client.js';
+import { API_TOKENS_URL, retryAfterSeconds } from '../../src/mcp/failures.js';
+import { parseBearerChallenge } from '../../src/mcp/www-authenticate.js';
 import {
   createTestToken,
   createTestUser,
@@ -38,6 +41,15 @@ function recordingSleep(): { sleep: (ms: number) => Promise<void>; waits: number
   return { waits, sleep: async (ms) => void waits.push(ms) };
 }
 
+/** checkMcp ends its session without waiting for the answer: wait until the stand-in has no session left, so
+ * that a late DELETE cannot take the next test's injected fault. */
+async function sessionsEnded(server: MittwaldTestServer): Promise<void> {
+  await vi.waitFor(() => expect(server.sessions()).toEqual([]));
+}
+
+/** A request as `METHOD rpc status`, for comparing logs. */
+const line = (r: { method: string; rpc: string[]; status: number }): string => `${r.method} ${r.rpc.join(',')} ${r.status}`;
+
 async function startRawServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; server: Server }> {
   const server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -65,7 +77,8 @@ describe.each([
     server.addToken(token, user);
   });
   afterAll(() => server.close());
-  afterEach(() => {
+  afterEach(async () => {
+    await sessionsEnded(server);
     server.clearFaults();
     server.clearLog();
   });
@@ -80,16 +93,19 @@ describe.each([
       toolCount: 116,
       identity: { userId: user.userId, name: 'Grace Hopper', email: user.email },
     });
+    await sessionsEnded(server);
     const mcp = server.log.filter((r) => r.path === '/mcp');
-    expect(mcp.map((r) => `${r.method} ${r.rpc.join(',')} ${r.status}`)).toEqual([
-      `POST initialize 200`,
+    // initialize first; then the notification, the tool call and the pages of tools/list (which overlap);
+    // the DELETE after every answer.
+    expect(line(mcp[0]!)).toBe('POST initialize 200');
+    expect(mcp.slice(1, -1).map(line).sort()).toEqual([
       `POST notifications/initialized 202`,
-      `POST tools/list 200`,
-      `POST tools/list 200`,
-      `POST tools/list 200`,
       `POST tools/call 200`,
-      `DELETE  200`,
+      `POST tools/list 200`,
+      `POST tools/list 200`,
+      `POST tools/list 200`,
     ]);
+    expect(line(mcp.at(-1)!)).toBe('DELETE  200');
     const [init, ...later] = mcp;
     expect(init?.headers['accept']).toBe('application/json, text/event-stream');
     expect(init?.headers['content-type']).toBe('application/json');
@@ -123,7 +139,8 @@ describe('checkMcp failure classification', () => {
     server.addToken(token, user);
   });
   afterAll(() => server.close());
-  afterEach(() => {
+  afterEach(async () => {
+    await sessionsEnded(server);
     server.clearFaults();
     server.clearLog();
     server.setAccessTokenVerifier(undefined);
@@ -150,7 +167,7 @@ describe('checkMcp failure classification', () => {
     server.setAccessTokenVerifier(async () => ({ ...user, scopes: ['project:read'] }));
     const error = await expectSetupError(() => checkMcp(http, server.mcpUrl, `Bearer ${jwt}`), 'FORBIDDEN', [jwt]);
     expect(error.message).toContain('user:read');
-    expect(server.log.at(-1)?.method).toBe('DELETE');
+    await vi.waitFor(() => expect(server.log.at(-1)?.method).toBe('DELETE'));
   });
 
   it('reports any other tool error of mittwald_user_get as PROTOCOL', async () => {
@@ -254,32 +271,38 @@ describe('checkMcp failure classification', () => {
     const check = await checkMcp(http, server.mcpUrl, `Bearer ${token}`);
     expect(check.toolCount).toBe(116);
     expect(check.identity?.userId).toBe(user.userId);
-    const mcp = server.log.filter((r) => r.method === 'POST');
-    expect(mcp.slice(0, 4).map((r) => `${r.rpc.join(',')} ${r.status}`)).toEqual([
-      'initialize 200',
-      'notifications/initialized 401',
-      'initialize 200',
-      'notifications/initialized 202',
+    const posts = server.log.filter((r) => r.method === 'POST');
+    const inits = posts.filter((r) => r.rpc.includes('initialize'));
+    expect(inits.map(line)).toEqual(['POST initialize 200', 'POST initialize 200']);
+    expect(inits[1]?.headers['mcp-session-id']).toBeUndefined();
+    // Everything sent in the first session found it expired; all of it went again, once, in the second.
+    const [first, second] = [...new Set(posts.flatMap((r) => (r.sessionId ? [r.sessionId] : [])))];
+    expect(posts.filter((r) => r.sessionId === first).map(line).sort()).toEqual([
+      'POST notifications/initialized 401',
+      'POST tools/call 401',
+      'POST tools/list 401',
     ]);
-    expect(mcp[2]?.headers['mcp-session-id']).toBeUndefined();
-    expect(mcp[3]?.sessionId).not.toBe(mcp[1]?.sessionId);
+    expect(posts.filter((r) => r.sessionId === second).map(line).sort()).toEqual([
+      'POST notifications/initialized 202',
+      'POST tools/call 200',
+      'POST tools/list 200',
+      'POST tools/list 200',
+      'POST tools/list 200',
+    ]);
   });
 
   it('re-initializes when the session expires in the middle of paging, and resumes at the same page', async () => {
-    server.expireNextSession(1, 2);
+    // The notification, the tool call and page 1 are answered; page 2 finds the session expired.
+    server.expireNextSession(1, 3);
     const check = await checkMcp(http, server.mcpUrl, `Bearer ${token}`);
+    // 116 tools, each counted once: paging went on with the cursor it had, not from page 1.
     expect(check.toolCount).toBe(116);
-    expect(server.log.filter((r) => r.method === 'POST').map((r) => `${r.rpc.join(',')} ${r.status}`)).toEqual([
-      'initialize 200',
-      'notifications/initialized 202',
-      'tools/list 200',
-      'tools/list 401',
-      'initialize 200',
-      'notifications/initialized 202',
-      'tools/list 200',
-      'tools/list 200',
-      'tools/call 200',
-    ]);
+    expect(check.identity?.userId).toBe(user.userId);
+    const posts = server.log.filter((r) => r.method === 'POST');
+    expect(posts.filter((r) => r.status === 401).map(line)).toEqual(['POST tools/list 401']);
+    expect(posts.filter((r) => r.rpc.includes('initialize')).map(line)).toEqual(['POST initialize 200', 'POST initialize 200']);
+    expect(posts.filter((r) => r.rpc.includes('tools/list')).map(line)).toEqual(['POST tools/list 200', 'POST tools/list 401', 'POST tools/list 200', 'POST tools/list 200']);
+    expect(posts.filter((r) => r.rpc.includes('tools/call')).map(line)).toEqual(['POST tools/call 200']);
   });
 
   it('reports SESSION_EXPIRED when the new session expires as well', async () => {
@@ -340,9 +363,73 @@ describe('checkMcp reading event streams', () => {
       identity: { userId: 'u-1', name: 'Multi Line' },
     });
     expect(Date.now() - started).toBeLessThan(3_000);
-    expect(seen.at(-1)?.method).toBe('DELETE');
+    await vi.waitFor(() => expect(seen.at(-1)?.method).toBe('DELETE'));
     expect(seen.at(-1)?.headers['mcp-session-id']).toBe('scripted-1');
     expect(seen.at(-1)?.headers['mcp-protocol-version']).toBe('2025-06-18');
+  });
+});
+
+describe('checkMcp overlapping what does not wait for an answer', () => {
+  it('sends the initialized notification, the tool call and tools/list together, right after initialize', async () => {
+    // A server that answers nothing after initialize until all three have arrived: a client that waited for
+    // one answer before sending the next would never see one (and would time out).
+    const arrived: string[] = [];
+    const held: Array<() => void> = [];
+    const { url, server: barrier } = await startRawServer((req, res) => {
+      let text = '';
+      req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      req.on('end', () => {
+        if (req.method === 'DELETE') return void res.writeHead(200).end();
+        const message = JSON.parse(text) as { id?: number; method: string };
+        const answer = (): void => {
+          if (message.id === undefined) return void res.writeHead(202).end();
+          const result =
+            message.method === 'initialize'
+              ? { protocolVersion: '2025-06-18', capabilities: {}, serverInfo: { name: 'barrier', version: '1' } }
+              : message.method === 'tools/list'
+                ? { tools: [{ name: 'mittwald_user_get' }, { name: 'mittwald_project_list' }] }
+                : { content: [{ type: 'text', text: JSON.stringify({ status: 'success', data: { user: { userId: 'u-2', person: { firstName: 'Ada', lastName: 'L' } } } }) }] };
+          res.writeHead(200, { 'Content-Type': 'application/json', ...(message.method === 'initialize' ? { 'Mcp-Session-Id': 'barrier-1' } : {}) });
+          res.end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result }));
+        };
+        if (message.method === 'initialize') return answer();
+        arrived.push(message.method);
+        held.push(answer);
+        if (held.length === 3) held.splice(0).forEach((release) => release());
+      });
+    });
+    try {
+      const impatient = createHttpClient({ version: 'test', timeoutMs: 4_000 });
+      const check = await checkMcp(impatient, `${url}/mcp`, 'Bearer barrier-token');
+      expect(check).toMatchObject({ serverName: 'barrier', toolCount: 2, identity: { userId: 'u-2' } });
+      expect(arrived.sort()).toEqual(['notifications/initialized', 'tools/call', 'tools/list']);
+    } finally {
+      await stopRawServer(barrier);
+    }
+  });
+
+  it('ignores the tool call when the server has no mittwald_user_get, and reports the tools it has', async () => {
+    const { url, server: other } = await startRawServer((req, res) => {
+      let text = '';
+      req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      req.on('end', () => {
+        if (req.method === 'DELETE') return void res.writeHead(405).end();
+        const message = JSON.parse(text) as { id?: number; method: string };
+        if (message.id === undefined) return void res.writeHead(202).end();
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        if (message.method === 'tools/call') return void res.end(JSON.stringify({ jsonrpc: '2.0', id: message.id, error: { code: -32602, message: 'Tool mittwald_user_get not found' } }));
+        const result =
+          message.method === 'initialize'
+            ? { protocolVersion: '2025-06-18', capabilities: {}, serverInfo: { name: 'other', version: '2' } }
+            : { tools: [{ name: 'weather' }] };
+        res.end(JSON.stringify({ jsonrpc: '2.0', id: message.id, result }));
+      });
+    });
+    try {
+      await expect(checkMcp(http, `${url}/mcp`, 'Bearer other-token')).resolves.toEqual({ serverName: 'other', serverVersion: '2', protocolVersion: '2025-06-18', toolCount: 1 });
+    } finally {
+      await stopRawServer(other);
+    }
   });
 });
 

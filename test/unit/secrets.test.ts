@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanToken, maskCredentials, maskSecret, redact, tokenProblem } from '../../src/secrets.js';
+import { cleanToken, maskCredentials, maskHeaderValue, maskSecret, redact, tokenProblem } from '../../src/secrets.js';
 
 const TOKEN = '0b9a7c1e-1111-4222-8333-944445555666:s3cr3t-value:mittwald_a';
 
@@ -7,6 +7,13 @@ describe('maskSecret and redact', () => {
   it('shows only the last four characters of a long secret', () => {
     expect(maskSecret(TOKEN)).toBe('••••ld_a');
     expect(maskSecret('short')).toBe('••••');
+  });
+
+  it('masks a header value by the same rule, keeping its auth scheme', () => {
+    expect(maskHeaderValue(`Bearer ${TOKEN}`)).toBe(`Bearer ${maskSecret(TOKEN)}`);
+    expect(maskHeaderValue('Bearer abcdefghij')).toBe('Bearer ••••');
+    expect(maskHeaderValue(TOKEN)).toBe('••••ld_a');
+    expect(maskHeaderValue('session=abcdefghijklmnop; theme=dark')).toBe('••••dark');
   });
 
   it('replaces every occurrence of each secret', () => {

@@ -3,13 +3,13 @@
  * never written anywhere. */
 import { openBrowser } from './browser.js';
 import { claimInterrupt } from './interrupt.js';
-import { describeIdentity } from './connection.js';
+import { describeIdentity } from './credential-check.js';
 import type { HttpClient } from './http.js';
 import type { Environment } from './model.js';
 import type { Options } from './options.js';
 import { SYMBOLS } from './output.js';
 import type { RunContext } from './run-context.js';
-import { checkMcp, probeMcpAuth, type McpCheck } from './verify.js';
+import { checkMcp, probeMcpAuth, type McpCheck } from './mcp/client.js';
 
 export interface OAuthCheck extends McpCheck {
   scopes: string[];
