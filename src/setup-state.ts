@@ -5,7 +5,6 @@
  * record — set up by an older version — is removed from as before: nothing is guessed. */
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { z } from 'zod';
 import { readConfigFile, writeConfigFile } from './config-file.js';
 import type { JsonKeyPath } from './jsonc-document.js';
 import type { Environment, FileRecordChange } from './model.js';
@@ -24,15 +23,45 @@ export interface FileRecord {
   secrets: string[];
 }
 
-const KeyPathSchema = z.array(z.union([z.string(), z.number()]));
-const FileRecordSchema = z.object({
-  mode: z.number().int().min(0).max(0o7777).optional(),
-  created: z.boolean().optional(),
-  added: z.array(KeyPathSchema).default([]),
-  entries: z.array(z.string()).default([]),
-  secrets: z.array(z.string()).default([]),
-});
-const StateSchema = z.object({ version: z.literal(1), files: z.record(z.string(), FileRecordSchema) });
+/** The state file as written by this version, or undefined: a state of another shape is no state. Checked
+ * by hand, so that a setup run loads no schema library. */
+function readStateValue(value: unknown): State | undefined {
+  if (!isObject(value) || value.version !== 1 || !isObject(value.files)) return undefined;
+  const files: Record<string, FileRecord> = {};
+  for (const [realPath, raw] of Object.entries(value.files)) {
+    const record = readFileRecordValue(raw);
+    if (record === undefined) return undefined;
+    files[realPath] = record;
+  }
+  return { version: 1, files };
+}
+
+function readFileRecordValue(value: unknown): FileRecord | undefined {
+  if (!isObject(value)) return undefined;
+  const { mode, created } = value;
+  if (mode !== undefined && !(Number.isInteger(mode) && (mode as number) >= 0 && (mode as number) <= 0o7777)) return undefined;
+  if (created !== undefined && typeof created !== 'boolean') return undefined;
+  const added = listOf(value.added, isKeyPath);
+  const entries = listOf(value.entries, (item): item is string => typeof item === 'string');
+  const secrets = listOf(value.secrets, (item): item is string => typeof item === 'string');
+  if (added === undefined || entries === undefined || secrets === undefined) return undefined;
+  return { ...(mode === undefined ? {} : { mode: mode as number }), ...(created === undefined ? {} : { created }), added, entries, secrets };
+}
+
+/** An absent list is empty; a list with one item of another kind is no list. */
+function listOf<T>(value: unknown, is: (item: unknown) => item is T): T[] | undefined {
+  if (value === undefined) return [];
+  return Array.isArray(value) && value.every(is) ? [...value] : undefined;
+}
+
+function isKeyPath(value: unknown): value is JsonKeyPath {
+  return Array.isArray(value) && value.every((part) => typeof part === 'string' || typeof part === 'number');
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 interface State {
   version: 1;
   files: Record<string, FileRecord>;
@@ -101,8 +130,7 @@ async function readState(stateFile: string): Promise<{ text: string | null; stat
   }
   if (text === null) return { text, state: empty };
   try {
-    const parsed = StateSchema.safeParse(JSON.parse(text));
-    return { text, state: parsed.success ? parsed.data : empty };
+    return { text, state: readStateValue(JSON.parse(text)) ?? empty };
   } catch {
     return { text, state: empty };
   }
