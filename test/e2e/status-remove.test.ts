@@ -1,6 +1,7 @@
 /** `status` and `remove` on the built CLI: what setup wrote is reported with its auth mode and a live check,
  * and remove restores every pre-existing file byte for byte. */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -143,46 +144,39 @@ describe('Claude Desktop', () => {
 
 describe('Ctrl-C while applying', () => {
   it('finishes the tool being written, skips the rest, and says what was written', async () => {
-    // A `claude` whose `mcp add-json` (Claude Code's write, the first of the run) tells the test it has
-    // started — the moment to press Ctrl-C — and writes the entry only once the test says so.
-    const bin = path.join(fixture.home, 'bin');
-    const started = path.join(fixture.home, 'claude-started');
-    const release = path.join(fixture.home, 'claude-release');
-    await mkdir(bin, { recursive: true });
-    const fakeClaude = [
-      `#!${process.execPath}`,
-      `const fs = require('node:fs');`,
-      `const [, , command, sub, , scope, name, json] = process.argv;`,
-      `if (command !== 'mcp' || sub !== 'add-json' || scope !== 'user') process.exit(1);`,
-      `fs.writeFileSync(${JSON.stringify(started)}, '');`,
-      `const wait = setInterval(() => {`,
-      `  if (!fs.existsSync(${JSON.stringify(release)})) return;`,
-      `  clearInterval(wait);`,
-      `  fs.writeFileSync(${JSON.stringify(path.join(fixture.home, '.claude.json'))}, JSON.stringify({ mcpServers: { [name]: JSON.parse(json) } }));`,
-      `}, 20);`,
-    ].join('\n');
-    await writeFile(path.join(bin, 'claude'), `${fakeClaude}\n`, { mode: 0o755 });
+    // The test holds the lock of Cursor's file (the second tool of three) as another live run would: the
+    // run writes Codex, then waits at Cursor's lock — the moment to press Ctrl-C. Once the lock is let go,
+    // Cursor's write is finished and Copilot, not begun, is skipped.
+    const cursorFile = path.join(fixture.home, '.cursor', 'mcp.json');
+    const lock = path.join(fixture.home, '.cursor', '.mcp.json.mittwald-mcp-setup.lock');
+    await mkdir(path.dirname(cursorFile), { recursive: true });
+    await writeFile(lock, JSON.stringify({ pid: process.pid, host: hostname(), time: new Date().toISOString(), token: 'held-by-the-test' }));
+    const codexFile = path.join(fixture.home, '.codex', 'config.toml');
     const { execa } = await import('execa');
-    const child = execa(process.execPath, [CLI, '--tool', 'claude-code,cursor', ...urls(), '--token', token, '--json'], {
+    const child = execa(process.execPath, [CLI, '--tool', 'codex,cursor,copilot', ...urls(), '--token', token, '--json'], {
       cwd: fixture.home,
-      env: cleanEnv(fixture.home, { PATH: `${bin}${path.delimiter}${PATH}` }),
+      env: cleanEnv(fixture.home, { PATH }),
       extendEnv: false,
       reject: false,
       stdin: 'ignore',
     });
-    while (!(await readFile(started).then(() => true, () => false))) await new Promise((resolve) => setTimeout(resolve, 20));
-    child.kill('SIGINT');
-    // Give the signal time to land before the write it must not cut short is let go.
+    while (!(await readFile(codexFile).then(() => true, () => false))) await new Promise((resolve) => setTimeout(resolve, 20));
+    // Codex is written; give the run a moment to reach Cursor's lock, then interrupt it there.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    await writeFile(release, '');
+    child.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await rm(lock);
     const run = await child;
     expect(run.exitCode).toBe(130);
     const result = JSON.parse(run.stdout);
     expect(result).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
-    expect(result.tools.map((tool: { tool: string; status: string }) => [tool.tool, tool.status])).toEqual([['claude-code', 'configured']]);
-    expect(run.stderr).toMatch(/Cancelled after 1 of 2 tools/);
-    expect(await readFile(path.join(fixture.home, '.claude.json'), 'utf8')).toContain('"mittwald"');
-    await expect(readFile(path.join(fixture.home, '.cursor', 'mcp.json'))).rejects.toThrow();
+    expect(result.tools.map((tool: { tool: string; status: string }) => [tool.tool, tool.status])).toEqual([
+      ['codex', 'configured'],
+      ['cursor', 'configured'],
+    ]);
+    expect(run.stderr).toMatch(/Cancelled after 2 of 3 tools/);
+    expect(await readFile(cursorFile, 'utf8')).toContain('"mittwald"');
+    await expect(readFile(path.join(fixture.home, '.config', 'Code', 'User', 'mcp.json'))).rejects.toThrow();
   });
 });
 
