@@ -4,6 +4,7 @@
  * way; the newest KEPT_BACKUPS per file are kept). Writes happen under the file's lock (withConfigFileLock),
  * which is what makes it safe to remove temp files a killed run left beside the file.
  * Only node:fs/promises is used, so unit tests can swap in memfs. */
+import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import * as fs from 'node:fs/promises';
@@ -149,9 +150,13 @@ export async function withConfigFileLock<T>(path: string, options: { secret: boo
  * caller holds the file's lock: temp files of ours that a killed run left beside the file are removed. */
 export async function writeConfigFile(path: string, text: string, options: WriteOptions): Promise<WriteResult> {
   const target = await resolveTarget(path);
+  const last = reads.get(target);
   reads.delete(target);
   const current = await readCurrent(path, target);
-  if (options.expected !== undefined) assertUnchanged(path, current, options.expected);
+  if (options.expected !== undefined) {
+    const known = last !== undefined && options.expected !== null && last.snapshot.text === options.expected ? last.bytes : undefined;
+    assertUnchanged(path, current, options.expected, known);
+  }
 
   const data = Buffer.from(text, 'utf8');
   const mode = options.mode ?? (options.secret ? SECRET_FILE_MODE : current?.mode);
@@ -277,17 +282,19 @@ function decodeText(path: string, bytes: Buffer): string {
       hint: 'Save it as UTF-8 in an editor (e.g. VS Code: "Save with Encoding"), then run again.',
     });
   }
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch {
+  // isUtf8 + toString (a BOM kept as U+FEFF) is the fast way through a large file.
+  if (!isUtf8(bytes)) {
     throw new SetupError('CONFIG_PARSE', `${path} is not valid UTF-8 text`, {
       hint: 'Save it as UTF-8 in an editor, then run again; nothing was written to it.',
     });
   }
+  return bytes.toString('utf8');
 }
 
-function assertUnchanged(path: string, current: CurrentFile | null, expected: string | null): void {
-  const same = expected === null ? current === null : current !== null && current.bytes.equals(Buffer.from(expected, 'utf8'));
+/** `known`: the bytes this run last read of the file, when they decode to `expected` — compared as they are,
+ * instead of encoding `expected` again (which costs on a large file). */
+function assertUnchanged(path: string, current: CurrentFile | null, expected: string | null, known?: Buffer): void {
+  const same = expected === null ? current === null : current !== null && current.bytes.equals(known ?? Buffer.from(expected, 'utf8'));
   if (!same) {
     throw new SetupError('CONFIG_IO', `${path} changed while the setup was running — run again`, {
       hint: 'Another program (perhaps the tool itself) wrote to it after it was read; nothing was written.',
