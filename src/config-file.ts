@@ -168,13 +168,20 @@ export async function writeConfigFile(path: string, text: string, options: Write
   const folder = dirname(target);
   await io(path, 'write', () => fs.mkdir(folder, { recursive: true, ...(options.secret ? { mode: SECRET_DIR_MODE } : {}) }));
   await removeLeftovers(folder, basename(target));
-  const temp = await writeTempFile(path, folder, basename(target), data, mode, current);
-  let backup: string | undefined;
+  // The new bytes and the backup of the old ones are written (and synced) at the same time: on a large file
+  // the two syncs are most of the run. The rename waits for both.
+  const [written, backedUp] = await Promise.allSettled([
+    writeTempFile(path, folder, basename(target), data, mode, current),
+    current === null ? Promise.resolve(undefined) : writeBackup(path, current.bytes, options.backupDir),
+  ]);
+  const temp = written.status === 'fulfilled' ? written.value : undefined;
+  const backup = backedUp.status === 'fulfilled' ? backedUp.value : undefined;
   try {
-    if (current !== null) backup = await writeBackup(path, current.bytes, options.backupDir);
-    await io(path, 'write', () => renameReplacing(temp, target));
+    if (written.status === 'rejected') throw written.reason;
+    if (backedUp.status === 'rejected') throw backedUp.reason;
+    await io(path, 'write', () => renameReplacing(written.value, target));
   } catch (error) {
-    await removeQuietly(temp);
+    if (temp !== undefined) await removeQuietly(temp);
     if (backup !== undefined) await removeQuietly(backup);
     throw error;
   }
