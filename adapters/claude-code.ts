@@ -88,7 +88,7 @@ function nextSteps(request: SetupRequest, environment: Environment, projectDir: 
     // .mcp.json is shared: the core never lets a token into it, so it holds a reference in project scope.
     if (request.scope === 'project') steps.push(`Everyone who uses this project sets their own mittwald API token in ${credential.envVar}: .mcp.json only names the variable.`);
   }
-  steps.push('Start a new Claude Code session to load the server (running sessions keep their list); `claude mcp list` shows whether it connects.');
+  steps.push('`claude mcp list` shows whether it connects.');
   return steps;
 }
 
@@ -131,6 +131,7 @@ const adapter: Adapter = {
         stale: planned.stale,
         staleKept: planned.staleKept,
         nextSteps: nextSteps(request, environment, files.projectDir),
+        reloadStep: 'Start a new Claude Code session to load the change (running sessions keep their list).',
         warnings: [...planned.warnings, ...(await shadowWarning(environment, files, request.name))],
       },
     ];

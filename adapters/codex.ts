@@ -193,7 +193,7 @@ function nextSteps(request: SetupRequest, environment: Environment, where: { pro
     // A project file is shared: the core never lets a token into it, so it holds a reference in project scope.
     if (request.scope === 'project') steps.push(`Everyone who uses this project sets their own mittwald API token in ${credential.envVar}: .codex/config.toml only names the variable.`);
   }
-  steps.push(`Start a new ${APP} session to load the server; \`codex mcp list\` shows the entry.`);
+  steps.push('`codex mcp list` shows the entry.');
   return steps;
 }
 
@@ -263,6 +263,7 @@ const adapter: Adapter = {
         stale: request.replaceStale ? stale : [],
         staleKept: request.replaceStale ? [] : stale,
         nextSteps: nextSteps(request, environment, { projectDir: files.projectDir, trusted }),
+        reloadStep: `Start a new ${APP} session to load the change (running sessions keep their list).`,
         warnings,
       },
     ];

@@ -130,3 +130,23 @@ describe('planTools applies the rule for every adapter', () => {
     expect(JSON.parse(after).mcpServers.mittwald.headers.Authorization).toBe('Bearer ${env:MITTWALD_API_TOKEN}');
   });
 });
+
+describe('the reload step', () => {
+  it.each(['claude-code', 'codex', 'cursor'] as const)('%s: asked for when the run changed the file, not when it left it as it was', async (id) => {
+    vol.reset();
+    const { resultFromPlan } = await import('../../src/setup-steps.js');
+    const adapter = await loadAdapter(id);
+    const user = request({ scope: 'user' });
+    const [first] = await adapter.plan(environment, user);
+    const changed = resultFromPlan(first!, 'configured').nextSteps;
+    expect(changed.some((step) => /^(Start a new|Reload)/.test(step))).toBe(true);
+    // Written as planned, the next plan changes nothing: nothing for the running tool to pick up.
+    for (const step of first!.steps) {
+      vol.mkdirSync(step.path.slice(0, step.path.lastIndexOf('/')), { recursive: true });
+      vol.writeFileSync(step.path, step.after ?? '');
+    }
+    const [again] = await adapter.plan(environment, user);
+    expect(again!.steps.every((step) => step.before === step.after)).toBe(true);
+    expect(resultFromPlan(again!, 'unchanged').nextSteps.some((step) => /^(Start a new|Reload)/.test(step))).toBe(false);
+  });
+});
