@@ -10,8 +10,6 @@
  * Offline: HOME and CODEX_HOME are temp folders, Codex's own network features are switched off by flags
  * (its curated-plugin sync runs `git ls-remote https://github.com/…`, and it checks for releases), and every
  * proxy variable points at a local trap that refuses and records whatever still tries to leave 127.0.0.1. */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -23,6 +21,7 @@ import { applyPlan } from '../../src/apply.js';
 import { planTools } from '../../src/setup-steps.js';
 import type { Credential, Environment, SetupRequest, ToolPlan } from '../../src/model.js';
 import { tempHome } from '../support/cli.js';
+import { startTrapProxy, type TrapProxy } from '../support/trap-proxy.js';
 import { functionCall, functionOutputs, message, offeredFunctions, startFakeResponsesApi, type FakeResponsesApi, type ResponsesRequest } from '../support/fake-responses-api.js';
 import { startOAuthServer, type OAuthServer } from '../support/oauth-server.js';
 import { createTestToken, createTestUser, startMittwaldServer, type MittwaldTestServer } from '../support/mittwald-server.js';
@@ -66,27 +65,13 @@ const USER_COMMENTS = ['# Codex config — my notes, keep them', '# default mode
 const user = createTestUser({ person: { firstName: 'Ada', lastName: 'Lovelace' }, email: 'ada@example.test' });
 const token = createTestToken();
 let server: MittwaldTestServer;
-let trap: { server: Server; url: string; requests: string[] };
+let trap: TrapProxy;
 let home: Awaited<ReturnType<typeof tempHome>>;
 /** A stand-in for the OAuth entries, with the authorization server mittwald's bridge is modelled on. */
 let oauthMcp: MittwaldTestServer;
 let as: OAuthServer;
 let model: FakeResponsesApi;
 
-/** An HTTP proxy that lets nothing through and remembers what was asked of it. */
-async function startTrapProxy(): Promise<typeof trap> {
-  const requests: string[] = [];
-  const proxy = createServer((req, res) => {
-    requests.push(`${req.method} ${req.url}`);
-    res.writeHead(403).end();
-  });
-  proxy.on('connect', (req, socket) => {
-    requests.push(`CONNECT ${req.url}`);
-    socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  return { server: proxy, url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, requests };
-}
 
 /** The fake model: it calls mittwald_user_get when Codex offers it, and answers with a message once the
  * tool's output came back (or when there is no such tool). */

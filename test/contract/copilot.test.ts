@@ -14,8 +14,6 @@
  * when the CLI connects (VS Code's `${env:VAR}` is not); `mcp get/list --json` show the text as written, never
  * the expanded value (so they cannot tell); a workspace `.mcp.json` — Claude Code's project file, as our Claude
  * adapter writes it — is read only in a folder listed in `trusted_folders` of ~/.copilot/config.json. */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +24,7 @@ import claudeCode from '../../adapters/claude-code.js';
 import { applyPlan } from '../../src/apply.js';
 import type { Environment } from '../../src/model.js';
 import { PATH_WITHOUT_PACKAGES, runCli, tempHome } from '../support/cli.js';
+import { startTrapProxy, type TrapProxy } from '../support/trap-proxy.js';
 import { functionCall, functionOutputs, message, offeredFunctions, startFakeResponsesApi, type FakeResponsesApi, type ResponsesRequest } from '../support/fake-responses-api.js';
 import { createTestToken, createTestUser, startMittwaldServer, type MittwaldTestServer } from '../support/mittwald-server.js';
 import { contractClient } from './clients.js';
@@ -55,25 +54,11 @@ const user = createTestUser({ person: { firstName: 'Grace', lastName: 'Hopper' }
 const token = createTestToken();
 let server: MittwaldTestServer;
 let model: FakeResponsesApi;
-let trap: { server: Server; url: string; requests: string[] };
+let trap: TrapProxy;
 /** The CLI unpacks itself (~235 MB, ~6 s) into a package cache on first run: one for the whole file. */
 let packageCache: string;
 let home: Awaited<ReturnType<typeof tempHome>>;
 
-/** An HTTP proxy that lets nothing through and remembers what was asked of it. */
-async function startTrapProxy(): Promise<typeof trap> {
-  const requests: string[] = [];
-  const proxy = createServer((req, res) => {
-    requests.push(`${req.method} ${req.url}`);
-    res.writeHead(403).end();
-  });
-  proxy.on('connect', (req, socket) => {
-    requests.push(`CONNECT ${req.url}`);
-    socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  return { server: proxy, url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, requests };
-}
 
 /** The environment the Copilot CLI runs with: the temp HOME, the shared package cache, the trap. */
 function copilotEnv(extra: Record<string, string> = {}): Record<string, string> {

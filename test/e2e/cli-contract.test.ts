@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli, tempHome } from '../support/cli.js';
+import { staticallyLoaded } from '../support/bundle.js';
 
 let home: Awaited<ReturnType<typeof tempHome>>;
 beforeAll(async () => {
@@ -93,15 +94,7 @@ describe('help and version', () => {
 
   it('loads no HTTP, OAuth or prompt code for --help and --version', async () => {
     // Follow the static imports of the entry chunk: everything else is only reachable by dynamic import().
-    const seen = new Set<string>();
-    const visit = async (file: string): Promise<string> => {
-      if (seen.has(file)) return '';
-      seen.add(file);
-      const code = await readFile(file, 'utf8');
-      const imports = [...code.matchAll(/(?:^|[;\s}])(?:import|export)\s*(?:[\w${},*\s]+from\s*)?["'](\.[^"']+)["']/g)].map((match) => path.resolve(path.dirname(file), match[1]!));
-      return code + (await Promise.all(imports.map(visit))).join('');
-    };
-    const eager = await visit(CLI);
+    const { code: eager } = await staticallyLoaded(CLI);
     expect(eager.length).toBeLessThan(30_000);
     for (const marker of ['EnvHttpProxyAgent', 'undici', 'oauth-authorization-server', 'code_challenge', '@clack', 'isCancel']) {
       expect(eager).not.toContain(marker);
