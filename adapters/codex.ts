@@ -17,7 +17,7 @@ import { headerOf } from '../src/json-servers.js';
 import { DEFAULT_ENTRY_NAME, type Environment, type FileStep, type InstalledEntry, type Scope, type SetupRequest, type ToolPlan } from '../src/model.js';
 import { exportVariableSteps } from '../src/next-steps.js';
 import { codexHome, joinPath } from '../src/paths.js';
-import { classifyServerUrl, findStaleEntries } from '../src/server-url.js';
+import { bridgedUrl, classifyServerUrl, findStaleEntries } from '../src/server-url.js';
 import { projectDirectory } from '../src/servers-file-adapter.js';
 import { readFileRecord, restoreOnRemoval, setupChange, setupStateFile } from '../src/setup-state.js';
 import { formatTomlValue, parseTomlDocument, removeTomlTable, setTomlTable } from '../src/toml-document.js';
@@ -234,7 +234,8 @@ const adapter: Adapter = {
     const path = request.scope === 'user' ? files.user : files.project;
     const { text: before, document, snapshot } = await readDocument(path);
     const servers = serversOf(document ?? {}, path);
-    const found = Object.entries(servers).map(([name, raw]) => ({ name, url: readServerEntry(raw)?.url }));
+    // An old `npx mcp-remote <url>` bridge (a stdio entry) counts by the URL it bridges to, as in every tool.
+    const found = Object.entries(servers).map(([name, raw]) => ({ name, url: readServerEntry(raw)?.url ?? bridgedUrl(raw) }));
     const stale = findStaleEntries(found, request.name, request.serverUrl, path);
 
     const updated = updateEntry(servers[request.name], codexEntry(request), CODEX_KEYS);
@@ -318,9 +319,12 @@ const adapter: Adapter = {
       for (const [name, raw] of Object.entries(layer.servers)) {
         const effective = layer.scope === 'project' ? mergeCodexLayers(userServers[name], raw) : raw;
         const entry = readServerEntry(effective);
-        if (entry?.url === undefined) continue;
-        if (name !== options.name && classifyServerUrl(entry.url, options.serverUrl) === 'other') continue;
-        entries.push({ tool: 'codex', scope: layer.scope, file: layer.path, name, url: entry.url, ...describeCodexAuth(entry, environment) });
+        const url = entry?.url ?? bridgedUrl(effective);
+        if (url === undefined) continue;
+        if (name !== options.name && classifyServerUrl(url, options.serverUrl) === 'other') continue;
+        // A bridge signs in by itself (mcp-remote runs the OAuth flow): no credential of ours to describe.
+        const auth = entry?.url !== undefined ? describeCodexAuth(entry, environment) : { auth: 'oauth' as const, unresolved: [] };
+        entries.push({ tool: 'codex', scope: layer.scope, file: layer.path, name, url, ...auth });
       }
     }
     return entries;

@@ -383,6 +383,36 @@ describe('files Codex cannot read', () => {
   });
 });
 
+describe('old mcp-remote bridges', () => {
+  const withBridge =
+    CLEAN_CONFIG +
+    `
+[mcp_servers.mittwald-bridge]
+command = "npx"
+args = ["-y", "mcp-remote", "https://mittwald-mcp.fly.dev/sse"]
+
+[mcp_servers.other-bridge]
+command = "npx"
+args = ["-y", "mcp-remote", "https://mcp.example.com/mcp"]
+`;
+
+  it('are found by the URL they bridge to, reported, and replaced with replaceStale', async () => {
+    files({ [USER_FILE]: withBridge });
+    const kept = await codex.plan(environment(), request({ credential: tokenRef, replaceStale: false }));
+    expect(kept[0]!.staleKept.map((entry) => [entry.name, entry.url, entry.reason])).toEqual([['mittwald-bridge', 'https://mittwald-mcp.fly.dev/sse', 'legacy-fly']]);
+
+    const replaced = await codex.plan(environment(), request({ credential: tokenRef }));
+    expect(replaced[0]!.stale.map((entry) => entry.name)).toEqual(['mittwald-bridge']);
+    expect(Object.keys(parsed(onlyStep(replaced).after).mcp_servers)).toEqual(['github', 'docs', 'other-bridge', 'mittwald']);
+  });
+
+  it('show in inspect (and so in status) as an entry that signs in by itself', async () => {
+    files({ [USER_FILE]: withBridge });
+    const entries = await codex.inspect(environment(), { name: 'mittwald', serverUrl: SERVER_URL });
+    expect(entries).toEqual([expect.objectContaining({ name: 'mittwald-bridge', url: 'https://mittwald-mcp.fly.dev/sse', auth: 'oauth', unresolved: [] })]);
+  });
+});
+
 describe('inspect', () => {
   const config = `
 [mcp_servers.mittwald]
