@@ -10,6 +10,7 @@ import { planChanges } from '../src/apply.js';
 import { detectFromClues, type DetectionClues } from '../src/detect.js';
 import { SetupError } from '../src/errors.js';
 import { inspectServersFile, planServersFile, readRemoteEntry, planServersFileRemoval, type EntryShape, type ExtraEdit, type ServersFile } from '../src/json-servers.js';
+import { isJsonObject } from '../src/json-object.js';
 import { getJsonValue, removeJsonValue, setJsonValue } from '../src/jsonc-document.js';
 import type { Credential, Detection, Environment, FileStep, Scope, SetupRequest, ToolPlan } from '../src/model.js';
 import { appInstallPaths, copilotCliFile, copilotIdeFile, joinPath, visualStudioUserFile, vscodeUserDir } from '../src/paths.js';
@@ -45,7 +46,6 @@ export function vscodeInstallLink(name: string, serverUrl: string, insiders = fa
   return `${insiders ? 'vscode-insiders' : 'vscode'}:mcp/install?${config}`;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The Authorization value for a host without references: the token itself. */
 const literalBearer = (credential: Credential): string | undefined => (credential.kind === 'token' ? `Bearer ${credential.token}` : undefined);
@@ -72,7 +72,7 @@ const ideShape: EntryShape = {
     const authorization = literalBearer(credential);
     return { url: serverUrl, ...(authorization === undefined ? {} : { requestInit: { headers: { Authorization: authorization } } }) };
   },
-  read: (entry) => readRemoteEntry(entry, (object) => (isObject(object.requestInit) ? object.requestInit.headers : undefined)),
+  read: (entry) => readRemoteEntry(entry, (object) => (isJsonObject(object.requestInit) ? object.requestInit.headers : undefined)),
   keys: { owned: [['url'], ['requestInit', 'headers', 'Authorization']] },
 };
 
@@ -90,7 +90,7 @@ const cliShape: EntryShape = {
 export const syncTokenInput: ExtraEdit = (text, { name, credential }) => {
   const inputs = getJsonValue(text, ['inputs']);
   const list: unknown[] = Array.isArray(inputs) ? inputs : [];
-  const index = list.findIndex((input) => isObject(input) && input.id === tokenInputId(name));
+  const index = list.findIndex((input) => isJsonObject(input) && input.id === tokenInputId(name));
   if (credential?.kind === 'token' && credential.storage === 'ref') {
     const wanted = tokenInput(name);
     if (inputs === undefined) return setJsonValue(text, ['inputs'], [wanted]);

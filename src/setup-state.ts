@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { readConfigFile, writeConfigFile } from './config-file.js';
+import { isJsonObject } from './json-object.js';
 import type { JsonKeyPath } from './jsonc-document.js';
 import type { Environment, FileRecordChange } from './model.js';
 
@@ -26,7 +27,7 @@ export interface FileRecord {
 /** The state file as written by this version, or undefined: a state of another shape is no state. Checked
  * by hand, so that a setup run loads no schema library. */
 function readStateValue(value: unknown): State | undefined {
-  if (!isObject(value) || value.version !== 1 || !isObject(value.files)) return undefined;
+  if (!isJsonObject(value) || value.version !== 1 || !isJsonObject(value.files)) return undefined;
   const files: Record<string, FileRecord> = {};
   for (const [realPath, raw] of Object.entries(value.files)) {
     const record = readFileRecordValue(raw);
@@ -37,7 +38,7 @@ function readStateValue(value: unknown): State | undefined {
 }
 
 function readFileRecordValue(value: unknown): FileRecord | undefined {
-  if (!isObject(value)) return undefined;
+  if (!isJsonObject(value)) return undefined;
   const { mode, created } = value;
   if (mode !== undefined && !(Number.isInteger(mode) && (mode as number) >= 0 && (mode as number) <= 0o7777)) return undefined;
   if (created !== undefined && typeof created !== 'boolean') return undefined;
@@ -56,10 +57,6 @@ function listOf<T>(value: unknown, is: (item: unknown) => item is T): T[] | unde
 
 function isKeyPath(value: unknown): value is JsonKeyPath {
   return Array.isArray(value) && value.every((part) => typeof part === 'string' || typeof part === 'number');
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 interface State {

@@ -2,6 +2,7 @@
  * API rejects it. Also the user shape that the API and the `mittwald_user_get` tool share. */
 import { SetupError } from '../errors.js';
 import type { HttpClient } from '../http.js';
+import { isJsonObject } from '../json-object.js';
 import { commonFailure, fetchRespectingRateLimit, parseJsonOrUndefined, readFailureIfNotOk, readText, TOKEN_HINT, type RetryOptions } from './failures.js';
 
 export interface Identity {
@@ -47,7 +48,7 @@ export async function checkApiToken(http: HttpClient, apiUrl: string, token: str
 /** A mittwald user object (`{ userId, email?, person: { firstName, lastName } }`, more fields ignored) as an
  * Identity; undefined when `value` is not one. */
 export function readIdentity(value: unknown): Identity | undefined {
-  if (!isObject(value) || !isObject(value.person)) return undefined;
+  if (!isJsonObject(value) || !isJsonObject(value.person)) return undefined;
   const { userId, email } = value;
   const { firstName, lastName } = value.person;
   if (typeof userId !== 'string' || userId === '' || typeof firstName !== 'string' || typeof lastName !== 'string') return undefined;
@@ -56,6 +57,3 @@ export function readIdentity(value: unknown): Identity | undefined {
   return { userId, name: name || userId, ...(email ? { email } : {}) };
 }
 
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -5,7 +5,8 @@
 import { SetupError } from '../errors.js';
 import type { HttpClient, Response } from '../http.js';
 import { redact } from '../secrets.js';
-import { isObject, readIdentity, type Identity } from './api-token.js';
+import { isJsonObject } from '../json-object.js';
+import { readIdentity, type Identity } from './api-token.js';
 import { EventStreamParser } from './event-stream.js';
 import {
   bodyError,
@@ -203,9 +204,9 @@ async function fetchIdentity(conn: Connection): Promise<Identity> {
   if (!call) throw protocolError(USER_TOOL, 'a malformed tool result');
   const text = call.content.find((item) => item.type === 'text')?.text ?? '';
   const payload = parseJsonOrUndefined(text);
-  const status = isObject(payload) ? payload.status : undefined;
+  const status = isJsonObject(payload) ? payload.status : undefined;
   if (call.isError || status === 'error') {
-    const message = isObject(payload) && typeof payload.message === 'string' ? payload.message : undefined;
+    const message = isJsonObject(payload) && typeof payload.message === 'string' ? payload.message : undefined;
     const detail = clip(redact(message ?? text, secretsOf(conn.authorization)));
     // The server validates a token through a cache; a token revoked since then fails only here, upstream.
     if (/\b401\b|unauthori[sz]ed|invalid[_ ]token/i.test(detail)) throw tokenRejected(conn.authorization, '');
@@ -218,7 +219,7 @@ async function fetchIdentity(conn: Connection): Promise<Identity> {
       hint: 'Try again in a minute; if it keeps failing, the mittwald MCP server has a problem.',
     });
   }
-  const user = status === 'success' && isObject(payload) && isObject(payload.data) ? readIdentity(payload.data.user) : undefined;
+  const user = status === 'success' && isJsonObject(payload) && isJsonObject(payload.data) ? readIdentity(payload.data.user) : undefined;
   if (!user) throw protocolError(USER_TOOL, 'no user in its result');
   return user;
 }
@@ -387,27 +388,27 @@ function matchResponse(message: unknown, id: number): JsonRpcResponse | undefine
 // The shapes of the server's answers, checked at the edge
 
 function readJsonRpcResponseMessage(value: unknown): JsonRpcResponse | undefined {
-  if (!isObject(value) || value.jsonrpc !== '2.0') return undefined;
+  if (!isJsonObject(value) || value.jsonrpc !== '2.0') return undefined;
   const { id } = value;
   const validId = typeof id === 'string' || typeof id === 'number';
   if ('result' in value) return validId ? { jsonrpc: '2.0', id, result: value.result } : undefined;
   const { error } = value;
-  if (!(validId || id === null) || !isObject(error) || typeof error.code !== 'number' || typeof error.message !== 'string') return undefined;
+  if (!(validId || id === null) || !isJsonObject(error) || typeof error.code !== 'number' || typeof error.message !== 'string') return undefined;
   return { jsonrpc: '2.0', id, error: { code: error.code, message: error.message } };
 }
 
 function readInitializeResult(value: unknown): InitializeResult | undefined {
-  if (!isObject(value) || typeof value.protocolVersion !== 'string' || !isObject(value.capabilities) || !isObject(value.serverInfo)) return undefined;
+  if (!isJsonObject(value) || typeof value.protocolVersion !== 'string' || !isJsonObject(value.capabilities) || !isJsonObject(value.serverInfo)) return undefined;
   const { name, version } = value.serverInfo;
   if (typeof name !== 'string' || typeof version !== 'string') return undefined;
   return { protocolVersion: value.protocolVersion, serverInfo: { name, version } };
 }
 
 function readToolList(value: unknown): { names: string[]; nextCursor: string | undefined } | undefined {
-  if (!isObject(value) || !Array.isArray(value.tools)) return undefined;
+  if (!isJsonObject(value) || !Array.isArray(value.tools)) return undefined;
   const names: string[] = [];
   for (const tool of value.tools) {
-    if (!isObject(tool) || typeof tool.name !== 'string') return undefined;
+    if (!isJsonObject(tool) || typeof tool.name !== 'string') return undefined;
     names.push(tool.name);
   }
   const { nextCursor } = value;
@@ -416,10 +417,10 @@ function readToolList(value: unknown): { names: string[]; nextCursor: string | u
 }
 
 function readCallToolResult(value: unknown): { content: Array<{ type: string; text?: string }>; isError: boolean } | undefined {
-  if (!isObject(value) || !Array.isArray(value.content)) return undefined;
+  if (!isJsonObject(value) || !Array.isArray(value.content)) return undefined;
   const content: Array<{ type: string; text?: string }> = [];
   for (const item of value.content) {
-    if (!isObject(item) || typeof item.type !== 'string' || (item.text !== undefined && typeof item.text !== 'string')) return undefined;
+    if (!isJsonObject(item) || typeof item.type !== 'string' || (item.text !== undefined && typeof item.text !== 'string')) return undefined;
     content.push({ type: item.type, ...(typeof item.text === 'string' ? { text: item.text } : {}) });
   }
   if (value.isError !== undefined && typeof value.isError !== 'boolean') return undefined;

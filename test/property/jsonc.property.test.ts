@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { findNodeAtLocation, parse, parseTree, type ParseError } from 'jsonc-parser';
 import { fs as memfsFs, vol } from 'memfs';
 import { describe, expect, it, vi } from 'vitest';
+import { breakages, breakText } from '../support/breakage.js';
 import type { Credential, Environment, FileStep, SetupRequest, ToolPlan } from '../../src/model.js';
 
 vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
@@ -321,12 +322,10 @@ describe('JSONC servers files', () => {
   });
 
   it('never writes a file that does not parse', async () => {
-    const breakage = fc.record({ at: fc.nat(), kind: fc.constantFrom('insert', 'delete', 'truncate'), char: fc.constantFrom('{', '}', '[', ']', ',', ':', '"', '/', 'x', '/*') });
+    const breakage = breakages(['{', '}', '[', ']', ',', ':', '"', '/', 'x', '/*']);
     await fc.assert(
-      fc.asyncProperty(generated, breakage, credential, async (document, { at, kind, char }, credentialToUse) => {
-        const valid = print(document);
-        const position = at % (valid.length + 1);
-        const broken = kind === 'insert' ? valid.slice(0, position) + char + valid.slice(position) : kind === 'delete' ? valid.slice(0, position) + valid.slice(position + 1) : valid.slice(0, position);
+      fc.asyncProperty(generated, breakage, credential, async (document, broke, credentialToUse) => {
+        const broken = breakText(print(document), broke);
         fc.pre(jsoncErrors(broken).length > 0);
         reset(document.tool, broken);
         await expect(planSetup(document.tool, credentialToUse)).rejects.toMatchObject({ code: 'CONFIG_PARSE' });

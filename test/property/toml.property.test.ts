@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { fs as memfsFs, vol } from 'memfs';
 import { parse } from 'smol-toml';
 import { describe, expect, it, vi } from 'vitest';
+import { breakages, breakText } from '../support/breakage.js';
 import type { Credential, Environment, FileStep, SetupRequest, ToolPlan } from '../../src/model.js';
 
 vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
@@ -229,12 +230,10 @@ describe('Codex config.toml', () => {
   });
 
   it('never writes a file that does not parse', async () => {
-    const breakage = fc.record({ at: fc.nat(), kind: fc.constantFrom('insert', 'delete', 'truncate'), char: fc.constantFrom('[', ']', '=', '"', "'", '{', '}', ',', 'x y', '\n[mcp_servers.mittwald]\n') });
+    const breakage = breakages(['[', ']', '=', '"', "'", '{', '}', ',', 'x y', '\n[mcp_servers.mittwald]\n']);
     await fc.assert(
-      fc.asyncProperty(printed, breakage, credential, async (document, { at, kind, char }, credentialToUse) => {
-        const valid = print(document);
-        const position = at % (valid.length + 1);
-        const broken = kind === 'insert' ? valid.slice(0, position) + char + valid.slice(position) : kind === 'delete' ? valid.slice(0, position) + valid.slice(position + 1) : valid.slice(0, position);
+      fc.asyncProperty(printed, breakage, credential, async (document, broke, credentialToUse) => {
+        const broken = breakText(print(document), broke);
         fc.pre(!parses(broken));
         reset(broken);
         await expect(planSetup(credentialToUse)).rejects.toMatchObject({ code: 'CONFIG_PARSE' });
