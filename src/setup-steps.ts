@@ -5,7 +5,7 @@ import type { Adapter, Confirmation } from './adapter.js';
 import { applyPlan, fileChange, planChanges, plannedFiles, type AppliedFile } from './apply.js';
 import { EntryChecker, type CheckResult } from './credential-check.js';
 import { unifiedDiff } from './diff.js';
-import { gitLine, type GitView } from './git-status.js';
+import { gitLine, projectFiles, type GitView } from './git-status.js';
 import { errorDetails, SetupError } from './errors.js';
 import { TOKEN_ENV_VAR, TOOL_IDS, type Credential, type Detection, type Environment, type InstalledEntry, type Scope, type SetupRequest, type StaleEntry, type ToolId, type ToolPlan } from './model.js';
 import type { Options, TokenSource } from './options.js';
@@ -161,6 +161,11 @@ export async function planTools(adapters: readonly Adapter[], environment: Envir
     }
   }
   return planned;
+}
+
+/** The project files the planned tools would change: the ones whose git view the run shows. */
+export function plannedProjectFiles(planned: readonly PlannedTool[]): string[] {
+  return projectFiles(planned.flatMap((item) => (item.plan ? [{ plan: item.plan, scope: item.request.scope }] : [])));
 }
 
 export function failedResult(planned: PlannedTool): ToolResult {

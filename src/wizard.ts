@@ -14,7 +14,7 @@ import { findOnPath, findProjectRoot } from './environment.js';
 import { claimInterrupt } from './interrupt.js';
 import { SetupError, isSetupError, sentence } from './errors.js';
 import type { HttpClient } from './http.js';
-import { gitStates, projectFiles } from './git-status.js';
+import { gitStates } from './git-status.js';
 import { DEFAULT_API_URL, DEFAULT_ENTRY_NAME, DEFAULT_SERVER_URL, TOKEN_ENV_VAR, type Detection, type Environment, type Scope, type ToolId } from './model.js';
 import { runOAuthCheck, signedInMessage } from './oauth-sign-in-check.js';
 import { mittwaldCliTokenFile } from './paths.js';
@@ -28,6 +28,7 @@ import {
   credentialFor,
   failedResult,
   nextSteps,
+  plannedProjectFiles,
   planTools,
   scopeFor,
   showPlans,
@@ -104,7 +105,8 @@ export async function runWizard(options: Options, context: RunContext): Promise<
     }
 
     progress.applying = true;
-    const results = await applyAll(planned, context, new EntryChecker(http, auth.checked ? [auth.checked] : []), options, progress);
+    const checker = options.verify ? new EntryChecker(http, auth.checked ? [auth.checked] : []) : undefined;
+    const results = await applyAll(planned, context, checker, progress);
     progress.applying = false;
     progress.results = results;
     if (progress.interrupted) throw cancelled();
@@ -484,7 +486,7 @@ async function planAndConfirm(
   const out = framed(context.out, secrets);
   for (const item of planned) if (item.error) p.log.error(`${item.adapter.name}: ${errorText(item.error)}`);
   const plans = planned.flatMap((item) => (item.plan ? [item.plan] : []));
-  const git = await gitStates(context.environment, projectFiles(planned.flatMap((item) => (item.plan ? [{ plan: item.plan, scope: item.request.scope }] : []))));
+  const git = await gitStates(context.environment, plannedProjectFiles(planned));
   p.log.step('The plan');
   for (const plan of plans) {
     showPlans(out, [plan], { diff: false, secrets, git });
@@ -506,8 +508,7 @@ async function planAndConfirm(
   return planned;
 }
 
-async function applyAll(planned: PlannedTool[], context: RunContext, verifier: EntryChecker, options: Options, progress: Progress): Promise<ToolResult[]> {
-  const checker = options.verify ? verifier : undefined;
+async function applyAll(planned: PlannedTool[], context: RunContext, checker: EntryChecker | undefined, progress: Progress): Promise<ToolResult[]> {
   const backupDir = backupDirectory(context.environment);
   const results: ToolResult[] = [];
   for (const item of planned) {

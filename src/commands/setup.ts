@@ -12,6 +12,7 @@ import {
   backupDirectory,
   credentialFor,
   failedResult,
+  plannedProjectFiles,
   planTools,
   printResults,
   resultFromPlan,
@@ -23,7 +24,7 @@ import {
 } from '../setup-steps.js';
 import type { RunContext } from '../run-context.js';
 import { TOOL_IDS } from '../model.js';
-import { gitStates, projectFiles, withGitStates } from '../git-status.js';
+import { gitStates, withGitStates } from '../git-status.js';
 
 export async function runSetup(options: Options, context: RunContext): Promise<number> {
   const { environment, out } = context;
@@ -96,7 +97,7 @@ export async function runSetup(options: Options, context: RunContext): Promise<n
 
   // 4. Show it, with what git makes of each project file; a dry run stops here.
   const secrets = auth.token ? [auth.token] : [];
-  const git = await gitStates(environment, projectFiles(planned.flatMap((item) => (item.plan ? [{ plan: item.plan, scope: item.request.scope }] : []))));
+  const git = await gitStates(environment, plannedProjectFiles(planned));
   const withGit = (result: ToolResult): ToolResult => ({ ...result, files: withGitStates(result.files, git) });
   showPlans(out, planned.flatMap((item) => (item.plan ? [item.plan] : [])), { diff: options.dryRun, secrets, git });
   let results: ToolResult[];
