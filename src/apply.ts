@@ -3,7 +3,7 @@
  * itself), the tool is planned again from the new bytes, so another writer's change is never overwritten.
  * Stops at the first failing step of a tool and restores that tool's earlier files, so a tool is either fully
  * configured or left as it was. */
-import { deleteConfigFile, readConfigFile, withConfigFileLock, writeConfigFile } from './config-file.js';
+import { changedWhileRunning, deleteConfigFile, readConfigFile, withConfigFileLock, writeConfigFile } from './config-file.js';
 import { SetupError } from './errors.js';
 import { recordFileChange } from './setup-state.js';
 import type { FileStep, ToolPlan } from './model.js';
@@ -62,11 +62,11 @@ export async function applyPlan(plan: ToolPlan, options: ApplyOptions): Promise<
     for (let replans = 0; ; replans++) {
       const moved = await changedSincePlanned(current);
       if (moved === undefined) return { files: await writeSteps(current, options), plan: current };
-      if (!options.replan) throw changedMeanwhile(moved.path);
+      if (!options.replan) throw changedWhileRunning(moved.path);
       if (replans === MAX_REPLANS) throw keptChanging(moved.path);
       current = await options.replan();
       const unlocked = current.steps.find((step) => fileChange(step) !== 'unchanged' && !locked.includes(step.path));
-      if (unlocked) throw changedMeanwhile(unlocked.path);
+      if (unlocked) throw changedWhileRunning(unlocked.path);
     }
   });
 }
@@ -113,12 +113,6 @@ async function writeSteps(plan: ToolPlan, options: ApplyOptions): Promise<Applie
     throw error;
   }
   return files;
-}
-
-function changedMeanwhile(path: string): SetupError {
-  return new SetupError('CONFIG_IO', `${path} changed while the setup was running — run again`, {
-    hint: 'Another program (perhaps the tool itself) wrote to it after it was read; nothing was written.',
-  });
 }
 
 function keptChanging(path: string): SetupError {

@@ -302,11 +302,14 @@ function decodeText(path: string, bytes: Buffer): string {
  * instead of encoding `expected` again (which costs on a large file). */
 function assertUnchanged(path: string, current: CurrentFile | null, expected: string | null, known?: Buffer): void {
   const same = expected === null ? current === null : current !== null && current.bytes.equals(known ?? Buffer.from(expected, 'utf8'));
-  if (!same) {
-    throw new SetupError('CONFIG_IO', `${path} changed while the setup was running — run again`, {
-      hint: 'Another program (perhaps the tool itself) wrote to it after it was read; nothing was written.',
-    });
-  }
+  if (!same) throw changedWhileRunning(path);
+}
+
+/** CONFIG_IO: `path` no longer holds the bytes a plan was made from, and nothing was written to it. */
+export function changedWhileRunning(path: string): SetupError {
+  return new SetupError('CONFIG_IO', `${path} changed while the setup was running — run again`, {
+    hint: 'Another program (perhaps the tool itself) wrote to it after it was read; nothing was written.',
+  });
 }
 
 /** A file whose permissions allow nobody to write is read-only by intent, even for root, and even though a
