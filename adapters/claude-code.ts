@@ -17,9 +17,21 @@ import { findOnPath, pathExists } from '../src/environment.js';
 import { bearerValue, inspectServersFile, readRemoteEntry, planServersFile, planServersFileRemoval, type EntryShape, type ServersFile } from '../src/json-servers.js';
 import { DEFAULT_SERVER_URL, type Environment, type InstalledEntry, type SetupRequest, type ToolPlan } from '../src/model.js';
 import { exportVariableSteps } from '../src/next-steps.js';
-import { claudeCodeConfigDir, claudeCodeUserFile, joinPath } from '../src/paths.js';
+import { joinPath } from '../src/paths.js';
 import { lastLine, runToolCommand } from '../src/tool-command.js';
 import { projectDirectory } from '../src/servers-file-adapter.js';
+import { SHELL_BRACED_SYNTAX } from '../src/references.js';
+
+/** Claude Code's main file: `~/.claude.json`, or `$CLAUDE_CONFIG_DIR/.claude.json`. */
+export function claudeCodeUserFile(environment: Environment): string {
+  const dir = environment.env.CLAUDE_CONFIG_DIR;
+  return dir ? joinPath(environment, dir, '.claude.json') : joinPath(environment, environment.home, '.claude.json');
+}
+
+/** Claude Code's settings folder (`~/.claude`, or `$CLAUDE_CONFIG_DIR`). */
+export function claudeCodeConfigDir(environment: Environment): string {
+  return environment.env.CLAUDE_CONFIG_DIR ?? joinPath(environment, environment.home, '.claude');
+}
 
 const NAME = 'Claude Code';
 
@@ -37,7 +49,7 @@ export function claudeCodeEntry(request: Pick<SetupRequest, 'serverUrl' | 'crede
 }
 
 const shape: EntryShape = {
-  syntax: 'shell',
+  syntax: SHELL_BRACED_SYNTAX,
   build: claudeCodeEntry,
   read: (entry) => readRemoteEntry(entry),
   // The user's other headers, `oauth.clientId` / `callbackPort`, `headersHelper` and the like stay theirs.

@@ -16,7 +16,7 @@ import { SetupError } from '../src/errors.js';
 import { headerOf } from '../src/json-servers.js';
 import { DEFAULT_ENTRY_NAME, type Environment, type FileStep, type InstalledEntry, type Scope, type SetupRequest, type ToolPlan } from '../src/model.js';
 import { exportVariableSteps } from '../src/next-steps.js';
-import { codexHome, joinPath } from '../src/paths.js';
+import { joinPath } from '../src/paths.js';
 import { bridgedUrl, classifyServerUrl, findStaleEntries } from '../src/server-url.js';
 import { projectDirectory } from '../src/servers-file-adapter.js';
 import { readFileRecord, restoreOnRemoval, setupChange, setupStateFile } from '../src/setup-state.js';
@@ -49,6 +49,11 @@ export const CODEX_KEYS: EntryKeys = {
   owned: [['url'], ['bearer_token_env_var'], ['bearer_token'], ['http_headers', 'Authorization'], ['env_http_headers', 'Authorization'], ['scopes']],
   conflicting: { command: CODEX_REFUSES, args: CODEX_REFUSES, env: CODEX_REFUSES, env_vars: CODEX_REFUSES, cwd: CODEX_REFUSES },
 };
+
+/** `$CODEX_HOME` or `~/.codex` (`%USERPROFILE%\\.codex` on Windows). */
+export function codexHome(environment: Environment): string {
+  return environment.env.CODEX_HOME ?? joinPath(environment, environment.home, '.codex');
+}
 
 /** `$CODEX_HOME/config.toml`, the user-wide file. */
 export const codexUserFile = (environment: Environment): string => joinPath(environment, codexHome(environment), 'config.toml');

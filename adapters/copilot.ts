@@ -6,15 +6,57 @@
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Adapter } from '../src/adapter.js';
-import { planChanges } from '../src/apply.js';
+import { planChanges } from '../src/plan.js';
 import { detectFromClues, type DetectionClues } from '../src/detect.js';
 import { SetupError } from '../src/errors.js';
 import { inspectServersFile, planServersFile, readRemoteEntry, planServersFileRemoval, type EntryShape, type ExtraEdit, type ServersFile } from '../src/json-servers.js';
 import { isJsonObject } from '../src/json-object.js';
 import { getJsonValue, removeJsonValue, setJsonValue } from '../src/jsonc-document.js';
 import type { Credential, Detection, Environment, FileStep, Scope, SetupRequest, ToolPlan } from '../src/model.js';
-import { appInstallPaths, copilotCliFile, copilotIdeFile, joinPath, visualStudioUserFile, vscodeUserDir } from '../src/paths.js';
+import { appSettingsDir, joinPath, localAppData, xdgConfig } from '../src/paths.js';
+import { ENV_PREFIXED_SYNTAX } from '../src/references.js';
 import { projectDirectory } from '../src/servers-file-adapter.js';
+
+/** The folder that holds VS Code's `User` folder, for stable (`Code`) or Insiders (`Code - Insiders`). */
+export function vscodeUserDir(environment: Environment, edition: 'Code' | 'Code - Insiders'): string {
+  return joinPath(environment, appSettingsDir(environment), edition, 'User');
+}
+
+/** Where VS Code (stable or Insiders) is installed, for detection. */
+function vscodeInstallPaths(environment: Environment, edition: 'Code' | 'Code - Insiders'): string[] {
+  const insiders = edition === 'Code - Insiders';
+  switch (environment.platform) {
+    case 'darwin':
+      return [insiders ? '/Applications/Visual Studio Code - Insiders.app' : '/Applications/Visual Studio Code.app'];
+    case 'win32':
+      return [joinPath(environment, localAppData(environment), 'Programs', insiders ? 'Microsoft VS Code Insiders' : 'Microsoft VS Code', insiders ? 'Code - Insiders.exe' : 'Code.exe')];
+    default:
+      return insiders ? ['/usr/share/code-insiders', '/snap/code-insiders'] : ['/usr/share/code', '/snap/code'];
+  }
+}
+
+/** Copilot for JetBrains / Xcode: `~/.config/github-copilot/<ide>/mcp.json` (macOS too, where GitHub's IDE
+ * plugins keep their files); on Windows under LOCALAPPDATA. */
+export function copilotIdeFile(environment: Environment, ide: 'intellij' | 'xcode'): string {
+  const base = environment.platform === 'win32' ? localAppData(environment) : xdgConfig(environment);
+  return joinPath(environment, base, 'github-copilot', ide, 'mcp.json');
+}
+
+/** Visual Studio's user-wide file, `%USERPROFILE%\.mcp.json` (Windows only). */
+export function visualStudioUserFile(environment: Environment): string {
+  return joinPath(environment, environment.home, '.mcp.json');
+}
+
+/** Where Visual Studio is installed (Windows only), for detection. */
+function visualStudioInstallPaths(environment: Environment): string[] {
+  return environment.platform === 'win32' ? [joinPath(environment, environment.env.ProgramFiles ?? 'C:\\Program Files', 'Microsoft Visual Studio')] : [];
+}
+
+/** `$COPILOT_HOME/mcp-config.json`, default `~/.copilot/mcp-config.json`. */
+export function copilotCliFile(environment: Environment): string {
+  const dir = environment.env.COPILOT_HOME ?? joinPath(environment, environment.home, '.copilot');
+  return joinPath(environment, dir, 'mcp-config.json');
+}
 
 interface CopilotHost {
   name: string;
@@ -55,7 +97,7 @@ const withHeaders = (entry: Record<string, unknown>, authorization: string | und
 
 /** VS Code and Visual Studio: `servers.<name> = { type, url, headers? }`. */
 const vscodeShape: EntryShape = {
-  syntax: 'vscode',
+  syntax: ENV_PREFIXED_SYNTAX,
   build: ({ serverUrl, name, credential }) =>
     withHeaders(
       { type: 'http', url: serverUrl },
@@ -67,7 +109,7 @@ const vscodeShape: EntryShape = {
 
 /** Copilot for JetBrains and Xcode: headers go under `requestInit`, as in a fetch() call. */
 const ideShape: EntryShape = {
-  syntax: 'vscode',
+  syntax: ENV_PREFIXED_SYNTAX,
   build: ({ serverUrl, credential }) => {
     const authorization = literalBearer(credential);
     return { url: serverUrl, ...(authorization === undefined ? {} : { requestInit: { headers: { Authorization: authorization } } }) };
@@ -78,7 +120,7 @@ const ideShape: EntryShape = {
 
 /** Copilot CLI: `mcpServers.<name>`, with every tool of the server allowed (unless the user narrowed `tools`). */
 const cliShape: EntryShape = {
-  syntax: 'vscode',
+  syntax: ENV_PREFIXED_SYNTAX,
   build: ({ serverUrl, credential }) => ({ ...withHeaders({ type: 'http', url: serverUrl }, literalBearer(credential)), tools: ['*'] }),
   read: (entry) => readRemoteEntry(entry),
   keys: { owned: [['type'], ['url'], ['headers', 'Authorization']] },
@@ -114,7 +156,7 @@ function vscodeHost(edition: 'Code' | 'Code - Insiders'): CopilotHost {
     platforms: EVERYWHERE,
     clues: (environment) => ({
       commands: [insiders ? 'code-insiders' : 'code'],
-      installPaths: appInstallPaths(environment, insiders ? 'vscode-insiders' : 'vscode'),
+      installPaths: vscodeInstallPaths(environment, edition),
       configPaths: [vscodeUserDir(environment, edition)],
     }),
     userFile: (environment) => ({ path: joinPath(environment, vscodeUserDir(environment, edition), 'mcp.json'), format: 'jsonc', serversPath: ['servers'], companions: [['inputs']] }),
@@ -170,7 +212,7 @@ const HOSTS: readonly CopilotHost[] = [
   {
     name: 'Visual Studio',
     platforms: ['win32'],
-    clues: (environment) => ({ installPaths: appInstallPaths(environment, 'visual-studio'), configPaths: [visualStudioUserFile(environment)] }),
+    clues: (environment) => ({ installPaths: visualStudioInstallPaths(environment), configPaths: [visualStudioUserFile(environment)] }),
     userFile: (environment) => ({ path: visualStudioUserFile(environment), format: 'jsonc', serversPath: ['servers'] }),
     shape: vscodeShape,
     literalReason: "Visual Studio's support for VS Code's ${input:} prompts is unconfirmed",

@@ -1,9 +1,29 @@
 /** Cursor: `~/.cursor/mcp.json` or `<project>/.cursor/mcp.json`, `mcpServers.<name> = { url, headers? }`
  * (no `type` key). Cursor expands `${env:NAME}` in headers and signs in with OAuth on first use. */
 import { bearerValue, readRemoteEntry } from '../src/json-servers.js';
-import { appInstallPaths, cursorUserFile, joinPath } from '../src/paths.js';
+import { joinPath, localAppData } from '../src/paths.js';
+import { ENV_PREFIXED_SYNTAX } from '../src/references.js';
 import { defineServersFileAdapter } from '../src/servers-file-adapter.js';
 import { exportVariableSteps } from '../src/next-steps.js';
+
+import type { Environment } from '../src/model.js';
+
+export function cursorUserFile(environment: Environment): string {
+  return joinPath(environment, environment.home, '.cursor', 'mcp.json');
+}
+
+/** Where the Cursor app is installed, for detection. */
+function cursorInstallPaths(environment: Environment): string[] {
+  const { home } = environment;
+  switch (environment.platform) {
+    case 'darwin':
+      return ['/Applications/Cursor.app', joinPath(environment, home, 'Applications', 'Cursor.app')];
+    case 'win32':
+      return [joinPath(environment, localAppData(environment), 'Programs', 'cursor', 'Cursor.exe')];
+    default:
+      return ['/usr/share/cursor', '/opt/Cursor', joinPath(environment, home, 'Applications', 'cursor.AppImage')];
+  }
+}
 
 export const cursorEntry = (serverUrl: string, authorization?: string) => ({
   url: serverUrl,
@@ -22,7 +42,7 @@ export default defineServersFileAdapter({
   secretReference: 'env',
   clues: (environment) => ({
     commands: ['cursor'],
-    installPaths: appInstallPaths(environment, 'cursor'),
+    installPaths: cursorInstallPaths(environment),
     configPaths: [joinPath(environment, environment.home, '.cursor')],
   }),
   files: (environment, projectDir) => ({
@@ -30,7 +50,7 @@ export default defineServersFileAdapter({
     project: { path: joinPath(environment, projectDir, '.cursor', 'mcp.json'), format: 'jsonc', serversPath: ['mcpServers'] },
   }),
   shape: {
-    syntax: 'vscode',
+    syntax: ENV_PREFIXED_SYNTAX,
     build: (request) => cursorEntry(request.serverUrl, bearerValue(request.credential, (variable) => `\${env:${variable}}`)),
     read: (entry) => readRemoteEntry(entry),
     // No `type`: Cursor tells a remote server by its `url`. `auth` (an OAuth client of the user's) stays theirs.

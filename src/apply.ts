@@ -7,8 +7,7 @@ import { changedWhileRunning, deleteConfigFile, readConfigFile, withConfigFileLo
 import { SetupError } from './errors.js';
 import { recordFileChange } from './setup-state.js';
 import type { FileStep, ToolPlan } from './model.js';
-
-export type FileChange = 'created' | 'modified' | 'deleted' | 'unchanged';
+import { fileChange, plannedFiles, type FileChange } from './plan.js';
 
 export interface AppliedFile {
   path: string;
@@ -20,23 +19,6 @@ export interface AppliedPlan {
   files: AppliedFile[];
   /** The plan that was written: the one given, or its last re-plan. */
   plan: ToolPlan;
-}
-
-export function fileChange(step: FileStep): FileChange {
-  if (step.before === step.after) return 'unchanged';
-  if (step.before === null) return 'created';
-  if (step.after === null) return 'deleted';
-  return 'modified';
-}
-
-/** What the plan would do to each file, before anything is applied. */
-export function plannedFiles(plan: ToolPlan): Array<{ path: string; change: FileChange }> {
-  return plan.steps.map((step) => ({ path: step.path, change: fileChange(step) }));
-}
-
-/** Whether applying the plan would change anything. */
-export function planChanges(plan: ToolPlan): boolean {
-  return plan.steps.some((step) => fileChange(step) !== 'unchanged');
 }
 
 export interface ApplyOptions {

@@ -64,14 +64,14 @@ export class EntryChecker {
 
   /** Checks one installed entry the way its tool will connect. */
   check(entry: InstalledEntry): Promise<CheckResult> {
-    if (entry.unresolved.length > 0) {
-      const prompts = entry.unresolved.filter((name) => name.startsWith('input:'));
-      const variables = entry.unresolved.filter((name) => !name.startsWith('input:'));
+    const variables = entry.unresolved;
+    const [prompt] = entry.prompts ?? [];
+    if (variables.length > 0 || prompt !== undefined) {
       return Promise.resolve({
         status: 'needs-env',
         message: variables.length
           ? `${variables.join(', ')} ${variables.length > 1 ? 'have' : 'has'} no value here`
-          : `the tool asks for the token itself (the "${prompts[0]!.slice(6)}" prompt) when the server first starts`,
+          : `the tool asks for the token itself (the "${prompt}" prompt) when the server first starts`,
       });
     }
     const key = cacheKey(entry.url, entry.authorization);

@@ -2,7 +2,7 @@
  * person knows what a commit will carry. Asked of git itself (no shell, through the tool runner), and only when
  * git is on PATH and the project folder is a git repository; any other answer from git means "not known". */
 import path from 'node:path';
-import { fileChange } from './apply.js';
+import { fileChange } from './plan.js';
 import { findOnPath, findProjectRoot } from './environment.js';
 import type { Environment, Scope, ToolPlan } from './model.js';
 import { runToolCommand, type ToolCommandResult } from './tool-command.js';

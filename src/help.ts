@@ -1,4 +1,22 @@
-/** The text of `--help`. */
+/** The text of `--help`. Tool ids come from the adapter registry, wrapped to fit 80 columns. */
+import { EXAMPLE_TOOLS, TOOL_IDS } from '../adapters/tool-ids.js';
+
+const { terminal, editor, apps } = EXAMPLE_TOOLS;
+
+/** Words joined with two spaces, broken into lines of at most `width` characters, each indented. */
+function wrapWords(words: readonly string[], indent: string, width = 80): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of words) {
+    if (line !== '' && indent.length + line.length + 2 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line}  ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines.map((text) => indent + text).join('\n');
+}
+
 export const HELP = `mittwald-mcp-setup — connect your AI agent tools to the mittwald MCP server, and prove it works.
 
 Usage
@@ -7,7 +25,7 @@ Usage
   mittwald-mcp-setup remove --tool <id> [--scope user|project] [--dry-run]
 
 Tools
-  claude-code  codex  cursor  copilot  claude-desktop  chatgpt
+${wrapWords(TOOL_IDS, '  ')}
   detected (every installed tool)   all
 
 Options
@@ -37,11 +55,11 @@ Exit status: 0 configured and verified, 1 a tool or check failed, 2 usage error,
 
 Examples
   npx mittwald-mcp-setup
-  MITTWALD_API_TOKEN=… npx mittwald-mcp-setup --tool codex,claude-code --yes
-  pbpaste | npx mittwald-mcp-setup --tool cursor --token-stdin
-  npx mittwald-mcp-setup --tool cursor --token-stdin < token.txt
-  npx mittwald-mcp-setup --tool cursor --scope project --dry-run
-  npx mittwald-mcp-setup --tool chatgpt,claude-desktop
+  MITTWALD_API_TOKEN=… npx mittwald-mcp-setup --tool ${terminal.join(',')} --yes
+  pbpaste | npx mittwald-mcp-setup --tool ${editor} --token-stdin
+  npx mittwald-mcp-setup --tool ${editor} --token-stdin < token.txt
+  npx mittwald-mcp-setup --tool ${editor} --scope project --dry-run
+  npx mittwald-mcp-setup --tool ${apps.join(',')}
   npx mittwald-mcp-setup status --json
-  npx mittwald-mcp-setup remove --tool cursor
+  npx mittwald-mcp-setup remove --tool ${editor}
 `;

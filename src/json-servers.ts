@@ -209,7 +209,7 @@ export function describeAuthorization(
   authorization: string | undefined,
   syntax: ReferenceSyntax,
   environment: Environment,
-): { auth: AuthMode; authorization?: string; unresolved: string[] } {
+): { auth: AuthMode; authorization?: string; unresolved: string[]; prompts?: string[] } {
   if (authorization === undefined) return { auth: 'oauth', unresolved: [] };
   if (!hasReference(authorization, syntax)) return { auth: 'token-literal', authorization, unresolved: [] };
   const resolved = resolveReferences(authorization, syntax, environment.env);
@@ -217,6 +217,7 @@ export function describeAuthorization(
     auth: 'token-ref',
     ...(resolved.value === undefined ? {} : { authorization: resolved.value }),
     unresolved: resolved.unresolved,
+    ...(resolved.prompts.length ? { prompts: resolved.prompts } : {}),
   };
 }
 

@@ -1,7 +1,8 @@
 /** The vocabulary shared by the core and the adapters: tools, scopes, credentials, and the plan of changes. */
 
-export const TOOL_IDS = ['claude-code', 'codex', 'cursor', 'copilot', 'claude-desktop', 'chatgpt'] as const;
-export type ToolId = (typeof TOOL_IDS)[number];
+/** An adapter's id (`--tool <id>`). Which ids exist is the adapter registry's knowledge (adapters/index.ts),
+ * not the core's: the core handles every tool alike. */
+export type ToolId = string;
 
 export type Scope = 'user' | 'project';
 
@@ -136,6 +137,8 @@ export interface InstalledEntry {
   /** The header value the tool will send, with references resolved from the environment; absent for OAuth
    * or when a referenced variable is unset. */
   authorization?: string;
-  /** Variables (or VS Code inputs) the entry refers to that have no value here. */
+  /** Variables the entry refers to that have no value here. */
   unresolved: string[];
+  /** Prompts the tool shows itself for a value of the entry (their answers are the tool's, never known here). */
+  prompts?: string[];
 }

@@ -2,10 +2,14 @@
  * shared/design.md; every violation is a one-line USAGE error naming the fix. */
 import type { Command, ParsedArgs } from './cli-args.js';
 import { usageError } from './errors.js';
-import { DEFAULT_API_URL, DEFAULT_ENTRY_NAME, DEFAULT_SERVER_URL, TOKEN_ENV_VAR, TOOL_IDS, type Scope } from './model.js';
+import { EXAMPLE_TOOLS, TOOL_IDS } from '../adapters/index.js';
+import { DEFAULT_API_URL, DEFAULT_ENTRY_NAME, DEFAULT_SERVER_URL, TOKEN_ENV_VAR, type Scope, type ToolId } from './model.js';
 
-export const TOOL_SELECTORS = [...TOOL_IDS, 'detected', 'all'] as const;
-export type ToolSelector = (typeof TOOL_SELECTORS)[number];
+/** `--tool` values besides the tool ids. */
+export const GROUP_SELECTORS = ['detected', 'all'] as const;
+export const TOOL_SELECTORS: readonly string[] = [...TOOL_IDS, ...GROUP_SELECTORS];
+/** A tool id, or `detected` / `all`. */
+export type ToolSelector = ToolId | (typeof GROUP_SELECTORS)[number];
 
 export type TokenSource = 'flag' | 'stdin' | 'env';
 
@@ -64,15 +68,15 @@ export interface OptionSources {
 
 export async function resolveOptions({ command, values }: ParsedArgs, sources: OptionSources): Promise<Options> {
   const tools = splitList(values.tool).map((tool) => {
-    if (!(TOOL_SELECTORS as readonly string[]).includes(tool)) {
+    if (!TOOL_SELECTORS.includes(tool)) {
       throw usageError(`Unknown tool "${tool}".`, `Use one of: ${TOOL_SELECTORS.join(', ')}.`);
     }
-    return tool as ToolSelector;
+    return tool;
   });
   if (values.tool !== undefined && tools.length === 0) {
     throw usageError('--tool is empty.', `Name at least one tool: ${TOOL_SELECTORS.join(', ')}.`);
   }
-  if (command === 'remove' && tools.length === 0) throw usageError('remove needs --tool <id>.', 'Example: mittwald-mcp-setup remove --tool cursor');
+  if (command === 'remove' && tools.length === 0) throw usageError('remove needs --tool <id>.', `Example: mittwald-mcp-setup remove --tool ${EXAMPLE_TOOLS.editor}`);
 
   if (values.token !== undefined && values['token-stdin']) throw usageError('Use either --token or --token-stdin, not both.');
   if (values.oauth && (values.token !== undefined || values['token-stdin'])) {

@@ -2,17 +2,18 @@
  * the non-interactive command and the wizard both compose. No phase prompts. */
 import path from 'node:path';
 import type { Adapter, Confirmation } from './adapter.js';
-import { applyPlan, fileChange, planChanges, plannedFiles, type AppliedFile } from './apply.js';
+import { applyPlan, type AppliedFile } from './apply.js';
+import { fileChange, planChanges, plannedFiles } from './plan.js';
 import { EntryChecker, type CheckResult } from './credential-check.js';
 import { unifiedDiff } from './diff.js';
 import { gitLine, projectFiles, type GitView } from './git-status.js';
 import { errorDetails, SetupError } from './errors.js';
-import { TOKEN_ENV_VAR, TOOL_IDS, type Credential, type Detection, type Environment, type InstalledEntry, type Scope, type SetupRequest, type StaleEntry, type ToolId, type ToolPlan } from './model.js';
+import { TOKEN_ENV_VAR, type Credential, type Detection, type Environment, type InstalledEntry, type Scope, type SetupRequest, type StaleEntry, type ToolId, type ToolPlan } from './model.js';
 import type { Options, TokenSource } from './options.js';
 import { SYMBOLS, type Output } from './output.js';
 import type { HttpClient } from './http.js';
 import { setupStateFile } from './setup-state.js';
-import { loadAdapter } from '../adapters/index.js';
+import { loadAdapter, TOOL_IDS } from '../adapters/index.js';
 
 export type ToolStatus = 'configured' | 'unchanged' | 'planned' | 'instructions' | 'failed';
 

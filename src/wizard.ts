@@ -6,7 +6,7 @@ import path from 'node:path';
 import type * as Clack from '@clack/prompts';
 import { availableTools, loadAdapter } from '../adapters/index.js';
 import type { Adapter } from './adapter.js';
-import { planChanges } from './apply.js';
+import { planChanges } from './plan.js';
 import { openBrowser } from './browser.js';
 import { clipboardCommand, copyToClipboard } from './clipboard.js';
 import { checkToken, describeIdentity, EntryChecker, type CheckedCredential } from './credential-check.js';

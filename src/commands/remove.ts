@@ -1,5 +1,6 @@
 /** `remove --tool <id>`: takes our entry out again (and what we added with it), nothing else. */
-import { applyPlan, planChanges, plannedFiles, type AppliedFile } from '../apply.js';
+import { applyPlan, type AppliedFile } from '../apply.js';
+import { planChanges, plannedFiles } from '../plan.js';
 import { errorDetails, ExitCode } from '../errors.js';
 import { claimInterrupt } from '../interrupt.js';
 import type { Options } from '../options.js';

@@ -23,7 +23,7 @@ import {
   type ToolResult,
 } from '../setup-steps.js';
 import type { RunContext } from '../run-context.js';
-import { TOOL_IDS } from '../model.js';
+import { EXAMPLE_TOOLS, TOOL_IDS } from '../../adapters/index.js';
 import { gitStates, withGitStates } from '../git-status.js';
 
 export async function runSetup(options: Options, context: RunContext): Promise<number> {
@@ -33,7 +33,7 @@ export async function runSetup(options: Options, context: RunContext): Promise<n
     if (!context.interactive || options.yes || options.json) {
       throw usageError(
         'No tool selected, and no terminal to ask which.',
-        `Pass --tool <id>[,<id>…] (${TOOL_IDS.join(', ')}, detected, all), e.g. --tool cursor --token-stdin < token.txt.`,
+        `Pass --tool <id>[,<id>…] (${TOOL_IDS.join(', ')}, detected, all), e.g. --tool ${EXAMPLE_TOOLS.editor} --token-stdin < token.txt.`,
       );
     }
     const { runWizard } = await import('../wizard.js');

@@ -38,7 +38,7 @@ export async function runStatus(options: Options, context: RunContext): Promise<
         found.map(async ({ authorization, ...entry }): Promise<StatusEntry> => {
           if (authorization) out.addSecret(authorization.replace(/^Bearer\s+/i, ''));
           const check = checker ? await checker.check({ ...entry, ...(authorization ? { authorization } : {}) }) : undefined;
-          return { ...entry, credentialResolves: entry.unresolved.length === 0, urlKind: classifyServerUrl(entry.url, options.serverUrl), ...(check ? { check } : {}) };
+          return { ...entry, credentialResolves: entry.unresolved.length === 0 && !entry.prompts?.length, urlKind: classifyServerUrl(entry.url, options.serverUrl), ...(check ? { check } : {}) };
         }),
       );
       tools.push({ tool: adapter.id, name: adapter.name, detection, entries });

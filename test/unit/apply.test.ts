@@ -3,7 +3,8 @@ import { parse as parseJsonc } from 'jsonc-parser';
 import { vol } from 'memfs';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import cursor from '../../adapters/cursor.js';
-import { applyPlan, fileChange, MAX_REPLANS, planChanges } from '../../src/apply.js';
+import { applyPlan, MAX_REPLANS } from '../../src/apply.js';
+import { fileChange, planChanges } from '../../src/plan.js';
 import type { Environment, FileStep, SetupRequest, ToolPlan } from '../../src/model.js';
 import { samePlan } from '../../src/setup-steps.js';
 

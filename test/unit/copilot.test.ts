@@ -163,7 +163,7 @@ describe('VS Code mcp.json', () => {
     vol.writeFileSync(VSCODE_FILE, fileStep((await copilot.plan(environment(), request(tokenRef)))[0]).after ?? '');
     const entries = await copilot.inspect(environment(), { name: 'mittwald', serverUrl: SERVER });
     expect(entries).toEqual([
-      { tool: 'copilot', scope: 'user', host: 'VS Code', file: VSCODE_FILE, name: 'mittwald', url: SERVER, auth: 'token-ref', unresolved: ['input:mittwald-token'] },
+      { tool: 'copilot', scope: 'user', host: 'VS Code', file: VSCODE_FILE, name: 'mittwald', url: SERVER, auth: 'token-ref', unresolved: [], prompts: ['mittwald-token'] },
     ]);
   });
 });

@@ -1,18 +1,12 @@
-/** Every tool's paths on each operating system, with and without the override variables. */
+/** Every tool's paths (each from its adapter) on each operating system, with and without the override variables. */
 import { describe, expect, it } from 'vitest';
 import type { Environment } from '../../src/model.js';
-import {
-  claudeCodeConfigDir,
-  claudeCodeUserFile,
-  claudeDesktopDirs,
-  codexHome,
-  copilotCliFile,
-  copilotIdeFile,
-  cursorUserFile,
-  mittwaldCliTokenFile,
-  visualStudioUserFile,
-  vscodeUserDir,
-} from '../../src/paths.js';
+import { claudeCodeConfigDir, claudeCodeUserFile } from '../../adapters/claude-code.js';
+import { claudeDesktopDirs } from '../../adapters/claude-desktop.js';
+import { codexHome } from '../../adapters/codex.js';
+import { copilotCliFile, copilotIdeFile, visualStudioUserFile, vscodeUserDir } from '../../adapters/copilot.js';
+import { cursorUserFile } from '../../adapters/cursor.js';
+import { mittwaldCliTokenFile } from '../../src/paths.js';
 
 const linux: Environment = { platform: 'linux', home: '/home/ada', cwd: '/home/ada', env: {} };
 const darwin: Environment = { platform: 'darwin', home: '/Users/ada', cwd: '/Users/ada', env: {} };
