@@ -11,5 +11,6 @@ export default defineSettingsScreenAdapter({
   official: { template: official, pageUrl: () => 'https://chatgpt.com/plugins/plugin_asdk_app_6a68b368b8588191afee9a7e2b327d63' },
   custom: { template: custom, pageUrl: () => 'https://chatgpt.com/#settings/Connectors' },
   clues: () => ({}),
+  detectionNote: 'web app, nothing to install',
   removal: (name) => `ChatGPT: Settings → Plugins → mittwald → Uninstall (the official app), or Settings → Apps & Connectors → ${name} → Delete (a connector made in developer mode).`,
 });

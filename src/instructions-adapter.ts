@@ -23,6 +23,8 @@ export interface SettingsScreenApp {
   /** A connector made by hand: for any other server URL (`--server-url`). */
   custom: ConnectorRoute;
   clues(environment: Environment): DetectionClues;
+  /** Said in the tool list instead of the detection state (a web app has nothing to detect). */
+  detectionNote?: string;
   removal(name: string): string;
   /** The app's local config file, whose `mcpServers` may still hold an old bridge to mittwald. */
   localConfig?(environment: Environment): Promise<string | undefined>;
@@ -97,7 +99,10 @@ export function defineSettingsScreenAdapter(app: SettingsScreenApp): Adapter {
     acceptsToken: false,
     secretReference: 'none',
     settingsUrl: (request) => connectorRoute(app, request).pageUrl(request),
-    detect: (environment) => detectFromClues(app.id, environment, app.clues(environment)),
+    detect: async (environment) => {
+      const detection = await detectFromClues(app.id, environment, app.clues(environment));
+      return app.detectionNote === undefined ? detection : { ...detection, note: app.detectionNote };
+    },
     plan: async (environment, request) =>
       plan(
         app.name,

@@ -123,6 +123,8 @@ export interface Detection {
   hosts: string[];
   /** Why we think so: a path or command found. */
   evidence: string[];
+  /** What the tool list says instead of the state, for a tool where "installed" means nothing (a web app). */
+  note?: string;
 }
 
 /** An entry as a tool will read it, for `status` and for checking after a write. */

@@ -1,4 +1,4 @@
-/** Comment-preserving edits of one table in a TOML document (Codex's config.toml).
+/** Comment-preserving edits of one table in a TOML document (such as an agent tool's TOML config).
  *
  * Codex's own `codex mcp add` rewrites the whole file and drops the user's comments, so we edit the TEXT:
  * a small scanner splits the document into line statements (blank, comment, header, key/value — the last
@@ -54,7 +54,7 @@ export function setTomlTable(
   text: string,
   tablePath: readonly string[],
   value: Readonly<Record<string, unknown>>,
-  path = 'config.toml',
+  path = 'the TOML document',
 ): string {
   assertTablePath(tablePath);
   const before = parseTomlDocument(text, path);
@@ -80,7 +80,7 @@ export function setTomlTable(
  * comments outside the removed table and blank-line structure elsewhere are kept. Returns the identical
  * string when the document has no such table.
  * @throws SetupError('CONFIG_PARSE') as for {@link setTomlTable}. */
-export function removeTomlTable(text: string, tablePath: readonly string[], path = 'config.toml'): string {
+export function removeTomlTable(text: string, tablePath: readonly string[], path = 'the TOML document'): string {
   assertTablePath(tablePath);
   const before = parseTomlDocument(text, path);
   if (valueAt(before, tablePath) === undefined) return text;

@@ -228,7 +228,7 @@ async function chooseTools(context: RunContext): Promise<Adapter[]> {
   const chosen = answer(
     await p.multiselect<ToolId>({
       message: 'Which tools should use mittwald?',
-      options: found.map(({ adapter, detection }) => ({ value: adapter.id, label: adapter.name, hint: detectionText(adapter, detection) })),
+      options: found.map(({ adapter, detection }) => ({ value: adapter.id, label: adapter.name, hint: detectionText(detection) })),
       initialValues: found.filter(({ detection }) => detection.state === 'installed').map(({ adapter }) => adapter.id),
       required: true,
     }),
@@ -236,8 +236,8 @@ async function chooseTools(context: RunContext): Promise<Adapter[]> {
   return found.map(({ adapter }) => adapter).filter((adapter) => chosen.includes(adapter.id));
 }
 
-function detectionText(adapter: Adapter, detection: Detection): string {
-  if (adapter.id === 'chatgpt') return 'web app, nothing to install';
+function detectionText(detection: Detection): string {
+  if (detection.note !== undefined) return detection.note;
   if (detection.hosts.length) return `found: ${detection.hosts.join(', ')}`;
   if (detection.state === 'installed') return 'installed';
   if (detection.state === 'config-found') return 'its settings are here, the app was not found';
