@@ -1,11 +1,12 @@
-/** The shared machinery for tools that keep MCP servers as a map in a JSON/JSONC file (Cursor, VS Code,
- * Copilot hosts, Claude Code's files). An adapter describes the file and its entry shape; this module reads,
- * plans the edit (our entry replaced whole, stale mittwald entries handled, nothing else touched) and
- * inspects what the tool will read. */
+/** The shared machinery for tools that keep MCP servers as a map in a config file, whatever its format
+ * (servers-document.ts has a backend per format: JSON, JSONC, TOML). An adapter describes the file and its
+ * entry shape; this module reads, plans the edit (our entry's keys set, stale mittwald entries handled,
+ * nothing else touched) and inspects what the tool will read. */
 import { isDeepStrictEqual } from 'node:util';
 import { readConfigFile } from './config-file.js';
 import { SetupError } from './errors.js';
-import { checkJsonDocument, hasJsonValue, jsonMemberCount, keepLastJsonMember, removeJsonValue, renderKeyPath, selectJsonMembers, setJsonValue, type JsonFormat, type JsonKeyPath, type JsonMember } from './jsonc-document.js';
+import { renderKeyPath, type JsonKeyPath, type JsonMember } from './jsonc-document.js';
+import { serversDocument, type DocumentFormat } from './servers-document.js';
 import type { AuthMode, Environment, FileStep, InstalledEntry, Scope, SetupRequest, StaleEntry, ToolId } from './model.js';
 import { entryWarnings, updateEntry, type EntryKeys } from './entry-keys.js';
 import { hasReference, resolveReferences, type ReferenceSyntax } from './references.js';
@@ -17,7 +18,7 @@ export interface ServersFile {
   scope: Scope;
   host?: string;
   path: string;
-  format: JsonFormat;
+  format: DocumentFormat;
   /** Key path of the servers map, e.g. ['mcpServers'] or ['projects', '/abs/path', 'mcpServers']. */
   serversPath: readonly string[];
   /** Keys beside the servers map that the tool's extra edit may add (VS Code's `inputs`). */
@@ -48,10 +49,9 @@ export interface ServersFilePlan {
 /** Entries of the file's servers map that `wanted` picks (by name, or by their JSON text), with every
  * duplicate name; only those are parsed. */
 function serversEntries(text: string, file: ServersFile, wanted: (name: string, entryText: string) => boolean): JsonMember[] {
-  checkJsonDocument(text, file.path, file.format);
-  const members = selectJsonMembers(text, file.serversPath, wanted);
-  if (members === 'not-an-object') {
-    throw new SetupError('CONFIG_PARSE', `${file.path}: "${file.serversPath.join('.')}" is not an object.`, {
+  const members = serversDocument(file.format).select(text, file.serversPath, wanted, file.path);
+  if (members === 'not-a-map') {
+    throw new SetupError('CONFIG_PARSE', `${file.path}: "${file.serversPath.join('.')}" is not ${file.format === 'toml' ? 'a table' : 'an object'}.`, {
       hint: 'Fix that key by hand (it must map server names to entries), then run again.',
     });
   }
@@ -70,6 +70,7 @@ export async function planServersFile(
   request: SetupRequest,
   extraEdit?: ExtraEdit,
 ): Promise<ServersFilePlan> {
+  const document = serversDocument(file.format);
   const snapshot = await readConfigFile(file.path);
   const before = snapshot.text;
   const servers = relevantEntries(before ?? '', file, request.name, request.serverUrl);
@@ -83,20 +84,20 @@ export async function planServersFile(
   let text = before ?? '';
   if (ours.length > 1) {
     // Tools differ in which duplicate they read: only one may stay, and it is ours.
-    text = keepLastJsonMember(text, [...file.serversPath, request.name]);
+    text = document.keepLast(text, [...file.serversPath, request.name]);
     warnings.push(`${file.path} had ${ours.length} "${request.name}" entries under ${renderKeyPath(file.serversPath)}; the ${ours.length - 1} extra ${ours.length === 2 ? 'one was' : 'ones were'} removed.`);
   }
   const updated = updateEntry(current, entry, shape.keys);
-  text = writeJsonValue(text, [...file.serversPath, request.name], current, updated.entry);
-  warnings.push(...entryWarnings(file.path, request.name, updated, (key, value) => `"${key}": ${JSON.stringify(value)}`));
+  text = document.write(text, [...file.serversPath, request.name], current, updated.entry, file.path);
+  warnings.push(...entryWarnings(file.path, request.name, updated, document.show));
   if (request.replaceStale) {
-    for (const old of stale) text = removeJsonValue(text, [...file.serversPath, old.name]);
+    for (const old of stale) text = document.remove(text, [...file.serversPath, old.name], file.path);
   }
   if (extraEdit) text = extraEdit(text, { name: request.name, credential: request.credential });
   const secret = request.credential.kind === 'token' && request.credential.storage === 'literal';
   const after = text === (before ?? '') ? before : text;
   // What the file lacked before: `remove` takes out again what setup added, and nothing else.
-  const added = after === before ? [] : containers(file).filter((path) => !(before !== null && hasJsonValue(before, path)) && hasJsonValue(text, path));
+  const added = after === before ? [] : containers(file).filter((path) => !(before !== null && document.has(before, path, file.path)) && document.has(text, path, file.path));
   return {
     step: {
       kind: 'file',
@@ -112,24 +113,6 @@ export async function planServersFile(
   };
 }
 
-/** Turns `before` (the value at `keyPath` in `text`, undefined when absent) into `after` with the fewest
- * edits: keys that differ are set (replaced whole) or removed, objects on both sides are compared key by key,
- * and everything equal keeps its bytes (the user's comments and layout in our entry included). */
-function writeJsonValue(text: string, keyPath: readonly string[], before: unknown, after: unknown): string {
-  if (isDeepStrictEqual(before, after)) return text;
-  if (!isPlainObject(before) || !isPlainObject(after)) return setJsonValue(text, keyPath, after);
-  let out = text;
-  for (const key of Object.keys(before)) if (!Object.hasOwn(after, key)) out = removeJsonValue(out, [...keyPath, key]);
-  for (const [key, value] of Object.entries(after)) {
-    out = Object.hasOwn(before, key) ? writeJsonValue(out, [...keyPath, key], before[key], value) : setJsonValue(out, [...keyPath, key], value);
-  }
-  return out;
-}
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** Plans taking our entry out; the step's `after` equals `before` when there is nothing to remove. A file
- * we created is left in place with its (possibly empty) servers map. */
 /** The containers of a file that setup may create: the servers map with its parents (innermost first), and
  * the companions. */
 function containers(file: ServersFile): JsonKeyPath[] {
@@ -143,26 +126,27 @@ function containers(file: ServersFile): JsonKeyPath[] {
  * and the mode setup tightened for a literal secret comes back. A file set up by an older version (no record)
  * keeps its emptied servers map. */
 export async function planServersFileRemoval(file: ServersFile, name: string, extraEdit?: ExtraEdit, environment?: Environment): Promise<FileStep> {
+  const document = serversDocument(file.format);
   const snapshot = await readConfigFile(file.path);
   const before = snapshot.text;
   if (before === null) return { kind: 'file', path: file.path, before, after: before, secret: false };
-  checkJsonDocument(before, file.path, file.format);
-  let text = hasJsonValue(before, [...file.serversPath, name]) ? removeJsonValue(before, [...file.serversPath, name]) : before;
+  document.check(before, file.path);
+  let text = document.remove(before, [...file.serversPath, name], file.path);
   if (extraEdit) text = extraEdit(text, { name });
   if (text === before) return { kind: 'file', path: file.path, before, after: before, secret: false };
 
   const record = environment === undefined ? undefined : await readFileRecord(setupStateFile(environment), snapshot.realPath);
   const removed: JsonKeyPath[] = [];
   for (const path of containers(file)) {
-    if (jsonMemberCount(text, path) !== 0) continue;
+    if (document.memberCount(text, path, file.path) !== 0) continue;
     // Without a record, as before: a companion we emptied goes, the servers map stays.
     const companion = (file.companions ?? []).some((candidate) => isDeepStrictEqual(candidate, path));
-    const added = record ? record.added.some((candidate) => isDeepStrictEqual(candidate, path)) : companion && jsonMemberCount(before, path) !== 0;
+    const added = record ? record.added.some((candidate) => isDeepStrictEqual(candidate, path)) : companion && document.memberCount(before, path, file.path) !== 0;
     if (!added) continue;
-    text = removeJsonValue(text, path);
+    text = document.remove(text, path, file.path);
     removed.push(path);
   }
-  const { mode, deleted } = restoreOnRemoval(record, name, /^\uFEFF?\s*\{\s*\}\s*$/.test(text));
+  const { mode, deleted } = restoreOnRemoval(record, name, document.isEmpty(text));
   return {
     kind: 'file',
     path: file.path,
