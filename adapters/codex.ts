@@ -3,32 +3,29 @@
  * `bearer_token_env_var = "VAR"` (a reference by name), `http_headers = { Authorization = "Bearer …" }`
  * (literal), or nothing (OAuth via `codex mcp login`, optionally with `scopes = [..]`).
  *
- * We edit the TOML text ourselves instead of running `codex mcp add`, which rewrites the whole file and drops
+ * The core's servers-map planner edits the TOML text (its TOML backend) instead of running `codex mcp add`, which rewrites the whole file and drops
  * the user's comments. Codex rejects an inline `bearer_token` and silently ignores a `headers` key, so
  * neither is ever written. */
 import { isDeepStrictEqual } from 'node:util';
 import type { Adapter } from '../src/adapter.js';
 import { readConfigFile, type ConfigFileSnapshot } from '../src/config-file.js';
-import { detectFromClues } from '../src/detect.js';
-import { entryWarnings, updateEntry, type EntryKeys } from '../src/entry-keys.js';
+import { updateEntry, type EntryKeys } from '../src/entry-keys.js';
 import { findOnPath } from '../src/environment.js';
 import { SetupError } from '../src/errors.js';
 import { headerOf } from '../src/json-servers.js';
-import { DEFAULT_ENTRY_NAME, type Environment, type FileStep, type InstalledEntry, type Scope, type SetupRequest, type ToolPlan } from '../src/model.js';
+import { DEFAULT_ENTRY_NAME, type Environment, type InstalledEntry, type Scope, type SetupRequest } from '../src/model.js';
 import { exportVariableSteps } from '../src/next-steps.js';
 import { joinPath } from '../src/paths.js';
-import { bridgedUrl, classifyServerUrl, findStaleEntries } from '../src/server-url.js';
-import { projectDirectory } from '../src/servers-file-adapter.js';
-import { readFileRecord, restoreOnRemoval, setupChange, setupStateFile } from '../src/setup-state.js';
-import { formatTomlValue, parseTomlDocument, removeTomlTable, setTomlTable } from '../src/toml-document.js';
-import { lastLine, runToolCommand } from '../src/tool-command.js';
+import { bridgedUrl, classifyServerUrl } from '../src/server-url.js';
+import type { ServersFile } from '../src/json-servers.js';
+import { NO_REFERENCES } from '../src/references.js';
+import { defineServersFileAdapter, projectDirectory } from '../src/servers-file-adapter.js';
+import { parseTomlDocument } from '../src/toml-document.js';
+import { runToolCommand } from '../src/tool-command.js';
 
 const NAME = 'Codex CLI';
 /** How next steps name the program the user runs. */
 const APP = 'Codex';
-const SCOPES: readonly Scope[] = ['user', 'project'];
-
-const serverTable = (name: string): string[] => ['mcp_servers', name];
 
 /** Our `[mcp_servers.<name>]` table for a request. */
 export function codexEntry(request: Pick<SetupRequest, 'serverUrl' | 'credential'>): Record<string, unknown> {
@@ -202,9 +199,6 @@ function nextSteps(request: SetupRequest, environment: Environment, where: { pro
   return steps;
 }
 
-function target(scope: Scope): string {
-  return `${NAME} (${scope})`;
-}
 
 /** What `codex mcp get <name> --json` prints (the part we compare). */
 function shownUrl(value: unknown): string | undefined {
@@ -223,75 +217,54 @@ function parseJsonObject(text: string): unknown {
   }
 }
 
-const adapter: Adapter = {
+/** Codex's config layers: the user file and the project's, both `[mcp_servers.<name>]` tables. */
+function codexConfigFiles(environment: Environment, projectDir: string): Partial<Record<Scope, Omit<ServersFile, 'tool' | 'scope'>>> {
+  return {
+    user: { path: codexUserFile(environment), format: 'toml', serversPath: ['mcp_servers'] },
+    project: { path: codexProjectFile(environment, projectDir), format: 'toml', serversPath: ['mcp_servers'] },
+  };
+}
+
+/** The `mcp_servers` table of the file of the other layer (`{}` when it is missing or does not parse). */
+async function otherLayerServers(files: readonly ServersFile[], file: ServersFile): Promise<Record<string, unknown>> {
+  const other = files.find((candidate) => candidate !== file);
+  const document = other === undefined ? undefined : (await readDocument(other.path, true)).document;
+  return isTable(document?.['mcp_servers']) ? document['mcp_servers'] : {};
+}
+
+const kit = defineServersFileAdapter({
   id: 'codex',
   name: NAME,
-  kind: 'config',
-  scopes: SCOPES,
-  acceptsToken: true,
   secretReference: 'env',
-
-  detect: (environment) =>
-    detectFromClues('codex', environment, { commands: ['codex'], configPaths: [codexHome(environment)] }),
-
-  async plan(environment, request): Promise<ToolPlan[]> {
-    const files = await codexFiles(environment);
-    const path = request.scope === 'user' ? files.user : files.project;
-    const { text: before, document, snapshot } = await readDocument(path);
-    const servers = serversOf(document ?? {}, path);
-    // An old `npx mcp-remote <url>` bridge (a stdio entry) counts by the URL it bridges to, as in every tool.
-    const found = Object.entries(servers).map(([name, raw]) => ({ name, url: readServerEntry(raw)?.url ?? bridgedUrl(raw) }));
-    const stale = findStaleEntries(found, request.name, request.serverUrl, path);
-
-    const updated = updateEntry(servers[request.name], codexEntry(request), CODEX_KEYS);
-    const { entry } = updated;
-    // setTomlTable returns the text unchanged when the table already holds exactly this entry.
-    let text = setTomlTable(before ?? '', serverTable(request.name), entry, path);
-    if (request.replaceStale) {
-      for (const old of stale) text = removeTomlTable(text, serverTable(old.name), path);
-    }
-    const { credential } = request;
-    const secret = credential.kind === 'token' && credential.storage === 'literal';
-    const after = text === (before ?? '') ? before : text;
-    const step: FileStep = { kind: 'file', path, before, after, secret, ...(after === before ? {} : { record: setupChange(snapshot, request.name, secret, []) }) };
-
-    const warnings = entryWarnings(path, request.name, updated, (key, value) => `${key} = ${formatTomlValue(value)}`);
-    const otherPath = request.scope === 'user' ? files.project : files.user;
-    const other = otherPath === path ? undefined : (await readDocument(otherPath, true)).document;
-    const otherServers = isTable(other?.['mcp_servers']) ? other['mcp_servers'] : {};
-    warnings.push(...layerWarnings(request, entry, files, otherServers));
-    const trusted = request.scope === 'project' && isTrusted(other, files.projectDir);
-    return [
-      {
-        tool: 'codex',
-        target: target(request.scope),
-        steps: [step],
-        stale: request.replaceStale ? stale : [],
-        staleKept: request.replaceStale ? [] : stale,
-        nextSteps: nextSteps(request, environment, { projectDir: files.projectDir, trusted }),
-        reloadStep: `Start a new ${APP} session to load the change (running sessions keep their list).`,
-        warnings,
-      },
-    ];
+  clues: (environment) => ({ commands: ['codex'], configPaths: [codexHome(environment)] }),
+  files: codexConfigFiles,
+  mergesScopes: true,
+  shape: {
+    build: codexEntry,
+    read: (entry) => {
+      const read = readServerEntry(entry);
+      return read?.url === undefined ? {} : { url: read.url };
+    },
+    // Codex names variables in keys of their own (bearer_token_env_var), so no header syntax is read: the
+    // adapter's own inspect() describes the credential.
+    syntax: NO_REFERENCES,
+    keys: CODEX_KEYS,
   },
-
-  async planRemove(environment, { name, scope }): Promise<ToolPlan[]> {
-    const files = await codexFiles(environment);
-    const path = scope === 'user' ? files.user : files.project;
-    const snapshot = await readConfigFile(path);
-    const before = snapshot.text;
-    // removeTomlTable refuses an unparseable file and returns the same text when the table is absent.
-    const text = before === null ? before : removeTomlTable(before, serverTable(name), path);
-    let step: FileStep = { kind: 'file', path, before, after: text, secret: false };
-    if (text !== null && text !== before) {
-      // Given back as it was: the mode setup tightened for a literal token, or no file if setup made it.
-      const record = await readFileRecord(setupStateFile(environment), snapshot.realPath);
-      const { mode, deleted } = restoreOnRemoval(record, name, /^\uFEFF?\s*$/.test(text));
-      const change = { kind: 'remove', realPath: snapshot.realPath, entry: name, removed: [], modeRestored: mode !== undefined, deleted } as const;
-      step = { ...step, after: deleted ? null : text, ...(mode === undefined ? {} : { mode }), record: change };
-    }
-    return [{ tool: 'codex', target: target(scope), steps: [step], stale: [], staleKept: [], nextSteps: [], warnings: [] }];
+  async warnings(request, file, environment, files) {
+    const current = serversOf((await readDocument(file.path)).document ?? {}, file.path)[request.name];
+    const { entry } = updateEntry(current, codexEntry(request), CODEX_KEYS);
+    return layerWarnings(request, entry, await codexFiles(environment), await otherLayerServers(files, file));
   },
+  async nextSteps(request, _file, environment) {
+    const projectDir = await projectDirectory(environment);
+    const trusted = request.scope === 'project' && isTrusted((await readDocument(codexUserFile(environment), true)).document, projectDir);
+    return nextSteps(request, environment, { projectDir, trusted });
+  },
+  reloadStep: () => `Start a new ${APP} session to load the change (running sessions keep their list).`,
+});
+
+const adapter: Adapter = {
+  ...kit,
 
   /** Project entries are reported as Codex sees them in a trusted project: merged over a same-named user
    * entry. Whether the project is trusted is not checked, so that an entry written there can be verified. */

@@ -14,6 +14,9 @@ export const ENV_PREFIXED_SYNTAX: ReferenceSyntax = { pattern: /\$\{(?:env:(?<va
 /** `${NAME}` and `${NAME:-default}`, as a POSIX shell expands them. */
 export const SHELL_BRACED_SYNTAX: ReferenceSyntax = { pattern: /\$\{(?<variable>[A-Za-z_][A-Za-z0-9_]*)(?::-(?<fallback>[^}]*))?\}/g };
 
+/** For tools that take no references in header values: every value is literal. */
+export const NO_REFERENCES: ReferenceSyntax = { pattern: /(?!)/g };
+
 export interface Resolved {
   /** The expanded value; undefined when something it refers to has no value here. */
   value: string | undefined;

@@ -1,5 +1,5 @@
-/** Builds a complete Adapter from a declarative description of a tool that keeps servers in a JSON file
- * per scope. Tool modules in adapters/ stay short: paths, entry shape, detection clues and next steps. */
+/** Builds a complete Adapter from a declarative description of a tool that keeps servers in a config file
+ * per scope (any format the servers-map planner has a backend for). Tool modules in adapters/ stay short: paths, entry shape, detection clues and next steps. */
 import type { Adapter } from './adapter.js';
 import { SetupError } from './errors.js';
 import { detectFromClues, type DetectionClues } from './detect.js';
@@ -15,11 +15,15 @@ export interface ServersFileTool {
   /** The file for each scope the tool has; `projectDir` is the enclosing git repository (or cwd). */
   files(environment: Environment, projectDir: string): Partial<Record<Scope, Omit<ServersFile, 'tool' | 'scope'>>>;
   shape: EntryShape;
+  /** The tool merges a same-named entry of its other scope into this one key by key; its warnings hook says
+   * what that changes, so the planner's "also has" warning leaves that entry out. */
+  mergesScopes?: true;
   extraEdit?: ExtraEdit;
-  nextSteps(request: SetupRequest, file: ServersFile, environment: Environment): string[];
+  nextSteps(request: SetupRequest, file: ServersFile, environment: Environment, files: readonly ServersFile[]): string[] | Promise<string[]>;
   /** How the running tool picks up a change; shown only when something changed. */
   reloadStep?(request: SetupRequest): string | undefined;
-  warnings?(request: SetupRequest, file: ServersFile): string[];
+  /** What the person should know about this plan beyond the planner's own warnings (`files`: every scope's). */
+  warnings?(request: SetupRequest, file: ServersFile, environment: Environment, files: readonly ServersFile[]): string[] | Promise<string[]>;
 }
 
 export async function projectDirectory(environment: Environment): Promise<string> {
@@ -50,6 +54,7 @@ async function otherScopeEntries(tool: ServersFileTool, environment: Environment
   for (const other of files.filter((candidate) => candidate !== target)) {
     const entries = await inspectServersFile(other, tool.shape, environment, { name: request.name, serverUrl: request.serverUrl }).catch(() => []);
     for (const entry of entries) {
+      if (tool.mergesScopes && entry.name === request.name) continue;
       warnings.push(
         `${tool.name} also has "${entry.name}" (${entry.url}) in its ${other.scope} file ${other.path}; take it out with \`mittwald-mcp-setup remove --tool ${tool.id} --scope ${other.scope}${entry.name === request.name ? '' : ` --name ${entry.name}`}\` if you no longer want it.`,
       );
@@ -87,9 +92,9 @@ export function defineServersFileAdapter(tool: ServersFileTool, scopes: readonly
           steps: [planned.step],
           stale: planned.stale,
           staleKept: planned.staleKept,
-          nextSteps: tool.nextSteps(request, file, environment),
+          nextSteps: await tool.nextSteps(request, file, environment, files),
           ...withReloadStep(tool.reloadStep?.(request)),
-          warnings: [...(tool.warnings?.(request, file) ?? []), ...planned.warnings, ...elsewhere],
+          warnings: [...((await tool.warnings?.(request, file, environment, files)) ?? []), ...planned.warnings, ...elsewhere],
         },
       ];
     },

@@ -24,7 +24,7 @@ const request = (replaceStale = false): SetupRequest => ({
   name: 'mittwald',
   serverUrl: SERVER_URL,
   scope: 'user',
-  credential: { kind: 'token', storage: 'ref', envVar: 'MITTWALD_API_TOKEN' },
+  credential: { kind: 'token', token: 'mw-fake-token-0000', storage: 'ref', envVar: 'MITTWALD_API_TOKEN' },
   replaceStale,
 });
 const tomlFile: ServersFile = { tool: 'example', scope: 'user', path: '/home/ada/.example/config.toml', format: 'toml', serversPath: ['mcp_servers'] };
