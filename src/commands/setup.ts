@@ -1,12 +1,15 @@
-/** `mittwald-mcp-setup [setup] --tool …`: the setup pipeline (flow/setup-flow.ts) with the answers taken from
- * the flags, shown as plain lines (or one JSON object). Without --tool on a terminal it is the wizard. */
+/** `mittwald-mcp-setup [setup] --tool …`: the setup pipeline (flow/setup-flow.ts) with its questions answered
+ * from the flags, its steps shown as plain lines (or one JSON object). Without --tool on a terminal it is the
+ * wizard (wizard.ts), the same pipeline with the questions asked. */
 import { connectedMessage } from '../credential-check.js';
-import { exitCode, flagPrompter, runSetupFlow, type SetupView } from '../flow/setup-flow.js';
+import { usageError, type SetupError } from '../errors.js';
+import { exitCode, runSetupFlow, type Prompter, type SetupView } from '../flow/setup-flow.js';
+import { TOKEN_ENV_VAR, TOOL_IDS } from '../model.js';
 import { signedInMessage } from '../oauth-sign-in-check.js';
 import type { Options } from '../options.js';
 import { SYMBOLS, type Output } from '../output.js';
 import type { RunContext } from '../run-context.js';
-import { printResults, showPlans } from '../setup-steps.js';
+import { printResults, selectTools, showPlans, succeeded } from '../setup-steps.js';
 
 export async function runSetup(options: Options, context: RunContext): Promise<number> {
   if (options.tools.length === 0 && context.interactive && !options.yes && !options.json) {
@@ -15,6 +18,45 @@ export async function runSetup(options: Options, context: RunContext): Promise<n
   }
   const outcome = await runSetupFlow({ ask: flagPrompter(options, context), view: plainView(options, context) }, options, context);
   return exitCode(outcome);
+}
+
+/** The prompter of `--tool …`: every answer comes from the flags and the defaults. A question the flags
+ * cannot answer is a usage error (exit 2); a refused credential ends the run. */
+export function flagPrompter(options: Options, context: Pick<RunContext, 'environment'>): Prompter {
+  return {
+    interactive: false,
+    async tools() {
+      if (options.tools.length === 0) throw noToolSelected();
+      return selectTools(options.tools, context.environment);
+    },
+    credentialKind: async () => (options.token ? 'token' : 'oauth'),
+    async token() {
+      if (!options.token) throw usageError('No API token given.', `Pass --token-stdin, or set ${TOKEN_ENV_VAR}.`);
+      return options.token;
+    },
+    async tokenRefused(refusal) {
+      if (refusal.kind === 'rejected') throw refusal.error;
+      throw usageError(`The API token looks wrong: ${refusal.problem}.`, 'Copy it again from mStudio → User Settings → API Tokens.');
+    },
+    async signInFailed(error) {
+      throw error;
+    },
+    scope: async () => options.scope,
+    secret: async () => options.secret,
+    replaceStale: async () => options.yes,
+    showDiff: async () => false,
+    confirmApply: async () => true,
+    offerLogin: async () => false,
+    openSettingsPage: async () => false,
+    copyServerUrl: async () => false,
+  };
+}
+
+function noToolSelected(): SetupError {
+  return usageError(
+    'No tool selected, and no terminal to ask which.',
+    `Pass --tool <id>[,<id>…] (${TOOL_IDS.join(', ')}, detected, all), e.g. --tool cursor --token-stdin < token.txt.`,
+  );
 }
 
 /** The non-interactive run's lines: each step as it happens, then every tool's result (or, with --json,
@@ -78,7 +120,7 @@ export function plainView(options: Options, context: Pick<RunContext, 'out' | 'i
       } else {
         printResults(out, results);
       }
-      const ok = results.every((result) => result.status !== 'failed');
+      const ok = results.every(succeeded);
       if (options.json) out.json({ ok, command: 'setup', dryRun: outcome.dryRun, serverUrl: options.serverUrl, auth: outcome.auth, tools: results });
     },
     cancelled(outcome) {

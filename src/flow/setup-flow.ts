@@ -9,12 +9,12 @@ import { clipboardCommand, copyToClipboard } from '../clipboard.js';
 import { checkToken, describeIdentity, EntryChecker, type CheckedCredential, type CheckResult, type TokenCheck } from '../credential-check.js';
 import { findOnPath } from '../environment.js';
 import { planChanges } from '../apply.js';
-import { ExitCode, isSetupError, SetupError, usageError } from '../errors.js';
+import { ExitCode, isSetupError, SetupError } from '../errors.js';
 import { gitStates, withGitStates, type GitView } from '../git-status.js';
 import type { HttpClient } from '../http.js';
 import { claimInterrupt } from '../interrupt.js';
 import type { Identity } from '../mcp/api-token.js';
-import { TOKEN_ENV_VAR, TOOL_IDS, type Detection, type Scope, type StaleEntry, type ToolPlan } from '../model.js';
+import { type Detection, type Scope, type StaleEntry, type ToolPlan } from '../model.js';
 import { canSignIn, checkReachable, runOAuthCheck, signInTimeout, type OAuthCheck } from '../oauth-sign-in-check.js';
 import type { Options, TokenSource } from '../options.js';
 import type { RunContext } from '../run-context.js';
@@ -28,7 +28,6 @@ import {
   planTools,
   resultFromPlan,
   scopeFor,
-  selectTools,
   succeeded,
   verifyTool,
   type PlannedTool,
@@ -525,43 +524,4 @@ async function offerSettingsScreens(front: FrontEnd, planned: readonly PlannedTo
       view.copied(copied);
     }
   }
-}
-
-/** The prompter of `--tool …`: every answer comes from the flags and the defaults. A question the flags
- * cannot answer is a usage error (exit 2); a refused credential ends the run. */
-export function flagPrompter(options: Options, context: Pick<RunContext, 'environment'>): Prompter {
-  return {
-    interactive: false,
-    async tools() {
-      if (options.tools.length === 0) throw noToolSelected();
-      return selectTools(options.tools, context.environment);
-    },
-    credentialKind: async () => (options.token ? 'token' : 'oauth'),
-    async token() {
-      if (!options.token) throw usageError('No API token given.', `Pass --token-stdin, or set ${TOKEN_ENV_VAR}.`);
-      return options.token;
-    },
-    async tokenRefused(refusal) {
-      if (refusal.kind === 'rejected') throw refusal.error;
-      throw usageError(`The API token looks wrong: ${refusal.problem}.`, 'Copy it again from mStudio → User Settings → API Tokens.');
-    },
-    async signInFailed(error) {
-      throw error;
-    },
-    scope: async () => options.scope,
-    secret: async () => options.secret,
-    replaceStale: async () => options.yes,
-    showDiff: async () => false,
-    confirmApply: async () => true,
-    offerLogin: async () => false,
-    openSettingsPage: async () => false,
-    copyServerUrl: async () => false,
-  };
-}
-
-export function noToolSelected(): SetupError {
-  return usageError(
-    'No tool selected, and no terminal to ask which.',
-    `Pass --tool <id>[,<id>…] (${TOOL_IDS.join(', ')}, detected, all), e.g. --tool cursor --token-stdin < token.txt.`,
-  );
 }

@@ -13,8 +13,8 @@ import type { RunContext } from '../../src/run-context.js';
 
 vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
 
-const { exitCode, flagPrompter, runSetupFlow } = await import('../../src/flow/setup-flow.js');
-const { plainView } = await import('../../src/commands/setup.js');
+const { exitCode, runSetupFlow } = await import('../../src/flow/setup-flow.js');
+const { flagPrompter, plainView } = await import('../../src/commands/setup.js');
 const { resolveOptions } = await import('../../src/options.js');
 const { createOutput } = await import('../../src/output.js');
 const { createHttpClient } = await import('../../src/http.js');
