@@ -166,7 +166,7 @@ function wizardPrompter(options: Options, context: RunContext): Prompter {
         }),
       );
     },
-    /** Asked only for tools whose reference is an environment variable (VS Code keeps its own prompt), and
+    /** Asked only for tools whose reference is an environment variable (a tool with its own prompt keeps it), and
      * only for a user file: a project file always gets the reference (the core's rule), so the literal choice
      * is never offered for it. */
     async secret(selected, auth, scope) {

@@ -461,8 +461,8 @@ async function applyAll(
   }
 }
 
-/** For CLI tools that sign in to an OAuth server themselves (`claude mcp login`, `codex mcp login`): offers to
- * run that command now, when the tool is installed here. Otherwise it stays in the next steps. */
+/** For CLI tools that sign in to an OAuth server themselves (the adapter's loginCommand): offers to run that
+ * command now, when the tool is installed here. Otherwise it stays in the next steps. */
 async function offerLogins(front: FrontEnd, planned: readonly PlannedTool[], results: readonly ToolResult[], options: Options, context: RunContext): Promise<LoginOutcome[]> {
   const logins: LoginOutcome[] = [];
   for (const item of planned) {
@@ -494,7 +494,8 @@ function withLogin(result: ToolResult, logins: readonly LoginOutcome[]): ToolRes
   return { ...result, check, nextSteps: result.nextSteps.filter((step) => !step.includes(login.argv.slice(0, 3).join(' '))) };
 }
 
-/** The line a tool's own list command prints for our entry (e.g. `mittwald: … - ✔ Connected`). */
+/** The line a tool's own list command prints for our entry (e.g. `mittwald: … - ✔ Connected`), run from
+ * where the tool was found. */
 async function toolVerdict(command: readonly string[], name: string, context: Pick<RunContext, 'environment'>): Promise<string | undefined> {
   const program = await findOnPath(context.environment, command[0]!);
   if (!program) return undefined;
