@@ -5,11 +5,12 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fs as memfsFs, vol } from 'memfs';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Adapter } from '../../src/adapter.js';
 import type { Prompter, SetupView } from '../../src/flow/setup-flow.js';
 import type { Environment } from '../../src/model.js';
 import type { RunContext } from '../../src/run-context.js';
+import { createTestToken, createTestUser, startMittwaldServer, type MittwaldTestServer } from '../support/mittwald-server.js';
 
 vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
 
@@ -143,15 +144,21 @@ describe('both front ends run the same pipeline', () => {
     vol.reset();
     vol.mkdirSync(HOME, { recursive: true });
     const byScript = await run(scripted(tokenScript, false), tokenRun);
+    vol.reset();
+    vol.mkdirSync(HOME, { recursive: true });
+    const byPerson = await run(scripted(tokenScript, true), tokenRun, true);
 
     expect(byFlags.asked).toEqual(tokenScript.map(([question]) => question));
     expect(byScript.asked).toEqual(byFlags.asked);
+    expect(byPerson.asked).toEqual(byFlags.asked);
     expect(byFlags.shown).toEqual(['tokenFixes', 'plan', 'applyTool', 'applyTool', 'report']);
     expect(byScript.shown).toEqual(byFlags.shown);
+    expect(byPerson.shown).toEqual(byFlags.shown);
     expect(byScript.files).toEqual(byFlags.files);
+    expect(byPerson.files).toEqual(byFlags.files);
     expect(JSON.parse(byFlags.files.cursor!)).toEqual({ mcpServers: { mittwald: { url: 'https://mcp.mittwald.de/mcp', headers: { Authorization: `Bearer ${TOKEN}` } } } });
     expect(byFlags.files.codex).toContain('[mcp_servers.mittwald]');
-    for (const { outcome } of [byFlags, byScript]) {
+    for (const { outcome } of [byFlags, byScript, byPerson]) {
       expect(outcome).toMatchObject({ kind: 'done', dryRun: false, auth: { method: 'token' } });
       expect(outcome.kind === 'done' && outcome.results.map((result) => [result.tool, result.status])).toEqual([
         ['codex', 'configured'],
@@ -184,6 +191,45 @@ describe('both front ends run the same pipeline', () => {
     expect(asked).toEqual(['tools', 'credentialKind', 'token', 'scope', 'secret']);
     expect(outcome.kind === 'done' && outcome.results.map((result) => result.status)).toEqual(['planned', 'planned']);
     expect(files).toEqual({ cursor: null, codex: null });
+  });
+});
+
+describe('the token check, against the local mittwald stand-in', () => {
+  const user = createTestUser({ person: { firstName: 'Ada', lastName: 'Lovelace' }, email: 'ada@example.test' });
+  const good = createTestToken();
+  const bad = createTestToken();
+  let server: MittwaldTestServer;
+  beforeAll(async () => {
+    server = await startMittwaldServer({ tokens: [[good, user]] });
+  });
+  afterAll(() => server.close());
+  const urls = () => ['--server-url', server.mcpUrl, '--api-url', server.apiUrl];
+
+  it('a person whose token is rejected is asked for another, and the run goes on with it', async () => {
+    const argv = ['--tool', 'cursor', '--secret', 'literal', ...urls()];
+    const script: Script = [
+      ['tools', ['cursor']],
+      ['credentialKind', 'token'],
+      ['token', { value: bad, source: 'flag' }],
+      ['tokenRefused', undefined],
+      ['token', { value: good, source: 'flag' }],
+      ['scope', 'user'],
+      ['secret', 'literal'],
+      ['showDiff', false],
+      ['confirmApply', true],
+    ];
+    const { outcome, printed } = await run(scripted(script, true), argv, true);
+    expect(outcome).toMatchObject({ kind: 'done', auth: { method: 'token', identity: { email: 'ada@example.test' }, toolCount: 116 } });
+    expect(outcome.kind === 'done' && outcome.results[0]!.check?.status).toBe('connected');
+    expect(JSON.parse(read(CURSOR)!).mcpServers.mittwald.headers.Authorization).toBe(`Bearer ${good}`);
+    expect(printed).not.toContain(good);
+    expect(printed).not.toContain(bad);
+  });
+
+  it('the flags stop the run on a rejected token, with nothing written', async () => {
+    const argv = ['--tool', 'cursor', '--token', bad, ...urls()];
+    await expect(run(flagPrompter(await options(...argv), { environment }), argv)).rejects.toMatchObject({ code: 'TOKEN_REJECTED' });
+    expect(read(CURSOR)).toBeNull();
   });
 });
 
