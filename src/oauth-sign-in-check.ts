@@ -2,12 +2,10 @@
  * run the MCP round trip with the access token. Tokens obtained here are used for this check only and are
  * never written anywhere. */
 import { openBrowser } from './browser.js';
-import { claimInterrupt } from './interrupt.js';
 import { describeIdentity } from './credential-check.js';
 import type { HttpClient } from './http.js';
 import type { Environment } from './model.js';
 import type { Options } from './options.js';
-import { SYMBOLS } from './output.js';
 import type { RunContext } from './run-context.js';
 import { checkMcp, probeMcpAuth, type McpCheck } from './mcp/client.js';
 
@@ -71,50 +69,13 @@ export function canSignIn(options: Pick<Options, 'dryRun' | 'browser'>, context:
   return context.interactive || Boolean(context.environment.env.BROWSER?.trim()) || !options.browser;
 }
 
-/** The non-interactive OAuth check, run before anything is written: every failure throws a SetupError and so
- * stops the run with nothing changed. When nobody can finish a browser sign-in (see canSignIn) it does not
- * block: it only checks that the server is reachable (and, with --scopes, that it knows the scopes), and each
- * tool signs in itself later. Returns the `auth` fields of the `--json` result. */
-export async function checkOAuthSignIn(http: HttpClient, options: Options, context: RunContext): Promise<Record<string, unknown>> {
-  const { out, environment } = context;
-  if (!canSignIn(options, context)) {
-    const probe = await probeMcpAuth(http, options.serverUrl);
-    if (probe.requiresAuth && options.scopes) await checkScopesKnown(http, options.serverUrl, options.scopes);
-    out.line(
-      `${out.paint.green(SYMBOLS.ok)} ${options.serverUrl} is reachable${probe.requiresAuth ? ' and asks for an OAuth sign-in' : ''}; each tool signs in itself.`,
-    );
-    if (probe.requiresAuth && !options.dryRun) {
-      out.line(out.paint.dim(`${SYMBOLS.info} To check the sign-in from here too, set $BROWSER or pass --no-browser and open the printed URL yourself.`));
-    }
-    return { signIn: 'not-tested' };
-  }
-
-  const timeoutMs = signInTimeout(environment);
-  // Ctrl-C while waiting for the browser stops the sign-in cleanly (the loopback port is released) and ends
-  // the run with CANCELLED; nothing has been written at this point.
-  const controller = new AbortController();
-  const release = claimInterrupt(() => controller.abort());
-  let check: OAuthCheck;
-  try {
-    check = await runOAuthCheck(http, {
-      serverUrl: options.serverUrl,
-      ...(options.scopes ? { scopes: options.scopes } : {}),
-      browser: options.browser,
-      environment,
-      signal: controller.signal,
-      ...(timeoutMs ? { timeoutMs } : {}),
-      // The URL goes on a line of its own so that it can be copied whole.
-      onAuthorizationUrl: (url) =>
-        out.note(`${options.browser ? 'Sign in to mittwald in your browser; if it did not open, open this URL' : 'Sign in to mittwald: open this URL in a browser'}:\n${url}`),
-      // Someone at a terminal can still open the printed URL; a script relying on $BROWSER cannot.
-      ...(context.interactive ? { onBrowserFailure: (reason: string) => out.note(`${SYMBOLS.warn} Could not open the browser (${reason}): open the URL above yourself.`) } : {}),
-      addSecret: (secret) => out.addSecret(secret),
-    });
-  } finally {
-    release();
-  }
-  out.line(`${out.paint.green(SYMBOLS.ok)} ${signedInMessage(check)}`);
-  return { signIn: 'verified', identity: check.identity, toolCount: check.toolCount, scopes: check.scopes };
+/** Where nobody can finish a browser sign-in (see canSignIn): checks that the server is reachable and, with
+ * `scopes`, that it knows them, so that the run still stops before writing when the tools could not sign in.
+ * Resolves whether the server asks for a sign-in; throws SetupErrors. */
+export async function checkReachable(http: HttpClient, serverUrl: string, scopes: readonly string[] | undefined): Promise<boolean> {
+  const probe = await probeMcpAuth(http, serverUrl);
+  if (probe.requiresAuth && scopes) await checkScopesKnown(http, serverUrl, scopes);
+  return probe.requiresAuth;
 }
 
 /** OAUTH_SCOPE when the server does not know one of `scopes`: a tool configured with such a scope (Codex

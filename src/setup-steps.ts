@@ -1,5 +1,5 @@
-/** The phases of a setup run — select, credential, plan, show, apply, verify, report — as functions that
- * the non-interactive command and the wizard both compose. No phase prompts. */
+/** The steps of a setup run — select, plan, show, apply, verify, report — as functions the pipeline
+ * (flow/setup-flow.ts) runs in order. No step prompts. */
 import path from 'node:path';
 import type { Adapter, Confirmation } from './adapter.js';
 import { applyPlan, type AppliedFile } from './apply.js';
@@ -249,33 +249,6 @@ export interface AppliedTool {
   planned: PlannedTool & { plan: ToolPlan };
   result: ToolResult;
   written: boolean;
-}
-
-/** Applies one tool's plan and checks its written entry with the credential the tool will use. */
-export async function applyAndVerify(planned: PlannedTool & { plan: ToolPlan }, context: VerifyContext & { backupDir: string }): Promise<ToolResult> {
-  return verifyTool(await applyTool(planned, context), context);
-}
-
-/** Applies the tools' plans one after another, in their order (so that Ctrl-C stops before the next write),
- * and verifies each one as soon as it is written, while the next is applied: the checks and the tools' own
- * CLIs (`claude mcp get`, …) run at the same time. `stopped()` is asked before each write; the tools not
- * started then are left out. Results in plan order. */
-export async function applyAndVerifyAll(
-  planned: readonly PlannedTool[],
-  context: VerifyContext & { backupDir: string },
-  stopped: () => boolean,
-): Promise<ToolResult[]> {
-  const verifications: Array<Promise<ToolResult>> = [];
-  for (const item of planned) {
-    if (stopped()) break;
-    if (!item.plan) {
-      verifications.push(Promise.resolve(failedResult(item)));
-      continue;
-    }
-    const applied = await applyTool({ ...item, plan: item.plan }, context);
-    verifications.push(verifyTool(applied, context));
-  }
-  return Promise.all(verifications);
 }
 
 /** Applies one tool's plan: its file writes, rolled back as a whole when one fails. */

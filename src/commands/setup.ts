@@ -1,135 +1,147 @@
-/** `mittwald-mcp-setup [setup] --tool …`: the non-interactive run, top to bottom. The wizard (no --tool on
- * a terminal) composes the same phases with prompts in between. */
-import { checkToken, connectedMessage, describeIdentity, EntryChecker, type CheckedCredential } from '../credential-check.js';
-import type { Identity } from '../mcp/api-token.js';
-import { ExitCode, usageError } from '../errors.js';
-import { claimInterrupt } from '../interrupt.js';
-import type { Options } from '../options.js';
-import { SYMBOLS } from '../output.js';
-import { cleanToken, tokenProblem } from '../secrets.js';
-import {
-  applyAndVerifyAll,
-  backupDirectory,
-  credentialFor,
-  failedResult,
-  plannedProjectFiles,
-  planTools,
-  printResults,
-  resultFromPlan,
-  scopeFor,
-  selectTools,
-  showPlans,
-  succeeded,
-  type ToolResult,
-} from '../setup-steps.js';
-import type { RunContext } from '../run-context.js';
+/** `mittwald-mcp-setup [setup] --tool …`: the setup pipeline (flow/setup-flow.ts) with its questions answered
+ * from the flags, its steps shown as plain lines (or one JSON object). Without --tool on a terminal it is the
+ * wizard (wizard.ts), the same pipeline with the questions asked. */
+import { connectedMessage } from '../credential-check.js';
+import { usageError, type SetupError } from '../errors.js';
+import { exitCode, runSetupFlow, type Prompter, type SetupView } from '../flow/setup-flow.js';
 import { EXAMPLE_TOOLS, TOOL_IDS } from '../../adapters/index.js';
-import { gitStates, withGitStates } from '../git-status.js';
+import { TOKEN_ENV_VAR } from '../model.js';
+import { signedInMessage } from '../oauth-sign-in-check.js';
+import type { Options } from '../options.js';
+import { SYMBOLS, type Output } from '../output.js';
+import type { RunContext } from '../run-context.js';
+import { printResults, selectTools, showPlans, succeeded } from '../setup-steps.js';
 
 export async function runSetup(options: Options, context: RunContext): Promise<number> {
-  const { environment, out } = context;
-  const { paint } = out;
-  if (options.tools.length === 0) {
-    if (!context.interactive || options.yes || options.json) {
-      throw usageError(
-        'No tool selected, and no terminal to ask which.',
-        `Pass --tool <id>[,<id>…] (${TOOL_IDS.join(', ')}, detected, all), e.g. --tool ${EXAMPLE_TOOLS.editor} --token-stdin < token.txt.`,
-      );
-    }
+  if (options.tools.length === 0 && context.interactive && !options.yes && !options.json) {
     const { runWizard } = await import('../wizard.js');
     return runWizard(options, context);
   }
+  const outcome = await runSetupFlow({ ask: flagPrompter(options, context), view: plainView(options, context) }, options, context);
+  return exitCode(outcome);
+}
 
-  // 1. Which tools.
-  const adapters = await selectTools(options.tools, environment);
-  const http = await context.http();
+/** The prompter of `--tool …`: every answer comes from the flags and the defaults. A question the flags
+ * cannot answer is a usage error (exit 2); a refused credential ends the run. */
+export function flagPrompter(options: Options, context: Pick<RunContext, 'environment'>): Prompter {
+  return {
+    interactive: false,
+    async tools() {
+      if (options.tools.length === 0) throw noToolSelected();
+      return selectTools(options.tools, context.environment);
+    },
+    credentialKind: async () => (options.token ? 'token' : 'oauth'),
+    async token() {
+      if (!options.token) throw usageError('No API token given.', `Pass --token-stdin, or set ${TOKEN_ENV_VAR}.`);
+      return options.token;
+    },
+    async tokenRefused(refusal) {
+      if (refusal.kind === 'rejected') throw refusal.error;
+      throw usageError(`The API token looks wrong: ${refusal.problem}.`, 'Copy it again from mStudio → User Settings → API Tokens.');
+    },
+    async signInFailed(error) {
+      throw error;
+    },
+    scope: async () => options.scope,
+    secret: async () => options.secret,
+    replaceStale: async () => options.yes,
+    showDiff: async () => false,
+    confirmApply: async () => true,
+    offerLogin: async () => false,
+    openSettingsPage: async () => false,
+    copyServerUrl: async () => false,
+  };
+}
 
-  // 2. The credential, checked before any file is touched.
-  let auth: { token?: string; source?: NonNullable<Options['token']>['source']; scopes?: string[] } = {};
-  const oauthOnly = adapters.filter((adapter) => !adapter.acceptsToken);
-  if (options.token && oauthOnly.length > 0) {
-    const names = oauthOnly.map((adapter) => adapter.name).join(' and ');
-    out.line(paint.dim(`${SYMBOLS.info} ${names} ${oauthOnly.length > 1 ? 'take no API token: they sign' : 'takes no API token: it signs'} in with OAuth.`));
-  }
-  // A token matters only when some selected tool can use it; otherwise this is an OAuth run.
-  const token = oauthOnly.length < adapters.length ? options.token : undefined;
-  const report: Record<string, unknown> = { method: token ? 'token' : 'oauth' };
-  // The token proven here: written entries that send it to the same URL need no second session.
-  let checked: CheckedCredential | undefined;
-  const planAll = () =>
-    planTools(adapters, environment, (adapter) => ({
-      serverUrl: options.serverUrl,
-      name: options.name,
-      scope: scopeFor(adapter, options.scope),
-      credential: credentialFor(adapter, auth, options.secret),
-      replaceStale: options.yes,
-      ...(report.signIn === 'verified' ? { oauthVerifiedAs: describeIdentity(report.identity as Identity | undefined) } : {}),
-    }));
-  let planning: ReturnType<typeof planAll> | undefined;
-  if (token) {
-    const cleaned = cleanToken(token.value);
-    out.addSecret(cleaned.token);
-    out.addSecret(token.value.trim());
-    const problem = tokenProblem(cleaned.token);
-    if (problem) throw usageError(`The API token looks wrong: ${problem}.`, 'Copy it again from mStudio → User Settings → API Tokens.');
-    for (const fix of cleaned.fixes) out.line(paint.dim(`${SYMBOLS.info} Token: ${fix}.`));
-    auth = { token: cleaned.token, source: token.source };
-    // Planning only reads files, so it runs while the token is checked; nothing is written before the check
-    // has passed, and a failed check is what the run reports.
-    planning = planAll();
-    planning.catch(() => undefined);
-    if (options.verify) {
-      const check = await checkToken(http, options, cleaned.token);
-      out.line(`${paint.green(SYMBOLS.ok)} ${connectedMessage(check)}`);
-      Object.assign(report, { identity: check.identity, toolCount: check.toolCount });
-      checked = check.credential;
-    }
-  } else {
-    if (options.scopes) auth.scopes = options.scopes;
-    if (options.verify) {
-      const { checkOAuthSignIn } = await import('../oauth-sign-in-check.js');
-      Object.assign(report, await checkOAuthSignIn(http, options, context));
-    }
-  }
+function noToolSelected(): SetupError {
+  return usageError(
+    'No tool selected, and no terminal to ask which.',
+    `Pass --tool <id>[,<id>…] (${TOOL_IDS.join(', ')}, detected, all), e.g. --tool ${EXAMPLE_TOOLS.editor} --token-stdin < token.txt.`,
+  );
+}
 
-  // 3. Plan every tool (an OAuth run's instructions name who signed in).
-  const planned = await (planning ?? planAll());
-
-  // 4. Show it, with what git makes of each project file; a dry run stops here.
-  const secrets = auth.token ? [auth.token] : [];
-  const git = await gitStates(environment, plannedProjectFiles(planned));
-  const withGit = (result: ToolResult): ToolResult => ({ ...result, files: withGitStates(result.files, git) });
-  showPlans(out, planned.flatMap((item) => (item.plan ? [item.plan] : [])), { diff: options.dryRun, secrets, git });
-  let results: ToolResult[];
-  if (options.dryRun) {
-    results = planned.map((item) => withGit(item.plan ? resultFromPlan(item.plan, item.adapter.kind === 'instructions' ? 'instructions' : 'planned') : failedResult(item)));
-    out.line();
-    out.line(paint.dim('Dry run: nothing was changed.'));
-  } else {
-    // 5. Apply, and check each tool's written entry while the next is written. Ctrl-C lets the current atomic
-    // write finish.
-    const checker = options.verify ? new EntryChecker(http, checked ? [checked] : []) : undefined;
-    const backupDir = backupDirectory(environment);
-    let interrupted = false;
-    const release = claimInterrupt(() => {
-      interrupted = true;
-    });
-    try {
-      results = (await applyAndVerifyAll(planned, { environment, backupDir, ...(checker ? { checker } : {}) }, () => interrupted)).map(withGit);
-    } finally {
-      release();
-    }
+/** The non-interactive run's lines: each step as it happens, then every tool's result (or, with --json,
+ * one result object on stdout and nothing else there). */
+export function plainView(options: Options, context: Pick<RunContext, 'out' | 'interactive'>): SetupView {
+  const { out } = context;
+  const { paint } = out;
+  const printInstructions = (planned: Parameters<SetupView['plan']>[0]) => {
     for (const item of planned) if (item.plan?.instructions) out.line(`\n${item.plan.instructions}`);
-    printResults(out, results);
-    if (interrupted) {
-      // The one JSON object still says what was written, so this returns rather than throws.
-      out.note(paint.yellow(`Cancelled after ${results.length} of ${planned.length} tools; the ones listed above were written (backups shown). Run the same command again to finish.`));
-      if (options.json) out.json({ ok: false, command: 'setup', dryRun: false, serverUrl: options.serverUrl, auth: report, tools: results, error: { code: 'CANCELLED', message: 'Cancelled' } });
-      return ExitCode.cancelled;
-    }
-  }
+  };
+  return {
+    oauthOnly(tools, tokenGiven) {
+      if (!tokenGiven) return;
+      const names = tools.map((adapter) => adapter.name).join(' and ');
+      out.line(paint.dim(`${SYMBOLS.info} ${names} ${tools.length > 1 ? 'take no API token: they sign' : 'takes no API token: it signs'} in with OAuth.`));
+    },
+    tokenFixes(fixes) {
+      for (const fix of fixes) out.line(paint.dim(`${SYMBOLS.info} Token: ${fix}.`));
+    },
+    async checkToken(check) {
+      const result = await check();
+      out.line(`${paint.green(SYMBOLS.ok)} ${connectedMessage(result)}`);
+      return result;
+    },
+    async signIn(run) {
+      const check = await run({
+        signal: new AbortController().signal,
+        // The URL goes on a line of its own so that it can be copied whole.
+        onAuthorizationUrl: (url) =>
+          out.note(`${options.browser ? 'Sign in to mittwald in your browser; if it did not open, open this URL' : 'Sign in to mittwald: open this URL in a browser'}:\n${url}`),
+        // Someone at a terminal can still open the printed URL; a script relying on $BROWSER cannot.
+        ...(context.interactive ? { onBrowserFailure: (reason: string) => out.note(`${SYMBOLS.warn} Could not open the browser (${reason}): open the URL above yourself.`) } : {}),
+      });
+      out.line(`${paint.green(SYMBOLS.ok)} ${signedInMessage(check)}`);
+      return check;
+    },
+    reachable(serverUrl, requiresAuth) {
+      out.line(`${paint.green(SYMBOLS.ok)} ${serverUrl} is reachable${requiresAuth ? ' and asks for an OAuth sign-in' : ''}; each tool signs in itself.`);
+      if (requiresAuth && !options.dryRun) {
+        out.line(paint.dim(`${SYMBOLS.info} To check the sign-in from here too, set $BROWSER or pass --no-browser and open the printed URL yourself.`));
+      }
+    },
+    plan(planned, { git, secrets, dryRun }) {
+      showPlans(out, planned.flatMap((item) => (item.plan ? [item.plan] : [])), { diff: dryRun, secrets, git });
+    },
+    diff(plans, secrets) {
+      showPlans(out, plans, { diff: true, secrets });
+    },
+    applyTool: (_item, write) => write(),
+    login() {},
+    instructions(item) {
+      out.line(`\n${item.plan.instructions}`);
+    },
+    opened() {},
+    copied() {},
+    report(outcome) {
+      const { results } = outcome;
+      if (outcome.dryRun) {
+        out.line();
+        out.line(paint.dim('Dry run: nothing was changed.'));
+      } else {
+        printResults(out, results);
+      }
+      const ok = results.every(succeeded);
+      if (options.json) out.json({ ok, command: 'setup', dryRun: outcome.dryRun, serverUrl: options.serverUrl, auth: outcome.auth, tools: results });
+    },
+    cancelled(outcome) {
+      if (outcome.results.length === 0 && outcome.skipped.length === 0) {
+        reportCancelled(out, options, outcome.message);
+        return;
+      }
+      // The one JSON object still says what was written.
+      printInstructions(outcome.planned);
+      printResults(out, outcome.results);
+      out.note(paint.yellow(`Cancelled after ${outcome.results.length} of ${outcome.planned.length} tools; the ones listed above were written (backups shown). Run the same command again to finish.`));
+      if (options.json) {
+        out.json({ ok: false, command: 'setup', dryRun: false, serverUrl: options.serverUrl, auth: outcome.auth, tools: outcome.results, error: { code: 'CANCELLED', message: 'Cancelled' } });
+      }
+    },
+  };
+}
 
-  const ok = results.every(succeeded);
-  if (options.json) out.json({ ok, command: 'setup', dryRun: options.dryRun, serverUrl: options.serverUrl, auth: report, tools: results });
-  return ok ? 0 : 1;
+/** A cancellation before anything was written, as run.ts reports every error that ends a run. */
+function reportCancelled(out: Output, options: Pick<Options, 'json'>, message: string): void {
+  if (options.json) out.json({ ok: false, command: 'setup', error: { code: 'CANCELLED', message } });
+  else out.note(`${out.paint.red(SYMBOLS.fail)} ${message}`);
 }
