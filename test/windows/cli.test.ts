@@ -4,7 +4,7 @@
  * `--json`, Windows paths and `setx` in messages and next steps, a verified run against the local stand-in,
  * and tool CLIs that are npm's `.cmd` shims. Skipped, with the reason printed, where Wine or the Windows
  * node.exe is missing (`npm run test:windows` fetches node.exe; .ci/run installs Wine). */
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -85,6 +85,22 @@ describe.skipIf(skip)(`the built CLI on Windows Node under Wine${skip ? ` (${ski
     expect(await Promise.all(Object.values(filesOf(first)).flat().map(async (file) => (await stat(linux(file))).mtimeMs))).toEqual(mtimes);
     const text = await cli(['--tool', 'cursor', '--token', TOKEN, '--no-verify']);
     expect(text.stdout).toContain(`unchanged  ${home}\\.cursor\\mcp.json`);
+  });
+
+  it('writes to the user profile when HOME points elsewhere (Git Bash, a company H: drive): the tools read the profile', async () => {
+    const result = await json(['--tool', 'cursor,codex', '--token', TOKEN, '--no-verify', '--yes'], { env: { HOME: `${home}\\githome` } });
+    expect(filesOf(result)).toEqual({ 'Cursor (user)': [`${home}\\.cursor\\mcp.json`], 'Codex CLI (user)': [`${home}\\.codex\\config.toml`] });
+    expect(await readdir(profile.dir)).not.toContain('githome');
+  });
+
+  it('refuses a read-only file (the R attribute) with CONFIG_READ_ONLY and writes nothing into it', async () => {
+    const file = `${home}\\.cursor\\mcp.json`;
+    await put(file, '{}\r\n');
+    await chmod(linux(file), 0o444);
+    const run = await cli(['--tool', 'cursor', '--token', TOKEN, '--no-verify', '--yes', '--json']);
+    expect(run.exitCode).toBe(1);
+    expect(JSON.parse(run.stdout).tools[0]).toMatchObject({ status: 'failed', error: { code: 'CONFIG_READ_ONLY', message: `${file} is read-only (its permissions allow no writes)` } });
+    expect(await readFile(linux(file), 'utf8')).toBe('{}\r\n');
   });
 
   it('honours CODEX_HOME, CLAUDE_CONFIG_DIR and COPILOT_HOME, and finds every Windows Copilot host', async () => {
