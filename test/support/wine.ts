@@ -10,7 +10,7 @@
  * - A Linux path `/x/y` is `Z:\x\y` on the Windows side (Wine's default drive mapping). */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CLI } from './cli.js';
@@ -105,7 +105,6 @@ export async function runWindows(wine: Wine, args: readonly string[], options: W
   try {
     const [stdinPath, stdoutPath, stderrPath] = ['stdin', 'stdout', 'stderr'].map((name) => path.join(io, name)) as [string, string, string];
     await writeFile(stdinPath, options.input ?? '');
-    const { open } = await import('node:fs/promises');
     const handles = await Promise.all([open(stdinPath, 'r'), open(stdoutPath, 'w'), open(stderrPath, 'w')]);
     const child = spawn(wine.wine, [wine.node, '-r', windowsPath(PRELOAD), ...args], {
       cwd: options.cwd ?? tmpdir(),
