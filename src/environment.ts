@@ -6,7 +6,14 @@ import type { Environment } from './model.js';
 
 export function currentEnvironment(): Environment {
   const platform = process.platform === 'win32' || process.platform === 'darwin' ? process.platform : 'linux';
-  return { platform, home: process.env.HOME ?? os.homedir(), cwd: process.cwd(), env: process.env };
+  return { platform, home: homeFolder(platform, process.env, os.homedir()), cwd: process.cwd(), env: process.env };
+}
+
+/** The home folder the tools use: `$HOME` on Linux and macOS; on Windows the user profile (`os.homedir()`,
+ * i.e. USERPROFILE), never `HOME`, which Git Bash, MSYS or a company login may set elsewhere (`H:\`) and which
+ * Node, Electron and Rust programs there do not read. */
+export function homeFolder(platform: Environment['platform'], env: Environment['env'], osHome: string): string {
+  return platform === 'win32' ? osHome : (env.HOME ?? osHome);
 }
 
 export async function pathExists(file: string): Promise<boolean> {

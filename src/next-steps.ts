@@ -14,7 +14,9 @@ export function exportVariableSteps(environment: Environment, variable: string, 
   const isSet = Boolean(environment.env[variable]);
   if (environment.platform === 'win32') {
     return [
-      `${app} reads the token from the ${variable} environment variable${isSet ? ' (set in this terminal only)' : ''}: run \`setx ${variable} "<your token>"\`, then restart ${app}.`,
+      // setx stores the variable for the user's future processes only: neither this terminal nor a program
+      // already running sees it.
+      `${app} reads the token from the ${variable} environment variable${isSet ? ' (set in this terminal only)' : ', which is not set yet'}: run \`setx ${variable} "<your token>"\` (in Command Prompt or PowerShell), then start ${app} again from a new terminal or the Start menu (setx does not change terminals or programs already running).`,
     ];
   }
   const profile = shellProfile(environment);
