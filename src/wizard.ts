@@ -177,7 +177,8 @@ function wizardPrompter(options: Options, context: RunContext): Prompter {
           message: 'How should the token be stored?',
           options: [
             { value: 'ref', label: `As a reference to ${TOKEN_ENV_VAR} (you export the variable)` },
-            { value: 'literal', label: 'In the config file, readable only by you (0600)' },
+            // Windows has no 0600: the file gets its folder's access rights (you, SYSTEM, Administrators in the profile).
+            { value: 'literal', label: context.environment.platform === 'win32' ? 'In the config file, under your user profile' : 'In the config file, readable only by you (0600)' },
           ],
           initialValue: auth.source === 'env' ? 'ref' : 'literal',
         }),
