@@ -11,6 +11,8 @@ import type { RunContext } from './run-context.js';
 import { runRemove } from './commands/remove.js';
 import { runSetup } from './commands/setup.js';
 import { runStatus } from './commands/status.js';
+import { runDoctor } from './commands/doctor.js';
+import { runReport } from './commands/report.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -46,6 +48,10 @@ export async function run(parsed: ParsedArgs): Promise<number> {
         return await runStatus(options, context);
       case 'remove':
         return await runRemove(options, context);
+      case 'doctor':
+        return await runDoctor(options, context);
+      case 'report':
+        return await runReport(options, context);
     }
   } catch (error) {
     return reportError(out, error, { json, debug, command: parsed.command });
