@@ -288,9 +288,14 @@ function proxyOf(environment: Environment, url: string): { url: string; variable
   const noProxy = (environment.env.NO_PROXY ?? environment.env.no_proxy ?? '').split(',').map((host) => host.trim()).filter(Boolean);
   const host = new URL(url).hostname;
   if (noProxy.some((entry) => entry === '*' || host === entry || host.endsWith(entry.startsWith('.') ? entry : `.${entry}`))) return undefined;
-  const proxy = new URL(environment.env[variable]!);
-  proxy.password = proxy.password ? '••••' : '';
-  return { url: proxy.toString().replace(/\/$/, ''), variable };
+  let proxy: URL;
+  try {
+    proxy = new URL(environment.env[variable]!);
+  } catch {
+    return { url: '(not a URL)', variable };
+  }
+  const credentials = proxy.username ? `${proxy.username}${proxy.password ? ':••••' : ''}@` : '';
+  return { url: `${proxy.protocol}//${credentials}${proxy.host}`, variable };
 }
 
 interface SignInContext {
@@ -561,15 +566,17 @@ async function runFix(fix: Fix, options: Options, context: RunContext): Promise<
   const adapter = await loadAdapter(fix.tool);
   try {
     if (fix.kind === 'replace') {
-      const replan = async (): Promise<ToolPlan[]> => {
-        if (fix.ours === 'write') return adapter.plan(environment, { serverUrl: options.serverUrl, name: options.name, scope: fix.scope, credential: { kind: 'oauth', ...(options.scopes ? { scopes: options.scopes } : {}) }, replaceStale: true });
-        const plans: ToolPlan[] = [];
-        for (const old of fix.stale) plans.push(...(await adapter.planRemove(environment, { name: old.name, scope: fix.scope })));
-        return plans;
-      };
-      for (const plan of await replan()) {
-        if (!planChanges(plan)) continue;
-        await applyPlan(plan, { backupDir: backupDirectory(environment), stateFile: setupStateFile(environment), replan: async () => samePlan(plan, await replan()) });
+      // Our entry written with the stale ones replaced (the setup planner), or, when ours is fine, each stale
+      // one taken out: one plan at a time, each made from the file as the one before left it.
+      const planners: Array<() => Promise<ToolPlan[]>> =
+        fix.ours === 'write'
+          ? [() => adapter.plan(environment, { serverUrl: options.serverUrl, name: options.name, scope: fix.scope, credential: { kind: 'oauth', ...(options.scopes ? { scopes: options.scopes } : {}) }, replaceStale: true })]
+          : fix.stale.map((old) => () => adapter.planRemove(environment, { name: old.name, scope: fix.scope }));
+      for (const replan of planners) {
+        for (const plan of await replan()) {
+          if (!planChanges(plan)) continue;
+          await applyPlan(plan, { backupDir: backupDirectory(environment), stateFile: setupStateFile(environment), replan: async () => samePlan(plan, await replan()) });
+        }
       }
       return { fix, ok: true, message: describeFix(fix, options) };
     }
