@@ -31,13 +31,16 @@ const LITERAL_BEARER = /(\bBearer\s+)(?!\$\{|••••)([^\s"'\\]{8,})/gi;
 
 /** The name of a key, header, parameter or variable whose value is a credential: tokens of every kind
  * (`accessToken`, `refresh_token`, `id_token`, `MITTWALD_API_TOKEN`), secrets (`client_secret`), passwords,
- * API keys, authorization codes and code verifiers, cookies and the Authorization header. */
-const SECRET_NAME = String.raw`[\w.-]*(?:token|secret|passw(?:or)?d|api[_-]?key|cookie|authorization|code[_-]?verifier)|code`;
+ * API keys, code verifiers, cookies and the Authorization header. */
+const SECRET_NAME = String.raw`[\w.-]*(?:token|secret|passw(?:or)?d|api[_-]?key|cookie|authorization|code[_-]?verifier)`;
+/** An OAuth authorization code in a redirect URL's query or fragment (`?code=…`); a `"code"` key elsewhere
+ * (an error code) is no secret. */
+const AUTH_CODE = /([?&#]code=)(?!••••)([^&#\s"']{4,})/g;
 
 /** `"name": "value"` (JSON), `name = "value"` (TOML), `name: value` (YAML, HTTP headers) and `name=value`
  * (environment, query strings, cookies) with a credential's name. */
 const NAMED_SECRET = new RegExp(
-  String.raw`((?:^|[\s"'{,;?&(])(?:${SECRET_NAME})["']?\s*(?:[:=])\s*["']?(?:(?:Bearer|Basic|Token)\s+)?)(?!\$\{|\{env:|••••|(?:Bearer|Basic|Token)\b)([^\s"'&;,}{)]{4,})`,
+  String.raw`((?:^|[\s"'{,;?&(])(?:${SECRET_NAME})["']?\s*(?:[:=])\s*["']?(?:(?:Bearer|Basic|Token)\s+)?)(?!\$\{|\{env:|<|••••|(?:Bearer|Basic|Token)\b)([^\s"'&;,}{)]{4,})`,
   'gim',
 );
 /** A cookie header or value, masked whole: each of its pairs may be a session. */
@@ -52,12 +55,13 @@ const MITTWALD_TOKEN = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 /** Masks every credential that can be recognised in a text we did not write ourselves (a file's current
  * contents in a diff, a support report, another program's output), where the secrets are not known in
  * advance: literal `Bearer <secret>`s, values under a credential's name (JSON, TOML, YAML, headers,
- * `name=value` pairs, cookies), JWTs and mittwald API tokens. Each is shown by the one rule of maskSecret;
+ * `name=value` pairs, cookies), authorization codes in URLs, JWTs and mittwald API tokens. Each is shown by the one rule of maskSecret;
  * references (`${VAR}`, `{env:VAR}`) stay readable. */
 export function maskCredentials(text: string): string {
   return text
     .replace(COOKIE, (_match, prefix: string, value: string) => `${prefix}${maskSecret(value)}`)
     .replace(URL_PASSWORD, (_match, prefix: string, secret: string) => `${prefix}${maskSecret(secret)}`)
+    .replace(AUTH_CODE, (_match, prefix: string, secret: string) => `${prefix}${maskSecret(secret)}`)
     .replace(MITTWALD_TOKEN, (secret) => maskSecret(secret))
     .replace(JWT, (secret) => maskSecret(secret))
     .replace(LITERAL_BEARER, (_match, prefix: string, secret: string) => `${prefix}${maskSecret(secret)}`)
