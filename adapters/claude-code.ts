@@ -124,8 +124,11 @@ async function claudeSignIn(environment: Environment, entry: InstalledEntry): Pr
   const record = findStoreRecord(records, entry.name, entry.url, storedUrl);
   if (!record) return { state: { status: 'not-signed-in', file } };
   const scope = stringField(record, 'scope');
+  // Claude's mark of a refused refresh (seen with 2.1.332): both tokens emptied, the expiry zeroed, the server
+  // listed as needing authentication. The sign-in is there, and dead.
+  const refused = numberField(record, 'expiresAt') === 0 && !stringField(record, 'refreshToken') && (await needsAuthNames(environment)).has(entry.name);
   const signIn = signInFromTokens(file, {
-    accessToken: stringField(record, 'accessToken'),
+    accessToken: stringField(record, 'accessToken') ?? (refused ? '(refused)' : undefined),
     refreshToken: stringField(record, 'refreshToken'),
     expiresAt: numberField(record, 'expiresAt'),
     clientId: stringField(record, 'clientId'),
@@ -133,12 +136,9 @@ async function claudeSignIn(environment: Environment, entry: InstalledEntry): Pr
     redirectUri: stringField(record, 'redirectUri'),
     scopes: scope?.split(' ').filter(Boolean),
   });
-  // Claude's mark of a refused refresh: the refresh token gone, the expiry zeroed, the server listed as needing
-  // authentication.
-  if (signIn.state.status === 'expired' && !signIn.state.refresh && numberField(record, 'expiresAt') === 0 && (await needsAuthNames(environment)).has(entry.name)) {
-    signIn.state.refreshRejected = true;
-  }
-  return signIn;
+  if (!refused || signIn.state.status !== 'expired') return signIn;
+  const { accessToken: _dead, ...rest } = signIn;
+  return { ...rest, state: { ...signIn.state, refreshRejected: true } };
 }
 
 /** The step that takes Claude's stored tokens for the server `name` at `url` out of its credentials file, as

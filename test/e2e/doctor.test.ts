@@ -141,9 +141,9 @@ describe('doctor: the tool\'s sign-in', () => {
     expect(ended.run.exitCode).toBe(1);
   });
 
-  it('a refresh the server refused (Claude drops the refresh token, zeroes the expiry, marks the server): log out and in', async () => {
+  it('a refresh the server refused (Claude empties the tokens, zeroes the expiry, marks the server): log out and in', async () => {
     await claudeOAuthEntry();
-    await claudeSignIn({ expiresAt: 0, refreshToken: undefined });
+    await claudeSignIn({ accessToken: '', expiresAt: 0, refreshToken: undefined });
     await writeFile(path.join(home.dir, '.claude', 'mcp-needs-auth-cache.json'), JSON.stringify({ mittwald: { timestamp: Date.now() } }));
     const { result } = await doctor();
     expect(result.findings[0]).toMatchObject({ code: 'SIGNIN_REFRESH_REJECTED', severity: 'error', fixable: true });
