@@ -586,7 +586,7 @@ async function runFix(fix: Fix, options: Options, context: RunContext): Promise<
       if (!program) return { fix, ok: false, message: `${describeFix(fix, options)}: \`${argv[0]}\` is not on PATH; run \`${argv.join(' ')}\` where it is installed` };
       // A login talks to the person (browser, pasted redirect): it gets the terminal. A logout only reports.
       const login = argv === steps[steps.length - 1];
-      const exitCode = login ? await runInteractive([program, ...argv.slice(1)], environment) : (await runToolCommand([program, ...argv.slice(1)], { timeoutMs: 60_000, cwd: environment.cwd })).exitCode;
+      const exitCode = login ? await runInteractive([program, ...argv.slice(1)], environment, options.json) : (await runToolCommand([program, ...argv.slice(1)], { timeoutMs: 60_000, cwd: environment.cwd })).exitCode;
       if (exitCode !== 0) return { fix, ok: false, message: `${describeFix(fix, options)}: \`${argv.join(' ')}\` exited with ${exitCode}` };
     }
     return { fix, ok: true, message: describeFix(fix, options) };
@@ -595,11 +595,16 @@ async function runFix(fix: Fix, options: Options, context: RunContext): Promise<
   }
 }
 
-async function runInteractive(argv: readonly string[], environment: Environment): Promise<number> {
-  const { execa } = await import('execa');
+/** Runs a tool's login on this terminal; with --json its output goes to stderr, so stdout keeps the one JSON
+ * object. Resolves with the exit status (1 when it could not start). */
+async function runInteractive(argv: readonly string[], environment: Environment, json: boolean): Promise<number> {
+  const { spawn } = await import('node:child_process');
   const [file, ...args] = argv;
-  const run = await execa(file!, args, { stdio: 'inherit', reject: false, cwd: environment.cwd });
-  return run.exitCode ?? 1;
+  return new Promise((resolve) => {
+    const child = spawn(file!, args, { stdio: ['inherit', json ? 2 : 'inherit', 'inherit'], cwd: environment.cwd, shell: false });
+    child.once('error', () => resolve(1));
+    child.once('exit', (code) => resolve(code ?? 1));
+  });
 }
 
 function printFindings(out: Output, findings: readonly Finding[], options: Options): void {

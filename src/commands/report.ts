@@ -67,7 +67,7 @@ async function clientVersion(adapter: Adapter, context: RunContext): Promise<str
 /** Which of the variables that change a connection are set (their values only where they hold no secret). */
 function environmentNotes(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const notes: Record<string, string> = {};
-  for (const name of ['MITTWALD_API_TOKEN', 'MITTWALD_MCP_URL', 'MITTWALD_API_URL', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'BROWSER', 'DISPLAY', 'WAYLAND_DISPLAY', 'SSH_CONNECTION', 'CLAUDE_CONFIG_DIR', 'CODEX_HOME', 'COPILOT_HOME']) {
+  for (const name of ['MITTWALD_API_TOKEN', 'MITTWALD_MCP_URL', 'MITTWALD_API_URL', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'BROWSER', 'DISPLAY', 'WAYLAND_DISPLAY', 'SSH_CONNECTION']) {
     const value = env[name] ?? env[name.toLowerCase()];
     if (value === undefined) continue;
     // Tokens are never shown; a proxy URL only with its password masked (by the rule, below).

@@ -192,6 +192,30 @@ describe('doctor: the tool\'s sign-in', () => {
     expect(codes(missing.result)).toContain('BROWSER_MISSING');
   });
 
+  it("--fix --yes runs the tool's own logout, then its login (a stand-in `claude` records what it was asked)", async () => {
+    await claudeOAuthEntry();
+    await claudeSignIn({ accessToken: '', expiresAt: 0, refreshToken: undefined });
+    await writeFile(path.join(home.dir, '.claude', 'mcp-needs-auth-cache.json'), JSON.stringify({ mittwald: { timestamp: Date.now() } }));
+    const bin = path.join(home.dir, 'bin');
+    await mkdir(bin, { recursive: true });
+    const log = path.join(home.dir, 'claude-calls.log');
+    // The login "works": it writes a fresh sign-in, as the real one does.
+    const fresh = JSON.stringify({ mcpOAuth: { [serverStoreKey('mittwald', mcp.mcpUrl)]: { serverName: 'mittwald', serverUrl: mcp.mcpUrl, accessToken: 'fresh-access', refreshToken: 'fresh-refresh', expiresAt: Date.now() + HOUR } } });
+    await writeFile(
+      path.join(bin, 'claude'),
+      `#!/bin/sh
+echo "$@" >> '${log}'
+if [ "$2" = login ]; then printf '%s' '${fresh}' > '${path.join(home.dir, '.claude', '.credentials.json')}'; rm -f '${path.join(home.dir, '.claude', 'mcp-needs-auth-cache.json')}'; fi
+`,
+      { mode: 0o755 },
+    );
+    const { result } = await doctor(['--tool', 'claude-code', '--fix', '--yes'], { PATH: `${bin}${path.delimiter}${PATH_WITHOUT_PACKAGES}` });
+    expect((await readFile(log, 'utf8')).trim().split('\n')).toEqual(['mcp logout mittwald', 'mcp login mittwald']);
+    expect(result.fixes).toEqual([expect.objectContaining({ kind: 'relogin', ok: true })]);
+    // Diagnosed again after the fixes: the refused sign-in is gone (the fake token is then refused by the server).
+    expect(codes(result)).not.toContain('SIGNIN_REFRESH_REJECTED');
+  });
+
   it('a Codex sign-in in its credentials file, read the same way', async () => {
     await mkdir(path.join(home.dir, '.codex'), { recursive: true });
     await writeFile(path.join(home.dir, '.codex', 'config.toml'), `[mcp_servers.mittwald]\nurl = "${mcp.mcpUrl}"\n`);
