@@ -11,8 +11,6 @@ import type { RunContext } from './run-context.js';
 import { runRemove } from './commands/remove.js';
 import { runSetup } from './commands/setup.js';
 import { runStatus } from './commands/status.js';
-import { runDoctor } from './commands/doctor.js';
-import { runReport } from './commands/report.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -48,10 +46,11 @@ export async function run(parsed: ParsedArgs): Promise<number> {
         return await runStatus(options, context);
       case 'remove':
         return await runRemove(options, context);
+      // Loaded on demand: doctor's registration check brings the OAuth discovery code (and zod) with it.
       case 'doctor':
-        return await runDoctor(options, context);
+        return await (await import('./commands/doctor.js')).runDoctor(options, context);
       case 'report':
-        return await runReport(options, context);
+        return await (await import('./commands/report.js')).runReport(options, context);
     }
   } catch (error) {
     return reportError(out, error, { json, debug, command: parsed.command });
