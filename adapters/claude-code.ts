@@ -15,7 +15,7 @@ import type { Adapter } from '../src/adapter.js';
 import { detectFromClues } from '../src/detect.js';
 import { findOnPath, pathExists } from '../src/environment.js';
 import { bearerValue, inspectServersFile, readRemoteEntry, planServersFile, planServersFileRemoval, type EntryShape, type ServersFile } from '../src/json-servers.js';
-import { DEFAULT_SERVER_URL, type Environment, type InstalledEntry, type SetupRequest, type ToolPlan } from '../src/model.js';
+import { DEFAULT_SERVER_URL, type Environment, type FileStep, type InstalledEntry, type SetupRequest, type ToolPlan } from '../src/model.js';
 import { exportVariableSteps } from '../src/next-steps.js';
 import { joinPath } from '../src/paths.js';
 import { lastLine, runToolCommand } from '../src/tool-command.js';
@@ -32,6 +32,10 @@ export function claudeCodeUserFile(environment: Environment): string {
 export function claudeCodeConfigDir(environment: Environment): string {
   return environment.env.CLAUDE_CONFIG_DIR ?? joinPath(environment, environment.home, '.claude');
 }
+
+import { readConfigFile } from '../src/config-file.js';
+import { removeJsonValue } from '../src/jsonc-document.js';
+import { findStoreRecord, numberField, readSignInStore, signInFromTokens, storeRecordKeys, stringField, type StoredSignIn } from '../src/sign-in-store.js';
 
 const NAME = 'Claude Code';
 
@@ -112,6 +116,57 @@ async function shadowWarning(environment: Environment, files: ClaudeFiles, name:
   return [`A local-scope "${name}" entry for ${files.projectDir} in ${files.local.path} takes precedence in this project; take it out with \`claude mcp remove ${name} --scope local\` if it is outdated.`];
 }
 
+/** Where Claude Code keeps its OAuth tokens: `<config dir>/.credentials.json`, `mcpOAuth["<name>|<hash>"]` =
+ * `{ serverName, serverUrl, accessToken, refreshToken?, expiresAt (ms), clientId, issuer, redirectUri, scope,
+ * discoveryState }` (seen with 2.1.332). On macOS Claude keeps them in the Keychain instead. */
+export const claudeCredentialsFile = (environment: Environment): string => joinPath(environment, claudeCodeConfigDir(environment), '.credentials.json');
+const OAUTH_RECORDS = ['mcpOAuth'];
+const storedUrl = (record: Record<string, unknown>) => record.serverUrl;
+
+/** Servers whose last connect ended in "needs authentication" (`mcp-needs-auth-cache.json`, `{ "<name>":
+ * { timestamp } }`): Claude writes it when a refresh is refused, and drops the refresh token then. */
+async function needsAuthNames(environment: Environment): Promise<Set<string>> {
+  const records = await readSignInStore(joinPath(environment, claudeCodeConfigDir(environment), 'mcp-needs-auth-cache.json')).catch(() => null);
+  return new Set(Object.keys(records ?? {}));
+}
+
+async function claudeSignIn(environment: Environment, entry: InstalledEntry): Promise<StoredSignIn | undefined> {
+  const file = claudeCredentialsFile(environment);
+  const records = await readSignInStore(file, OAUTH_RECORDS);
+  if (records === null) return environment.platform === 'darwin' ? undefined : { state: { status: 'not-signed-in', file } };
+  const record = findStoreRecord(records, entry.name, entry.url, storedUrl);
+  if (!record) return { state: { status: 'not-signed-in', file } };
+  const scope = stringField(record, 'scope');
+  // Claude's mark of a refused refresh (seen with 2.1.332): both tokens emptied, the expiry zeroed, the server
+  // listed as needing authentication. The sign-in is there, and dead.
+  const refused = numberField(record, 'expiresAt') === 0 && !stringField(record, 'refreshToken') && (await needsAuthNames(environment)).has(entry.name);
+  const signIn = signInFromTokens(file, {
+    accessToken: stringField(record, 'accessToken') ?? (refused ? '(refused)' : undefined),
+    refreshToken: stringField(record, 'refreshToken'),
+    expiresAt: numberField(record, 'expiresAt'),
+    clientId: stringField(record, 'clientId'),
+    issuer: stringField(record, 'issuer'),
+    redirectUri: stringField(record, 'redirectUri'),
+    scopes: scope?.split(' ').filter(Boolean),
+  });
+  if (!refused || signIn.state.status !== 'expired') return signIn;
+  const { accessToken: _dead, ...rest } = signIn;
+  return { ...rest, state: { ...signIn.state, refreshRejected: true } };
+}
+
+/** The step that takes Claude's stored tokens for the server `name` at `url` out of its credentials file, as
+ * `claude mcp remove` does; undefined when there are none. Only those keys change; the diff masks the tokens. */
+async function planCredentialsRemoval(environment: Environment, name: string, url: string): Promise<FileStep | undefined> {
+  const file = claudeCredentialsFile(environment);
+  const records = await readSignInStore(file, OAUTH_RECORDS).catch(() => null);
+  const keys = records ? storeRecordKeys(records, name, url, storedUrl) : [];
+  if (keys.length === 0) return undefined;
+  const { text } = await readConfigFile(file);
+  if (text === null) return undefined;
+  const after = keys.reduce((current, key) => removeJsonValue(current, [...OAUTH_RECORDS, key]), text);
+  return { kind: 'file', path: file, before: text, after, secret: true };
+}
+
 const adapter: Adapter = {
   id: 'claude-code',
   name: NAME,
@@ -152,7 +207,14 @@ const adapter: Adapter = {
   async planRemove(environment, { name, scope }): Promise<ToolPlan[]> {
     const files = await claudeFiles(environment);
     const step = await planServersFileRemoval(files[scope], name, undefined, environment);
-    return [{ tool: 'claude-code', target: `${NAME} (${scope})`, steps: [step], stale: [], staleKept: [], nextSteps: [], warnings: await shadowWarning(environment, files, name) }];
+    // An OAuth entry taken out takes its stored tokens with it, as `claude mcp remove` does.
+    const removed = step.before === step.after ? [] : (await inspectServersFile(files[scope], shape, environment, { name, serverUrl: DEFAULT_SERVER_URL })).filter((entry) => entry.name === name && entry.auth === 'oauth');
+    const credentials = [];
+    for (const url of new Set(removed.map((entry) => entry.url))) {
+      const credentialStep = await planCredentialsRemoval(environment, name, url);
+      if (credentialStep) credentials.push(credentialStep);
+    }
+    return [{ tool: 'claude-code', target: `${NAME} (${scope})`, steps: [step, ...credentials], stale: [], staleKept: [], nextSteps: [], warnings: await shadowWarning(environment, files, name) }];
   },
 
   listCommand: ['claude', 'mcp', 'list'],
@@ -167,6 +229,9 @@ const adapter: Adapter = {
     return { ok, detail: `\`claude mcp get ${request.name}\` ${ok ? 'shows it' : `does not show it${run.output ? `: ${lastLine(run.output)}` : ''}`}` };
   },
   loginCommand: (name) => ['claude', 'mcp', 'login', name],
+  logoutCommand: (name) => ['claude', 'mcp', 'logout', name],
+  signInState: claudeSignIn,
+  versionCommand: ['claude', '--version'],
 
   async inspect(environment, options): Promise<InstalledEntry[]> {
     const files = await claudeFiles(environment);

@@ -22,6 +22,7 @@ import { NO_REFERENCES } from '../src/references.js';
 import { defineServersFileAdapter, projectDirectory } from '../src/servers-file-adapter.js';
 import { parseTomlDocument } from '../src/toml-document.js';
 import { runToolCommand } from '../src/tool-command.js';
+import { findStoreRecord, numberField, readSignInStore, signInFromTokens, stringField, type StoredSignIn } from '../src/sign-in-store.js';
 
 const NAME = 'Codex CLI';
 /** How next steps name the program the user runs. */
@@ -217,6 +218,30 @@ function parseJsonObject(text: string): unknown {
   }
 }
 
+/** Where Codex keeps MCP OAuth tokens when it uses a file (its default "auto" store falls back to the file
+ * where no keyring is available; `mcp_oauth_credentials_store = "file"` forces it): `$CODEX_HOME/.credentials.json`,
+ * top level `"<name>|<hash>"` = `{ server_name, server_url, client_id, access_token, expires_at (ms),
+ * refresh_token?, scopes }` (seen with 0.171.0). */
+export const codexCredentialsFile = (environment: Environment): string => joinPath(environment, codexHome(environment), '.credentials.json');
+
+async function codexSignIn(environment: Environment, entry: InstalledEntry): Promise<StoredSignIn | undefined> {
+  const file = codexCredentialsFile(environment);
+  const records = await readSignInStore(file);
+  // No file: the tokens are in the keyring, where we do not look.
+  if (records === null) return undefined;
+  const record = findStoreRecord(records, entry.name, entry.url, (stored) => stored.server_url);
+  if (!record) return { state: { status: 'not-signed-in', file } };
+  const scopes = Array.isArray(record.scopes) ? record.scopes.filter((scope): scope is string => typeof scope === 'string') : undefined;
+  return signInFromTokens(file, {
+    accessToken: stringField(record, 'access_token'),
+    refreshToken: stringField(record, 'refresh_token'),
+    expiresAt: numberField(record, 'expires_at'),
+    clientId: stringField(record, 'client_id'),
+    issuer: stringField(record, 'issuer'),
+    scopes,
+  });
+}
+
 /** Codex's config layers: the user file and the project's, both `[mcp_servers.<name>]` tables. */
 function codexConfigFiles(environment: Environment, projectDir: string): Partial<Record<Scope, Omit<ServersFile, 'tool' | 'scope'>>> {
   return {
@@ -281,6 +306,9 @@ const adapter: Adapter = {
     return { ok, detail: `\`codex mcp get ${request.name} --json\` ${ok ? 'shows it' : `shows ${shown} instead`}` };
   },
   loginCommand: (name, scopes) => ['codex', 'mcp', 'login', name, ...(scopes?.length ? ['--scopes', scopes.join(',')] : [])],
+  logoutCommand: (name) => ['codex', 'mcp', 'logout', name],
+  signInState: codexSignIn,
+  versionCommand: ['codex', '--version'],
 
   async inspect(environment, options): Promise<InstalledEntry[]> {
     const files = await codexFiles(environment);

@@ -292,6 +292,8 @@ const copilot: Adapter = {
   scopes: ['user', 'project'] satisfies Scope[],
   acceptsToken: true,
   secretReference: 'prompt',
+  // VS Code's OAuth redirect listens on http://127.0.0.1:33418/ (the other hosts: not known).
+  callbackPorts: (entry) => (entry.host?.startsWith('VS Code') ? [33418] : []),
 
   async detect(environment) {
     const found = await detectHosts(environment);

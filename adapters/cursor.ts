@@ -36,7 +36,10 @@ export function cursorInstallLink(name: string, serverUrl: string): string {
   return `cursor://anysphere.cursor-deeplink/mcp/install?name=${encodeURIComponent(name)}&config=${encodeURIComponent(config)}`;
 }
 
-export default defineServersFileAdapter({
+/** Cursor's desktop OAuth redirect, `http://localhost:8787/callback`: a fixed port. */
+const CALLBACK_PORT = 8787;
+
+export default Object.assign(defineServersFileAdapter({
   id: 'cursor',
   name: 'Cursor',
   secretReference: 'env',
@@ -68,4 +71,4 @@ export default defineServersFileAdapter({
   },
   // With OAuth, Connect in the settings loads the entry anyway.
   reloadStep: ({ credential }) => (credential.kind === 'oauth' ? undefined : 'Reload Cursor (or toggle the server off and on in Settings → MCP) to pick up the change.'),
-});
+}), { callbackPorts: () => [CALLBACK_PORT] });

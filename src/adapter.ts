@@ -2,6 +2,9 @@
  * shape, how the tool resolves references); reading, editing and writing files, HTTP and output are the core's.
  * Adapters never write anything: they return plans, which the core shows, checks and applies. */
 import type { Detection, Environment, InstalledEntry, Scope, SetupRequest, ToolId, ToolPlan } from './model.js';
+import type { StoredSignIn } from './sign-in-store.js';
+
+export type { SignInState, StoredSignIn } from './sign-in-store.js';
 
 /** A tool's own verdict on our entry. `detail` names the command that gave it. */
 export interface Confirmation {
@@ -29,6 +32,17 @@ export interface Adapter {
   planRemove(environment: Environment, options: { name: string; scope: Scope }): Promise<ToolPlan[]>;
   /** The tool's own OAuth sign-in command for an OAuth entry (e.g. `claude mcp login mittwald`), if it has one. */
   loginCommand?(name: string, scopes?: readonly string[]): string[];
+  /** The tool's own command that forgets its stored sign-in for an entry (e.g. `claude mcp logout mittwald`):
+   * the first step when the registration it holds no longer exists at the server. */
+  logoutCommand?(name: string): string[];
+  /** The tool's OAuth sign-in for an OAuth entry, read from the file where the tool keeps it. Undefined when
+   * this tool (or this install: a keychain instead of a file) keeps it where we cannot read it. */
+  signInState?(environment: Environment, entry: InstalledEntry): Promise<StoredSignIn | undefined>;
+  /** Fixed loopback ports the tool's OAuth redirect for `entry` listens on (Cursor 8787): a sign-in fails
+   * while another program holds one. A port the tool registered itself comes from its sign-in state instead. */
+  callbackPorts?(entry: InstalledEntry): number[];
+  /** The tool's command that prints its version (`claude --version`), for the support report. */
+  readonly versionCommand?: readonly string[];
   /** The tool's own command that lists its servers with their state, run after its login to report its verdict. */
   readonly listCommand?: readonly string[];
   /** Asks the tool itself whether it reads the entry as written (e.g. `claude mcp get`), after a write.

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { usageError } from './errors.js';
 
-export const COMMANDS = ['setup', 'status', 'remove'] as const;
+export const COMMANDS = ['setup', 'status', 'remove', 'doctor', 'report'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 const OPTIONS = {
@@ -24,6 +24,7 @@ const OPTIONS = {
   'no-color': { type: 'boolean' },
   debug: { type: 'boolean' },
   yes: { type: 'boolean', short: 'y' },
+  fix: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;

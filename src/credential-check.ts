@@ -8,7 +8,9 @@ import { checkApiToken, type Identity } from './mcp/api-token.js';
 import { checkMcp, probeMcpAuth, type McpCheck } from './mcp/client.js';
 import type { InstalledEntry } from './model.js';
 
-export type CheckStatus = 'connected' | 'needs-login' | 'needs-env' | 'failed' | 'skipped';
+/** `signed-in`: an OAuth entry whose tool holds a sign-in that has not expired (or renews itself), the server
+ * reachable. */
+export type CheckStatus = 'connected' | 'signed-in' | 'needs-login' | 'needs-env' | 'failed' | 'skipped';
 
 export interface CheckResult {
   status: CheckStatus;

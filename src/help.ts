@@ -23,6 +23,8 @@ Usage
   mittwald-mcp-setup [setup] [options]     interactive wizard; with --tool it runs non-interactively
   mittwald-mcp-setup status [--tool …] [--json]
   mittwald-mcp-setup remove --tool <id> [--scope user|project] [--dry-run]
+  mittwald-mcp-setup doctor [--tool …] [--fix] [--json]   what is wrong, and the one thing to do
+  mittwald-mcp-setup report [--json]       a support report with secrets masked
 
 Tools
 ${wrapWords(TOOL_IDS, '  ')}
@@ -48,6 +50,7 @@ Options
   --no-color              plain output (NO_COLOR is honoured too)
   --debug                 stack traces and HTTP traces (secrets stay masked)
   -y, --yes               accept defaults, never prompt
+  --fix                   doctor: run the safe fixes (after asking; with --yes without asking)
   -h, --help              show this help
   -v, --version           print the version
 
@@ -62,4 +65,5 @@ Examples
   npx mittwald-mcp-setup --tool ${apps.join(',')}
   npx mittwald-mcp-setup status --json
   npx mittwald-mcp-setup remove --tool ${editor}
+  npx mittwald-mcp-setup doctor --fix
 `;

@@ -36,6 +36,8 @@ export interface Options {
   color: boolean;
   debug: boolean;
   yes: boolean;
+  /** doctor: run the safe fixes (after asking, or with --yes). */
+  fix: boolean;
 }
 
 function splitList(values: readonly string[] | undefined): string[] {
@@ -76,6 +78,7 @@ export async function resolveOptions({ command, values }: ParsedArgs, sources: O
   if (values.tool !== undefined && tools.length === 0) {
     throw usageError('--tool is empty.', `Name at least one tool: ${TOOL_SELECTORS.join(', ')}.`);
   }
+  if (values.fix && command !== 'doctor') throw usageError('--fix belongs to doctor.', 'Example: mittwald-mcp-setup doctor --fix');
   if (command === 'remove' && tools.length === 0) throw usageError('remove needs --tool <id>.', `Example: mittwald-mcp-setup remove --tool ${EXAMPLE_TOOLS.editor}`);
 
   if (values.token !== undefined && values['token-stdin']) throw usageError('Use either --token or --token-stdin, not both.');
@@ -124,5 +127,6 @@ export async function resolveOptions({ command, values }: ParsedArgs, sources: O
     color: !values['no-color'] && !sources.env.NO_COLOR && sources.colorCapable && !values.json,
     debug: Boolean(values.debug),
     yes: Boolean(values.yes),
+    fix: Boolean(values.fix),
   };
 }

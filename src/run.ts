@@ -46,6 +46,11 @@ export async function run(parsed: ParsedArgs): Promise<number> {
         return await runStatus(options, context);
       case 'remove':
         return await runRemove(options, context);
+      // Loaded on demand: doctor's registration check brings the OAuth discovery code (and zod) with it.
+      case 'doctor':
+        return await (await import('./commands/doctor.js')).runDoctor(options, context);
+      case 'report':
+        return await (await import('./commands/report.js')).runReport(options, context);
     }
   } catch (error) {
     return reportError(out, error, { json, debug, command: parsed.command });

@@ -29,10 +29,43 @@ export function redact(text: string, secrets: Iterable<string>): string {
 /** A literal bearer credential in config text (not a `${…}` reference). */
 const LITERAL_BEARER = /(\bBearer\s+)(?!\$\{|••••)([^\s"'\\]{8,})/gi;
 
-/** Masks every literal `Bearer <secret>` in a text we did not write ourselves (e.g. a file's current
- * contents in a diff), where the secrets are not known in advance. */
+/** The name of a key, header, parameter or variable whose value is a credential: tokens of every kind
+ * (`accessToken`, `refresh_token`, `id_token`, `MITTWALD_API_TOKEN`), secrets (`client_secret`), passwords,
+ * API keys, code verifiers, cookies and the Authorization header. */
+const SECRET_NAME = String.raw`[\w.-]*(?:token|secret|passw(?:or)?d|api[_-]?key|cookie|authorization|code[_-]?verifier)`;
+/** An OAuth authorization code in a redirect URL's query or fragment (`?code=…`); a `"code"` key elsewhere
+ * (an error code) is no secret. */
+const AUTH_CODE = /([?&#]code=)(?!••••)([^&#\s"']{4,})/g;
+
+/** `"name": "value"` (JSON), `name = "value"` (TOML), `name: value` (YAML, HTTP headers) and `name=value`
+ * (environment, query strings, cookies) with a credential's name. */
+const NAMED_SECRET = new RegExp(
+  String.raw`((?:^|[\s"'{,;?&(])(?:${SECRET_NAME})["']?\s*(?:[:=])\s*["']?(?:(?:Bearer|Basic|Token)\s+)?)(?!\$\{|\{env:|<|••••|(?:Bearer|Basic|Token)\b)([^\s"'&;,}{)]{4,})`,
+  'gim',
+);
+/** A cookie header or value, masked whole: each of its pairs may be a session. */
+const COOKIE = /((?:^|[\s"'{,])(?:set-)?cookie["']?\s*[:=]\s*["']?)(?!••••)([^"'\r\n]{4,})/gim;
+/** The password in a URL's user information (`https://user:password@host`). */
+const URL_PASSWORD = /(\/\/[^\s/:@]+:)([^\s/@]{3,})(?=@)/g;
+/** A JSON Web Token (header.payload.signature, base64url) wherever it stands: OAuth access tokens, id tokens. */
+const JWT = /\beyJ[\w-]{6,}\.[\w-]{6,}\.[\w-]{6,}/g;
+/** A mittwald API token, `<uuid>:<secret>:mittwald_<kind>` (the observed shape), wherever it stands. */
+const MITTWALD_TOKEN = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:[^\s"':]{4,}:mittwald_\w+/gi;
+
+/** Masks every credential that can be recognised in a text we did not write ourselves (a file's current
+ * contents in a diff, a support report, another program's output), where the secrets are not known in
+ * advance: literal `Bearer <secret>`s, values under a credential's name (JSON, TOML, YAML, headers,
+ * `name=value` pairs, cookies), authorization codes in URLs, JWTs and mittwald API tokens. Each is shown by the one rule of maskSecret;
+ * references (`${VAR}`, `{env:VAR}`) stay readable. */
 export function maskCredentials(text: string): string {
-  return text.replace(LITERAL_BEARER, (_match, prefix: string, secret: string) => `${prefix}${maskSecret(secret)}`);
+  return text
+    .replace(COOKIE, (_match, prefix: string, value: string) => `${prefix}${maskSecret(value)}`)
+    .replace(URL_PASSWORD, (_match, prefix: string, secret: string) => `${prefix}${maskSecret(secret)}`)
+    .replace(AUTH_CODE, (_match, prefix: string, secret: string) => `${prefix}${maskSecret(secret)}`)
+    .replace(MITTWALD_TOKEN, (secret) => maskSecret(secret))
+    .replace(JWT, (secret) => maskSecret(secret))
+    .replace(LITERAL_BEARER, (_match, prefix: string, secret: string) => `${prefix}${maskSecret(secret)}`)
+    .replace(NAMED_SECRET, (match, prefix: string, secret: string) => (secret.startsWith('••••') ? match : `${prefix}${maskSecret(secret)}`));
 }
 
 export interface CleanedToken {

@@ -270,11 +270,16 @@ describe.skipIf(!runnable)(`Claude Code contract (real claude CLI: ${client.labe
       expect((await sandbox.claude(['mcp', 'get', 'mittwald'])).exitCode).toBe(0);
 
       const [removal] = await claudeCode.planRemove(sandbox.environment(), { name: 'mittwald', scope: 'user' });
-      expect(removal?.steps.map((step) => step.kind)).toEqual(['file']);
+      // `claude mcp get` already left a record for the OAuth server in .credentials.json (its discovery
+      // state); remove takes it out with the entry, as `claude mcp remove` does.
+      const credentialsFile = path.join(sandbox.home, '.claude', '.credentials.json');
+      expect(removal?.steps.map((step) => step.path)).toEqual([path.join(sandbox.home, '.claude.json'), credentialsFile]);
       await sandbox.apply(removal as ToolPlan);
       const gone = await sandbox.claude(['mcp', 'get', 'mittwald']);
       expect(gone.exitCode).not.toBe(0);
       expect(gone.output).toContain('No MCP server named "mittwald"');
+      const credentials = JSON.parse(await readFile(credentialsFile, 'utf8')) as { mcpOAuth?: Record<string, unknown> };
+      expect(Object.keys(credentials.mcpOAuth ?? {}).filter((key) => key.startsWith('mittwald|'))).toEqual([]);
       expect(await claudeCode.inspect(sandbox.environment(), { name: 'mittwald', serverUrl: server.mcpUrl })).toEqual([]);
     },
     TIMEOUT,

@@ -6,6 +6,9 @@
  *   native loopback clients is switched off), a `state`, and PKCE with S256;
  * - scopes in `resource:action` form from mittwald's list: unknown → 400 `invalid_scope`, none → mittwald's
  *   defaults, `openid offline_access profile` accepted and stripped;
+ * - a refresh the bridge cannot pass on upstream answers 400 `invalid_grant` "Mittwald session expired, please
+ *   re-authenticate" (`failRefreshes()`), and a registration the bridge lost answers `invalid_client`
+ *   (`dropRegistrations()`): the sign-ins that die weeks after setup, for `doctor`'s tests;
  * - JWT access tokens for the one resource indicator (the MCP URL), 3600 s; rotating refresh tokens, 7 days;
  * - RFC 8414 metadata at `/.well-known/oauth-authorization-server`, and (like mittwald) no OpenID discovery
  *   document unless asked for.
@@ -47,6 +50,9 @@ export interface OAuthServerOptions {
   accessTokenTtl?: number;
 }
 
+/** What the bridge says when it cannot refresh the mittwald session behind a refresh token. */
+export const SESSION_EXPIRED = 'Mittwald session expired, please re-authenticate';
+
 export interface OAuthServer {
   /** `http://127.0.0.1:<port>`, no trailing slash. */
   readonly issuer: string;
@@ -58,6 +64,12 @@ export interface OAuthServer {
   /** The query of every GET /authorize as the client sent it (before the bridge's scope rules), oldest first:
    * what a client asked for (`scope`, `resource`, `prompt`, `redirect_uri`, …). */
   readonly authorizeRequests: readonly URLSearchParams[];
+  /** From now on every refresh is refused as the bridge refuses one whose mittwald session ended
+   * (400 `invalid_grant`, SESSION_EXPIRED); `false` lets refreshes through again. */
+  failRefreshes(fail?: boolean): void;
+  /** Forgets every client registration, as a bridge that lost its store: requests naming one of those
+   * clients get `invalid_client`. */
+  dropRegistrations(): void;
   close(): Promise<void>;
 }
 
@@ -71,6 +83,8 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
   const accessTokenTtl = options.accessTokenTtl ?? 3600;
   const requests: string[] = [];
   const authorizeRequests: URLSearchParams[] = [];
+  const stores = new Map<string, Map<string, StoredPayload>>();
+  let refreshesFail = false;
 
   let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
   const server = createServer((req, res) => handler(req, res));
@@ -85,7 +99,7 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
   const signingJwk = { ...privateKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' };
 
   const provider = new Provider(issuer, {
-    adapter: createMemoryAdapter,
+    adapter: (name: string) => createMemoryAdapter(stores, name),
     clients: [],
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
@@ -196,6 +210,20 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
       const rejected = applyBridgeAuthorizationRules(ctx);
       if (rejected) return;
     }
+    if (ctx.path === '/token' && refreshesFail) {
+      // The refresh tokens stay stored (the tool still holds one); the bridge's upstream refresh fails.
+      const refreshTokens = stores.get('RefreshToken');
+      const kept = new Map(refreshTokens);
+      refreshTokens?.clear();
+      try {
+        await next();
+      } finally {
+        for (const [id, entry] of kept) refreshTokens?.set(id, entry);
+      }
+      const body = ctx.body as { error?: string } | undefined;
+      if (ctx.status === 400 && body?.error === 'invalid_grant') ctx.body = { error: 'invalid_grant', error_description: SESSION_EXPIRED };
+      return;
+    }
     await next();
   });
 
@@ -218,6 +246,12 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
     user,
     requests,
     authorizeRequests,
+    failRefreshes(fail = true) {
+      refreshesFail = fail;
+    },
+    dropRegistrations() {
+      stores.get('Client')?.clear();
+    },
     async verifyAccessToken(token) {
       // The JWKS is fetched like a resource server would, once.
       publicKey ??= await fetchSigningKey(issuer, kid);
@@ -388,9 +422,16 @@ function verifyJwtAccessToken(
   };
 }
 
-/** Per-provider in-memory storage (oidc-provider's own memory adapter warns on every start). */
-function createMemoryAdapter(_name: string): Adapter {
-  const store = new Map<string, { payload: AdapterPayload; expiresAt: number }>();
+interface StoredPayload {
+  payload: AdapterPayload;
+  expiresAt: number;
+}
+
+/** Per-provider in-memory storage (oidc-provider's own memory adapter warns on every start), one map per
+ * model name in `stores` so that a test can make the server forget what a bridge loses. */
+function createMemoryAdapter(stores: Map<string, Map<string, StoredPayload>>, name: string): Adapter {
+  const store = new Map<string, StoredPayload>();
+  stores.set(name, store);
   const live = (id: string): AdapterPayload | undefined => {
     const entry = store.get(id);
     if (!entry) return undefined;
