@@ -155,6 +155,11 @@ const adapter: Adapter = {
     return { ok, detail: `\`claude mcp get ${request.name}\` ${ok ? 'shows it' : `does not show it${run.output ? `: ${lastLine(run.output)}` : ''}`}` };
   },
   loginCommand: (name) => ['claude', 'mcp', 'login', name],
+  // `-p` runs one prompt and exits; MCP tools need permission there (`mcp__<server>` allows all of one server).
+  ci: {
+    install: 'npm install -g @anthropic-ai/claude-code',
+    example: { secrets: ['ANTHROPIC_API_KEY'], argv: (name, prompt) => ['claude', '-p', prompt, '--allowedTools', `mcp__${name}`] },
+  },
 
   async inspect(environment, options): Promise<InstalledEntry[]> {
     const files = await claudeFiles(environment);

@@ -303,6 +303,11 @@ const adapter: Adapter = {
     return { ok, detail: `\`codex mcp get ${request.name} --json\` ${ok ? 'shows it' : `shows ${shown} instead`}` };
   },
   loginCommand: (name, scopes) => ['codex', 'mcp', 'login', name, ...(scopes?.length ? ['--scopes', scopes.join(',')] : [])],
+  // `codex exec` runs one prompt without a terminal; it takes its API key from CODEX_API_KEY.
+  ci: {
+    install: 'npm install -g @openai/codex',
+    example: { secrets: ['CODEX_API_KEY'], argv: (_name, prompt) => ['codex', 'exec', prompt] },
+  },
 
   async inspect(environment, options): Promise<InstalledEntry[]> {
     const files = await codexFiles(environment);

@@ -5,6 +5,8 @@ Usage
   mittwald-mcp-setup [setup] [options]     interactive wizard; with --tool it runs non-interactively
   mittwald-mcp-setup status [--tool …] [--json]
   mittwald-mcp-setup remove --tool <id> [--scope user|project] [--dry-run]
+  mittwald-mcp-setup ci github|gitlab [--tool …] [--write] [--yes] [--json]
+                                           a CI pipeline that sets up the tools from a MITTWALD_API_TOKEN secret
 
 Tools
   claude-code  codex  cursor  copilot  claude-desktop  chatgpt
@@ -24,6 +26,7 @@ Options
   --api-url <url>         mittwald API (default https://api.mittwald.de, env MITTWALD_API_URL)
   --name <name>           the entry's name in each tool (default: mittwald)
   --dry-run               print the plan and a diff per file; change nothing
+  --write                 ci: add the pipeline file to the repository (shows the diff, asks unless --yes)
   --json                  print one JSON result object on stdout, nothing else
   --no-verify             skip the connection checks
   --no-browser            print the sign-in URL instead of opening a browser
@@ -44,4 +47,5 @@ Examples
   npx mittwald-mcp-setup --tool chatgpt,claude-desktop
   npx mittwald-mcp-setup status --json
   npx mittwald-mcp-setup remove --tool cursor
+  npx mittwald-mcp-setup ci github --tool claude-code --write
 `;

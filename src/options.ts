@@ -2,7 +2,7 @@
  * shared/design.md; every violation is a one-line USAGE error naming the fix. */
 import type { Command, ParsedArgs } from './cli-args.js';
 import { usageError } from './errors.js';
-import { DEFAULT_API_URL, DEFAULT_ENTRY_NAME, DEFAULT_SERVER_URL, TOKEN_ENV_VAR, TOOL_IDS, type Scope } from './model.js';
+import { CI_PROVIDERS, DEFAULT_API_URL, DEFAULT_ENTRY_NAME, type CiProvider, DEFAULT_SERVER_URL, TOKEN_ENV_VAR, TOOL_IDS, type Scope } from './model.js';
 
 export const TOOL_SELECTORS = [...TOOL_IDS, 'detected', 'all'] as const;
 export type ToolSelector = (typeof TOOL_SELECTORS)[number];
@@ -26,6 +26,10 @@ export interface Options {
   apiUrl: string;
   name: string;
   dryRun: boolean;
+  /** `ci`: the provider named after the command. */
+  provider?: CiProvider;
+  /** `ci --write`: add the pipeline file to the repository. */
+  write: boolean;
   json: boolean;
   verify: boolean;
   browser: boolean;
@@ -54,6 +58,17 @@ function httpUrl(flag: string, value: string): string {
   return value;
 }
 
+/** The provider of `ci <provider>`. A pipeline takes its token from the CI's own secret store, so a token (or
+ * OAuth) given here would be a misunderstanding: refused rather than ignored. */
+function ciProvider(argument: string | undefined, values: ParsedArgs['values']): CiProvider {
+  if (argument === undefined) throw usageError(`ci needs a provider: ${CI_PROVIDERS.join(' or ')}.`, 'Example: mittwald-mcp-setup ci github --tool claude-code');
+  if (!(CI_PROVIDERS as readonly string[]).includes(argument)) throw usageError(`Unknown CI provider "${argument}": use ${CI_PROVIDERS.join(' or ')}.`);
+  if (values.token !== undefined || values['token-stdin'] || values.oauth || values.scopes) {
+    throw usageError(`ci takes no credential: the pipeline reads the token from the ${TOKEN_ENV_VAR} secret of your CI.`, 'Drop --token / --token-stdin / --oauth / --scopes.');
+  }
+  return argument as CiProvider;
+}
+
 export interface OptionSources {
   env: Readonly<Record<string, string | undefined>>;
   /** Reads all of standard input (for --token-stdin). */
@@ -62,7 +77,9 @@ export interface OptionSources {
   colorCapable: boolean;
 }
 
-export async function resolveOptions({ command, values }: ParsedArgs, sources: OptionSources): Promise<Options> {
+export async function resolveOptions({ command, values, argument }: ParsedArgs, sources: OptionSources): Promise<Options> {
+  const provider = command === 'ci' ? ciProvider(argument, values) : undefined;
+  if (values.write && command !== 'ci') throw usageError('--write applies to the ci command only.', 'Example: mittwald-mcp-setup ci github --tool claude-code --write');
   const tools = splitList(values.tool).map((tool) => {
     if (!(TOOL_SELECTORS as readonly string[]).includes(tool)) {
       throw usageError(`Unknown tool "${tool}".`, `Use one of: ${TOOL_SELECTORS.join(', ')}.`);
@@ -114,6 +131,8 @@ export async function resolveOptions({ command, values }: ParsedArgs, sources: O
     apiUrl: apiUrl.replace(/\/+$/, ''),
     name,
     dryRun: Boolean(values['dry-run']),
+    ...(provider ? { provider } : {}),
+    write: Boolean(values.write),
     json: Boolean(values.json),
     verify: !values['no-verify'],
     browser: !values['no-browser'],
