@@ -25,6 +25,9 @@ export interface OAuthCheckOptions {
   onAuthorizationUrl: (url: string) => void;
   /** See OAuthSignInOptions.onBrowserFailure: absent, a browser that cannot open stops the sign-in at once. */
   onBrowserFailure?: (reason: string) => void;
+  /** See OAuthSignInOptions.pasted / onPasteRejected. */
+  pasted?: AsyncIterable<string>;
+  onPasteRejected?: (reason: string) => void;
   /** Receives the access token as soon as it exists, so the caller's output can mask it should any message
    * or trace ever carry it. */
   addSecret?: (secret: string) => void;
@@ -43,6 +46,8 @@ export async function runOAuthCheck(http: HttpClient, options: OAuthCheckOptions
     openBrowser: (url, onFailure) => openBrowser(url, options.environment, onFailure),
     ...(options.onBrowserFailure ? { onBrowserFailure: options.onBrowserFailure } : {}),
     onAuthorizationUrl: options.onAuthorizationUrl,
+    ...(options.pasted ? { pasted: options.pasted } : {}),
+    ...(options.onPasteRejected ? { onPasteRejected: options.onPasteRejected } : {}),
   });
   options.addSecret?.(signedIn.accessToken);
   try {
@@ -56,6 +61,10 @@ export async function runOAuthCheck(http: HttpClient, options: OAuthCheckOptions
 export function signedInMessage(check: McpCheck): string {
   return `Signed in as ${describeIdentity(check.identity)} via OAuth — ${check.toolCount} tools`;
 }
+
+/** Said under the sign-in URL wherever a pasted address is read. */
+export const PASTE_HINT =
+  'Signing in on another machine (e.g. over SSH)? When its browser ends on a page that cannot be reached, copy the address from its address bar and paste it here, then press Enter.';
 
 /** How long a non-interactive run waits for the browser (MITTWALD_SETUP_SIGNIN_TIMEOUT in seconds). */
 export function signInTimeout(environment: Pick<Environment, 'env'>): number | undefined {
@@ -90,6 +99,10 @@ export async function checkOAuthSignIn(http: HttpClient, options: Options, conte
   }
 
   const timeoutMs = signInTimeout(environment);
+  // Someone who opens the URL on another machine (an SSH session) cannot be reached by the redirect there: they
+  // paste the address the browser ended on. Offered at a terminal and with --no-browser (stdin may be a pipe).
+  const pasting = !options.browser || Boolean(process.stdin.isTTY);
+  const lines = pasting ? (await import('node:readline')).createInterface({ input: process.stdin, terminal: false }) : undefined;
   // Ctrl-C while waiting for the browser stops the sign-in cleanly (the loopback port is released) and ends
   // the run with CANCELLED; nothing has been written at this point.
   const controller = new AbortController();
@@ -104,14 +117,18 @@ export async function checkOAuthSignIn(http: HttpClient, options: Options, conte
       signal: controller.signal,
       ...(timeoutMs ? { timeoutMs } : {}),
       // The URL goes on a line of its own so that it can be copied whole.
-      onAuthorizationUrl: (url) =>
-        out.note(`${options.browser ? 'Sign in to mittwald in your browser; if it did not open, open this URL' : 'Sign in to mittwald: open this URL in a browser'}:\n${url}`),
+      onAuthorizationUrl: (url) => {
+        out.note(`${options.browser ? 'Sign in to mittwald in your browser; if it did not open, open this URL' : 'Sign in to mittwald: open this URL in a browser'}:\n${url}`);
+        if (lines) out.note(PASTE_HINT);
+      },
+      ...(lines ? { pasted: lines, onPasteRejected: (reason: string) => out.note(`${SYMBOLS.warn} ${reason}`) } : {}),
       // Someone at a terminal can still open the printed URL; a script relying on $BROWSER cannot.
       ...(context.interactive ? { onBrowserFailure: (reason: string) => out.note(`${SYMBOLS.warn} Could not open the browser (${reason}): open the URL above yourself.`) } : {}),
       addSecret: (secret) => out.addSecret(secret),
     });
   } finally {
     release();
+    lines?.close();
   }
   out.line(`${out.paint.green(SYMBOLS.ok)} ${signedInMessage(check)}`);
   return { signIn: 'verified', identity: check.identity, toolCount: check.toolCount, scopes: check.scopes };
