@@ -79,18 +79,15 @@ interface RegisteredClient {
   clientId: string;
   management?: { uri: string; accessToken: string };
 }
-/** Hands pasted lines to the listener until one is taken or `stop` aborts; blank lines are skipped. */
+/** Hands pasted lines to the listener until one is taken or `stop` aborts; blank lines are skipped. Rejects
+ * with the source's error (a source that just ends means no paste arrives; the browser may still). */
 async function readPasted(lines: AsyncIterable<string>, listener: LoopbackListener, stop: AbortSignal, onRejected?: (reason: string) => void): Promise<void> {
-  try {
-    for await (const line of lines) {
-      if (stop.aborted) return;
-      if (line.trim() === '') continue;
-      const problem = listener.paste(line);
-      if (problem === undefined) return;
-      onRejected?.(problem);
-    }
-  } catch {
-    // A source that fails (stdin closed under us) only means no paste arrives; the browser may still.
+  for await (const line of lines) {
+    if (stop.aborted) return;
+    if (line.trim() === '') continue;
+    const problem = listener.paste(line);
+    if (problem === undefined) return;
+    onRejected?.(problem);
   }
 }
 
@@ -138,13 +135,22 @@ export async function signInWithOAuth(http: HttpClient, options: OAuthSignInOpti
         if (!started) onOpenerFailure('the browser could not be started');
       }
       const stopReading = new AbortController();
-      if (options.pasted) void readPasted(options.pasted, listener, stopReading.signal, options.onPasteRejected);
+      // A source of pasted lines that fails (the person cancelled its prompt) ends the wait with its error.
+      const pasteFailed = new AbortController();
+      let pasteError: unknown;
+      if (options.pasted) {
+        void readPasted(options.pasted, listener, stopReading.signal, options.onPasteRejected).catch((error: unknown) => {
+          pasteError = error;
+          pasteFailed.abort();
+        });
+      }
       try {
         callback = await listener.waitForCallback({
           ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-          signal: signal ? AbortSignal.any([signal, opener.signal]) : opener.signal,
+          signal: AbortSignal.any([...(signal ? [signal] : []), opener.signal, pasteFailed.signal]),
         });
       } catch (error) {
+        if (pasteError !== undefined && !signal?.aborted) throw pasteError;
         if (openerProblem === undefined || signal?.aborted) throw error;
         throw new SetupError('BROWSER_FAILED', `Could not open the browser for the sign-in: ${openerProblem}.`, {
           hint: 'Fix $BROWSER, or run again with --no-browser and open the printed URL yourself.',

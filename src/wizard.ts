@@ -284,35 +284,47 @@ async function chooseAuth(options: Options, context: RunContext, http: HttpClien
   }
 }
 
-/** The OAuth sign-in check; 'token' when the person chose to use an API token instead. */
+/** The OAuth sign-in check; 'token' when the person chose to use an API token instead. On an SSH session, with
+ * --no-browser, or once the browser could not be opened, the person may sign in on another machine, whose
+ * redirect cannot reach this one: instead of the spinner a prompt then takes the address it ended on. */
 async function oauthAuth(options: Options, context: RunContext, http: HttpClient, tokenPossible: boolean): Promise<Auth | 'token'> {
   const base: Auth = options.scopes ? { scopes: options.scopes } : {};
   if (!options.verify) return base;
   const waiting = 'Waiting for you to sign in in the browser (Ctrl-C or Esc to cancel)';
+  const elsewhere = !options.browser || remoteSession(context.environment);
   for (;;) {
     try {
       const check = await withSpinner('Starting the sign-in (Ctrl-C or Esc to cancel)', async (spin, signal) => {
-        const result = await runOAuthCheck(http, {
-          serverUrl: options.serverUrl,
-          ...(options.scopes ? { scopes: options.scopes } : {}),
-          browser: options.browser,
-          environment: context.environment,
-          signal,
-          onAuthorizationUrl: (url) => {
-            spin.clear();
-            p.log.info(options.browser ? 'Your browser opens the mittwald sign-in. If it does not, open this address:' : 'Open this address in your browser to sign in:');
-            // Unframed, so that the terminal wraps it softly and it copies as one line.
-            process.stdout.write(`${url}\n`);
-            spin.start(waiting);
-          },
-          onBrowserFailure: (reason) => {
-            spin.clear();
-            p.log.warn(`Could not open the browser (${reason}): open the address above yourself.`);
-            spin.start(waiting);
-          },
-        });
-        spin.stop(signedInMessage(result));
-        return result;
+        const paste = pastePrompt(signal);
+        try {
+          const result = await runOAuthCheck(http, {
+            serverUrl: options.serverUrl,
+            ...(options.scopes ? { scopes: options.scopes } : {}),
+            browser: options.browser,
+            environment: context.environment,
+            signal,
+            onAuthorizationUrl: (url) => {
+              spin.clear();
+              p.log.info(options.browser ? 'Your browser opens the mittwald sign-in. If it does not, open this address:' : 'Open this address in your browser to sign in:');
+              // Unframed, so that the terminal wraps it softly and it copies as one line.
+              process.stdout.write(`${url}\n`);
+              if (elsewhere) paste.start();
+              else spin.start(waiting);
+            },
+            onBrowserFailure: (reason) => {
+              spin.clear();
+              p.log.warn(`Could not open the browser (${reason}): open the address above yourself.`);
+              paste.start();
+            },
+            pasted: paste.lines,
+            onPasteRejected: (reason) => p.log.warn(reason),
+          });
+          if (paste.started) p.log.success(signedInMessage(result));
+          else spin.stop(signedInMessage(result));
+          return result;
+        } finally {
+          paste.stop();
+        }
       });
       return { ...base, ...(check.identity ? { identity: check.identity } : {}) };
     } catch (error) {
@@ -331,6 +343,46 @@ async function oauthAuth(options: Options, context: RunContext, http: HttpClient
       if (next === 'token') return 'token';
     }
   }
+}
+
+/** An SSH session: a browser opened here would not be the person's (or there is none). */
+function remoteSession(environment: Environment): boolean {
+  return Boolean(environment.env.SSH_CONNECTION || environment.env.SSH_TTY || environment.env.SSH_CLIENT);
+}
+
+/** The prompt for a pasted sign-in response, as the lines runOAuthCheck reads: asks once started, again after
+ * each rejected line, until stopped (the sign-in ended either way). Ctrl-C or Esc in it cancels the sign-in. */
+function pastePrompt(signal: AbortSignal): { lines: AsyncIterable<string>; started: boolean; start(): void; stop(): void } {
+  const stopped = new AbortController();
+  let begin: () => void = () => undefined;
+  const begun = new Promise<void>((resolve) => {
+    begin = resolve;
+  });
+  const state = {
+    started: false,
+    start() {
+      state.started = true;
+      begin();
+    },
+    stop() {
+      stopped.abort();
+      begin();
+    },
+    lines: (async function* () {
+      await begun;
+      while (!stopped.signal.aborted) {
+        const value = await p.text({
+          message: 'Signed in on another machine? Paste the address its browser ended on (Ctrl-C or Esc to cancel)',
+          placeholder: 'http://127.0.0.1:…/callback?code=…',
+          signal: AbortSignal.any([signal, stopped.signal]),
+        });
+        if (stopped.signal.aborted) return;
+        if (p.isCancel(value)) throw cancelled();
+        yield value ?? '';
+      }
+    })(),
+  };
+  return state;
 }
 
 interface ExistingToken {
