@@ -275,9 +275,15 @@ async function confirmWrite(options: Options, context: RunContext, paths: readon
   if (!context.interactive) throw usageError(`Nothing was written: there is no terminal to ask. Pass --yes to write ${paths.join(' and ')}.`);
   const { createInterface } = await import('node:readline/promises');
   const prompt = createInterface({ input: process.stdin, output: process.stdout });
+  const cancelled = () => new SetupError('CANCELLED', 'Cancelled — nothing was changed.');
   try {
-    const answer = await prompt.question(`Write ${paths.length === 1 ? 'this file' : 'these files'}? [y/N] `);
-    if (!/^y(es)?$/i.test(answer.trim())) throw new SetupError('CANCELLED', 'Cancelled — nothing was changed.');
+    // Ctrl-C reaches the prompt, not the process (the terminal is in raw mode); Ctrl-D closes it.
+    const answer = await new Promise<string>((resolve, reject) => {
+      prompt.once('SIGINT', () => reject(cancelled()));
+      prompt.once('close', () => reject(cancelled()));
+      prompt.question(`Write ${paths.length === 1 ? 'this file' : 'these files'}? [y/N] `).then(resolve, reject);
+    });
+    if (!/^y(es)?$/i.test(answer.trim())) throw cancelled();
   } finally {
     prompt.close();
   }

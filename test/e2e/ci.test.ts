@@ -9,6 +9,7 @@ import { execa } from 'execa';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { CLI, cleanEnv, PATH_WITHOUT_PACKAGES, runCli, useCliFixture } from '../support/cli.js';
+import { KEYS, spawnCli } from '../support/pty.js';
 
 const fixture = useCliFixture();
 const FAKE_TOKEN = 'ci-test-token-never-printed-0000';
@@ -202,6 +203,59 @@ describe('ci github', () => {
     expect(run.exitCode, run.stderr).toBe(1);
     expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, command: 'ci', error: { code: 'CONFIG_READ_ONLY' } });
     expect(await readdir(root)).toEqual(['.git']);
+  });
+});
+
+describe('ci github --write at a terminal', () => {
+  const file = (root: string) => path.join(root, '.github', 'workflows', 'mittwald-mcp.yml');
+
+  it('asks after the diff; yes writes it', async () => {
+    const root = await repository();
+    const session = spawnCli(['ci', 'github', '--tool', 'codex', '--write'], { home: fixture.home, cwd: root });
+    try {
+      await session.expect('+name: mittwald MCP');
+      await session.expect('Write this file? [y/N]');
+      await session.send(`y${KEYS.enter}`);
+      await session.expect(`${file(root)}: created`);
+      expect((await session.waitForExit()).exitCode).toBe(0);
+    } finally {
+      session.kill();
+    }
+    expect(parse(await readFile(file(root), 'utf8')).name).toBe('mittwald MCP');
+  });
+
+  it.each([
+    ['Enter (the default, no)', KEYS.enter],
+    ['Ctrl-C', KEYS.ctrlC],
+  ])('%s cancels: exit 130, nothing written', async (_label, key) => {
+    const root = await repository();
+    const session = spawnCli(['ci', 'github', '--tool', 'codex', '--write'], { home: fixture.home, cwd: root });
+    try {
+      await session.expect('Write this file? [y/N]');
+      await session.send(key);
+      await session.expect('Cancelled — nothing was changed');
+      expect((await session.waitForExit()).exitCode).toBe(130);
+    } finally {
+      session.kill();
+    }
+    await expect(stat(path.join(root, '.github'))).rejects.toThrow();
+  });
+
+  it('a workflow edited while the question waits is kept: CONFIG_IO, nothing overwritten', async () => {
+    const root = await repository();
+    await mkdir(path.dirname(file(root)), { recursive: true });
+    await writeFile(file(root), 'name: mine\n');
+    const session = spawnCli(['ci', 'github', '--tool', 'codex', '--write'], { home: fixture.home, cwd: root });
+    try {
+      await session.expect('Write this file? [y/N]');
+      await writeFile(file(root), 'name: mine, edited meanwhile\n');
+      await session.send(`yes${KEYS.enter}`);
+      await session.expect('changed while the setup was running');
+      expect((await session.waitForExit()).exitCode).toBe(1);
+    } finally {
+      session.kill();
+    }
+    expect(await readFile(file(root), 'utf8')).toBe('name: mine, edited meanwhile\n');
   });
 });
 
