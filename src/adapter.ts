@@ -57,8 +57,9 @@ export interface Adapter {
   plan(environment: Environment, request: SetupRequest): Promise<ToolPlan[]>;
   /** Plans taking out the entry named `name` (and only what we added with it). */
   planRemove(environment: Environment, options: { name: string; scope: Scope }): Promise<ToolPlan[]>;
-  /** The tool's own OAuth sign-in command for an OAuth entry (e.g. `claude mcp login mittwald`), if it has one. */
-  loginCommand?(name: string, scopes?: readonly string[]): string[];
+  /** The tool's own OAuth sign-in command for an OAuth entry (e.g. `claude mcp login mittwald`), if it has one;
+   * with `noBrowser` (an SSH session) the form that prints the URL and takes the pasted redirect. */
+  loginCommand?(name: string, scopes?: readonly string[], options?: { noBrowser?: boolean }): string[];
   /** The tool's own command that lists its servers with their state, run after its login to report its verdict. */
   readonly listCommand?: readonly string[];
   /** Asks the tool itself whether it reads the entry as written (e.g. `claude mcp get`), after a write.

@@ -10,7 +10,7 @@ import { planChanges } from './apply.js';
 import { openBrowser } from './browser.js';
 import { clipboardCommand, copyToClipboard } from './clipboard.js';
 import { checkToken, describeIdentity, EntryChecker, type CheckedCredential } from './credential-check.js';
-import { findOnPath, findProjectRoot } from './environment.js';
+import { findOnPath, findProjectRoot, remoteSession } from './environment.js';
 import { claimInterrupt } from './interrupt.js';
 import { SetupError, isSetupError, sentence } from './errors.js';
 import type { HttpClient } from './http.js';
@@ -345,11 +345,6 @@ async function oauthAuth(options: Options, context: RunContext, http: HttpClient
   }
 }
 
-/** An SSH session: a browser opened here would not be the person's (or there is none). */
-function remoteSession(environment: Environment): boolean {
-  return Boolean(environment.env.SSH_CONNECTION || environment.env.SSH_TTY || environment.env.SSH_CLIENT);
-}
-
 /** The prompt for a pasted sign-in response, as the lines runOAuthCheck reads: asks once started, again after
  * each rejected line, until stopped (the sign-in ended either way). Ctrl-C or Esc in it cancels the sign-in. */
 function pastePrompt(signal: AbortSignal): { lines: AsyncIterable<string>; started: boolean; start(): void; stop(): void } {
@@ -598,7 +593,7 @@ async function offerLogins(results: ToolResult[], planned: PlannedTool[], option
   for (const item of planned) {
     const result = results.find((candidate) => candidate.tool === item.adapter.id);
     if (!result || !succeeded(result) || item.request.credential.kind !== 'oauth' || !item.adapter.loginCommand) continue;
-    const argv = item.adapter.loginCommand(options.name, options.scopes);
+    const argv = item.adapter.loginCommand(options.name, options.scopes, { noBrowser: !options.browser || remoteSession(environment) });
     if (!(await findOnPath(environment, argv[0]!))) continue;
     if (!answer(await p.confirm({ message: `Sign in to mittwald in ${item.adapter.name} now? (runs \`${argv.join(' ')}\`)`, initialValue: true }))) continue;
     const { execa } = await import('execa');

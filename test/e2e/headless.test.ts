@@ -60,7 +60,7 @@ function waitForStderr(child: ResultPromise, pattern: RegExp, seen: { text: stri
 
 describe('OAuth sign-in over SSH with --no-browser', () => {
   it('completes when the person pastes the address their browser ended on; a wrong paste is explained and the wait goes on', async () => {
-    const child = startOverSsh(['--tool', 'claude-code', '--oauth', '--no-browser']);
+    const child = startOverSsh(['--tool', 'claude-code,codex', '--oauth', '--no-browser']);
     const stderr = { text: '' };
     // The URL on a line of its own, and how to hand back the address the browser ends on.
     const [, url] = await waitForStderr(child, /Sign in to mittwald: open this URL in a browser:\n(http:\/\/127\.0\.0\.1:\d+\/authorize\?\S+)\n.*paste it here, then press Enter/, stderr);
@@ -84,8 +84,11 @@ describe('OAuth sign-in over SSH with --no-browser', () => {
     expect(as.requests).toContain('POST /token');
     const entry = JSON.parse(await readFile(path.join(home.dir, '.claude.json'), 'utf8')).mcpServers.mittwald;
     expect(entry).toEqual({ type: 'http', url: mcp.mcpUrl });
-    // Claude Code signs in itself next; the code pasted here is never echoed.
-    expect(result.stdout).toMatch(/claude mcp login mittwald/);
+    // Each tool signs in itself next, the SSH way: its own --no-browser login takes a pasted redirect too.
+    expect(result.stdout).toContain('run `claude mcp login mittwald --no-browser`, open the URL it prints on your own machine');
+    expect(result.stdout).toContain('run `codex mcp login mittwald --no-browser`, open the URL it prints on your own machine');
+    expect(await readFile(path.join(home.dir, '.codex', 'config.toml'), 'utf8')).toContain(`url = "${mcp.mcpUrl}"`);
+    // The code pasted here is never echoed.
     expect(result.stdout + result.stderr).not.toContain(code!);
   });
 

@@ -532,6 +532,28 @@ if (args === 'mcp list') console.log('Name      Url                 Status   Aut
   });
 });
 
+describe("the tools' own sign-in over SSH", () => {
+  it('runs `codex mcp login … --no-browser`, which prints the URL and takes the pasted redirect', async () => {
+    const calls = path.join(home.dir, 'codex-calls.txt');
+    await addProgram('codex', `require('node:fs').appendFileSync(${JSON.stringify(calls)}, process.argv.slice(2).join(' ') + '\\n');`);
+    const session = wizard(['--no-verify'], { env: { SSH_CONNECTION: '203.0.113.7 50022 198.51.100.2 22', DISPLAY: undefined } });
+    await session.expect(/◼ Codex CLI \(installed\)/);
+    await session.send(KEYS.enter);
+    await session.expect('How should your tools sign in to mittwald?');
+    await session.send(KEYS.enter);
+    await session.expect('Show the changes as a diff first?');
+    await session.send(KEYS.enter);
+    await session.expect('Apply these changes?');
+    await session.send(KEYS.enter);
+    // clack wraps the question at 80 columns.
+    await session.expect(/Sign in to mittwald in Codex CLI now\? \(runs `codex mcp login mittwald\s+(?:│\s+)?--no-browser`\)/);
+    await session.send(KEYS.enter);
+    await session.expect('Codex CLI: signed in.');
+    expect((await session.waitForExit()).exitCode).toBe(0);
+    expect(await readFile(calls, 'utf8')).toContain('mcp login mittwald --no-browser\n');
+  });
+});
+
 describe('cancelling while applying', () => {
   it('finishes the tool being written, skips the rest and says exactly what was written', async () => {
     const session = wizard();
