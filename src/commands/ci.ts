@@ -65,11 +65,12 @@ export async function runCi(options: Options, context: RunContext): Promise<numb
     return 0;
   }
 
-  const root = (await findProjectRoot(environment)) ?? environment.cwd;
+  const repository = await findProjectRoot(environment);
+  const root = repository ?? environment.cwd;
   const steps = await plannedFiles(provider, root, text);
   const { paint } = out;
   out.line(paint.bold(`${providerName(provider)} ${provider === 'github' ? 'workflow' : 'job'} for ${adapters.map((adapter) => adapter.name).join(', ')}`));
-  if (root === environment.cwd && !(await findProjectRoot(environment))) out.line(paint.yellow(`  ${SYMBOLS.warn} ${root} is not inside a git repository; the files go there.`));
+  if (!repository) out.line(paint.yellow(`  ${SYMBOLS.warn} ${root} is not inside a git repository; the files go there.`));
   for (const step of steps) {
     out.line(`  ${step.before === step.after ? paint.dim('unchanged') : paint.cyan(step.before === null ? 'new' : 'modified')}  ${step.path}`);
     if (step.before !== step.after) out.line(indent(unifiedDiff(step.path, step.before, step.after, []), '    '));

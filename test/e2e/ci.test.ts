@@ -168,6 +168,15 @@ describe('ci github', () => {
     expect(parse(await readFile(file, 'utf8')).name).toBe('mittwald MCP');
   });
 
+  it('--write outside a git repository writes under the current folder and says so', async () => {
+    const folder = path.join(fixture.home, 'plain');
+    await mkdir(folder);
+    const run = await ci(['github', '--tool', 'codex', '--write', '--yes'], { cwd: folder });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`${folder} is not inside a git repository; the files go there`);
+    expect(parse(await readFile(path.join(folder, '.github', 'workflows', 'mittwald-mcp.yml'), 'utf8')).name).toBe('mittwald MCP');
+  });
+
   it('--write without --yes and without a terminal shows the diff and writes nothing (exit 2)', async () => {
     const root = await repository();
     const run = await ci(['github', '--tool', 'codex', '--write'], { cwd: root });
