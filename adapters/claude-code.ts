@@ -13,7 +13,7 @@
  * project only and take precedence over both other scopes, so `status` must show them. */
 import type { Adapter } from '../src/adapter.js';
 import { detectFromClues } from '../src/detect.js';
-import { findOnPath, pathExists } from '../src/environment.js';
+import { findOnPath, pathExists, remoteSession } from '../src/environment.js';
 import { bearerValue, inspectServersFile, readRemoteEntry, planServersFile, planServersFileRemoval, type EntryShape, type ServersFile } from '../src/json-servers.js';
 import { DEFAULT_SERVER_URL, type Environment, type FileStep, type InstalledEntry, type SetupRequest, type ToolPlan } from '../src/model.js';
 import { exportVariableSteps } from '../src/next-steps.js';
@@ -98,7 +98,11 @@ function nextSteps(request: SetupRequest, environment: Environment, projectDir: 
     );
   }
   if (credential.kind === 'oauth') {
-    steps.push(`Sign in with mittwald: run \`claude mcp login ${name}\` in a terminal, or inside Claude Code open /mcp, select "${name}" and choose Authenticate.`);
+    steps.push(
+      remoteSession(environment)
+        ? `Sign in with mittwald: run \`claude mcp login ${name} --no-browser\`, open the URL it prints on your own machine, and paste the address the browser ends on when it asks.`
+        : `Sign in with mittwald: run \`claude mcp login ${name}\` in a terminal, or inside Claude Code open /mcp, select "${name}" and choose Authenticate.`,
+    );
   } else if (credential.storage === 'ref') {
     steps.push(...exportVariableSteps(environment, credential.envVar, NAME));
     // .mcp.json is shared: the core never lets a token into it, so it holds a reference in project scope.
@@ -228,10 +232,15 @@ const adapter: Adapter = {
     const ok = run.exitCode === 0 && run.output.includes(request.serverUrl);
     return { ok, detail: `\`claude mcp get ${request.name}\` ${ok ? 'shows it' : `does not show it${run.output ? `: ${lastLine(run.output)}` : ''}`}` };
   },
-  loginCommand: (name) => ['claude', 'mcp', 'login', name],
+  loginCommand: (name, _scopes, options) => ['claude', 'mcp', 'login', name, ...(options?.noBrowser ? ['--no-browser'] : [])],
   logoutCommand: (name) => ['claude', 'mcp', 'logout', name],
   signInState: claudeSignIn,
   versionCommand: ['claude', '--version'],
+  // `-p` runs one prompt and exits; MCP tools need permission there (`mcp__<server>` allows all of one server).
+  ci: {
+    install: 'npm install -g @anthropic-ai/claude-code',
+    example: { secrets: ['ANTHROPIC_API_KEY'], argv: (name, prompt) => ['claude', '-p', prompt, '--allowedTools', `mcp__${name}`] },
+  },
 
   async inspect(environment, options): Promise<InstalledEntry[]> {
     const files = await claudeFiles(environment);

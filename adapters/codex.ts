@@ -10,7 +10,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Adapter } from '../src/adapter.js';
 import { readConfigFile, type ConfigFileSnapshot } from '../src/config-file.js';
 import { updateEntry, type EntryKeys } from '../src/entry-keys.js';
-import { findOnPath } from '../src/environment.js';
+import { findOnPath, remoteSession } from '../src/environment.js';
 import { SetupError } from '../src/errors.js';
 import { headerOf } from '../src/json-servers.js';
 import { DEFAULT_ENTRY_NAME, type Environment, type InstalledEntry, type Scope, type SetupRequest } from '../src/model.js';
@@ -189,7 +189,11 @@ function nextSteps(request: SetupRequest, environment: Environment, where: { pro
   if (credential.kind === 'oauth') {
     const scopes = credential.scopes?.length ? ` --scopes ${credential.scopes.join(',')}` : '';
     const inProject = request.scope === 'project' ? ` in ${where.projectDir}` : '';
-    steps.push(`Sign in with mittwald: run \`codex mcp login ${name}${scopes}\`${inProject} (it opens your browser).`);
+    steps.push(
+      remoteSession(environment)
+        ? `Sign in with mittwald: run \`codex mcp login ${name}${scopes} --no-browser\`${inProject}, open the URL it prints on your own machine, and paste the address the browser ends on when it asks.`
+        : `Sign in with mittwald: run \`codex mcp login ${name}${scopes}\`${inProject} (it opens your browser).`,
+    );
   } else if (credential.storage === 'ref') {
     steps.push(...exportVariableSteps(environment, credential.envVar, APP));
     steps.push(`${credential.envVar} must be visible to the ${APP} process itself: the IDE extension and the desktop app see it only when started from a shell that has it.`);
@@ -305,10 +309,15 @@ const adapter: Adapter = {
     const ok = shown === request.serverUrl;
     return { ok, detail: `\`codex mcp get ${request.name} --json\` ${ok ? 'shows it' : `shows ${shown} instead`}` };
   },
-  loginCommand: (name, scopes) => ['codex', 'mcp', 'login', name, ...(scopes?.length ? ['--scopes', scopes.join(',')] : [])],
+  loginCommand: (name, scopes, options) => ['codex', 'mcp', 'login', name, ...(scopes?.length ? ['--scopes', scopes.join(',')] : []), ...(options?.noBrowser ? ['--no-browser'] : [])],
   logoutCommand: (name) => ['codex', 'mcp', 'logout', name],
   signInState: codexSignIn,
   versionCommand: ['codex', '--version'],
+  // `codex exec` runs one prompt without a terminal; it takes its API key from CODEX_API_KEY.
+  ci: {
+    install: 'npm install -g @openai/codex',
+    example: { secrets: ['CODEX_API_KEY'], argv: (_name, prompt) => ['codex', 'exec', prompt] },
+  },
 
   async inspect(environment, options): Promise<InstalledEntry[]> {
     const files = await codexFiles(environment);

@@ -5,14 +5,14 @@
  * no reference, so they get the token literally, in a 0600 file. */
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { Adapter } from '../src/adapter.js';
+import type { Adapter, HostedAgent } from '../src/adapter.js';
 import { planChanges } from '../src/plan.js';
 import { detectFromClues, type DetectionClues } from '../src/detect.js';
 import { SetupError } from '../src/errors.js';
 import { inspectServersFile, planServersFile, readRemoteEntry, planServersFileRemoval, type EntryShape, type ExtraEdit, type ServersFile } from '../src/json-servers.js';
 import { isJsonObject } from '../src/json-object.js';
 import { getJsonValue, removeJsonValue, setJsonValue } from '../src/jsonc-document.js';
-import type { Credential, Detection, Environment, FileStep, Scope, SetupRequest, ToolPlan } from '../src/model.js';
+import { TOKEN_ENV_VAR, type Credential, type Detection, type Environment, type FileStep, type Scope, type SetupRequest, type ToolPlan } from '../src/model.js';
 import { appSettingsDir, joinPath, localAppData, xdgConfig } from '../src/paths.js';
 import { ENV_PREFIXED_SYNTAX } from '../src/references.js';
 import { projectDirectory } from '../src/servers-file-adapter.js';
@@ -285,6 +285,34 @@ async function planRemoval(host: CopilotHost, file: ServersFile, name: string, e
   return hostPlan(host, file, await planServersFileRemoval(file, name, host.extraEdit, environment));
 }
 
+/** The secret the cloud agent's MCP configuration refers to: its secret store only hands names with this
+ * prefix to MCP servers. */
+export const CLOUD_AGENT_SECRET = `COPILOT_MCP_${TOKEN_ENV_VAR}`;
+
+/** GitHub's Copilot cloud agent (formerly "coding agent") takes MCP servers only from the repository's MCP
+ * configuration on GitHub, no OAuth servers, and secrets only from the "Agents" secret store, by a
+ * `COPILOT_MCP_` name in `$VAR` / `${VAR}` form. Format and steps as documented on 2026-12-01 in
+ * https://docs.github.com/en/copilot/how-tos/copilot-on-github/customize-copilot/configure-mcp-servers
+ * (`mcpServers.<name>`: `type` "http", `url`, `headers`, required `tools`) and
+ * https://docs.github.com/en/copilot/how-tos/copilot-on-github/customize-copilot/customize-cloud-agent/configure-secrets-and-variables
+ * (Settings → Secrets and variables → Agents; the old `copilot` environment's secrets were moved there). */
+export const cloudAgent: HostedAgent = {
+  provider: 'github',
+  name: 'GitHub Copilot cloud agent',
+  note: "It reads MCP servers from the repository's settings on GitHub, not from a file, and takes no OAuth servers: it needs an API token from its own secret store.",
+  secret: CLOUD_AGENT_SECRET,
+  configuration: ({ name, serverUrl }) =>
+    `${JSON.stringify({ mcpServers: { [name]: { type: 'http', url: serverUrl, headers: { Authorization: `Bearer \${${CLOUD_AGENT_SECRET}}` }, tools: ['*'] } } }, null, 2)}\n`,
+  steps: [
+    'On GitHub, in the repository: Settings → Copilot → Cloud agent → "Model Context Protocol (MCP)": paste the configuration into "MCP configuration" and click "Save MCP configuration".',
+    `Settings → Secrets and variables → Agents → New repository secret: name it ${CLOUD_AGENT_SECRET} and paste a mittwald API token. The agent calls the tools without asking, so give it a read-only token (api_read), or list only the tools it needs in "tools".`,
+  ],
+  sources: [
+    'https://docs.github.com/en/copilot/how-tos/copilot-on-github/customize-copilot/configure-mcp-servers',
+    'https://docs.github.com/en/copilot/how-tos/copilot-on-github/customize-copilot/customize-cloud-agent/configure-secrets-and-variables',
+  ],
+};
+
 const copilot: Adapter = {
   id: 'copilot',
   name: 'GitHub Copilot',
@@ -315,6 +343,13 @@ const copilot: Adapter = {
     const plans = await Promise.all(hosts.map((host) => planHost(host, userFile(host, environment), environment, request)));
     const [first, ...rest] = plans;
     return first ? [{ ...first, warnings: [...warnings, ...first.warnings] }, ...rest] : [];
+  },
+
+  // On a runner only the Copilot CLI is installed (the step before the setup), so its host is the one set up.
+  ci: {
+    install: 'npm install -g @github/copilot',
+    example: { secrets: ['COPILOT_GITHUB_TOKEN'], argv: (name, prompt) => ['copilot', '-p', prompt, '--allow-tool', name] },
+    hosted: cloudAgent,
   },
 
   async planRemove(environment, { name, scope }) {

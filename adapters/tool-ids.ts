@@ -3,6 +3,6 @@
  * here has its adapter and each adapter its id. */
 export const TOOL_IDS = ['claude-code', 'codex', 'cursor', 'copilot', 'claude-desktop', 'chatgpt'] as const satisfies readonly string[];
 
-/** Tool ids the help and error hints use in their examples: a terminal agent pair, an editor, and the
- * settings-screen apps. */
-export const EXAMPLE_TOOLS = { terminal: ['codex', 'claude-code'], editor: 'cursor', apps: ['chatgpt', 'claude-desktop'] } as const;
+/** Tool ids the help and error hints use in their examples: a terminal agent pair, an editor, the
+ * settings-screen apps, and an agent that runs in CI. */
+export const EXAMPLE_TOOLS = { terminal: ['codex', 'claude-code'], editor: 'cursor', apps: ['chatgpt', 'claude-desktop'], ci: 'claude-code' } as const;

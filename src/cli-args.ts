@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { usageError } from './errors.js';
 
-export const COMMANDS = ['setup', 'status', 'remove', 'doctor', 'report'] as const;
+export const COMMANDS = ['setup', 'status', 'remove', 'doctor', 'report', 'ci'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 const OPTIONS = {
@@ -18,6 +18,7 @@ const OPTIONS = {
   'api-url': { type: 'string' },
   name: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  write: { type: 'boolean' },
   json: { type: 'boolean' },
   'no-verify': { type: 'boolean' },
   'no-browser': { type: 'boolean' },
@@ -38,7 +39,12 @@ function parseRaw(argv: readonly string[]) {
 export interface ParsedArgs {
   command: Command;
   values: RawArgs;
+  /** The word after a command that takes one (`ci github`), unchecked. */
+  argument?: string;
 }
+
+/** Commands that take one word after them (validated in options.ts). */
+const TAKES_ARGUMENT: readonly Command[] = ['ci'];
 
 const FLAG_NAMES = Object.keys(OPTIONS).map((name) => `--${name}`);
 
@@ -54,8 +60,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   if (!(COMMANDS as readonly string[]).includes(command)) {
     throw usageError(`Unknown command "${command}".`, `Commands: ${COMMANDS.join(', ')}. See mittwald-mcp-setup --help.`);
   }
-  if (extra.length > 0) throw usageError(`Unexpected argument "${extra[0]}".`, 'See mittwald-mcp-setup --help.');
-  return { command: command as Command, values: parsed.values };
+  const [argument, ...more] = TAKES_ARGUMENT.includes(command as Command) ? extra : [undefined, ...extra];
+  if (more.length > 0) throw usageError(`Unexpected argument "${more[0]}".`, 'See mittwald-mcp-setup --help.');
+  return { command: command as Command, values: parsed.values, ...(argument === undefined ? {} : { argument }) };
 }
 
 function translateParseError(error: unknown, argv: readonly string[]): Error {

@@ -25,6 +25,12 @@ export async function pathExists(file: string): Promise<boolean> {
   }
 }
 
+/** An SSH session: a browser opened here is not in front of the person (or there is none), and a sign-in's
+ * redirect to this machine's loopback address cannot come from the browser they use. */
+export function remoteSession(environment: Pick<Environment, 'env'>): boolean {
+  return Boolean(environment.env.SSH_CONNECTION || environment.env.SSH_CLIENT || environment.env.SSH_TTY);
+}
+
 /** Finds `command` on PATH the way a shell would (PATHEXT on Windows); returns its path or undefined. */
 export async function findOnPath(environment: Environment, command: string): Promise<string | undefined> {
   const win = environment.platform === 'win32';

@@ -25,6 +25,8 @@ Usage
   mittwald-mcp-setup remove --tool <id> [--scope user|project] [--dry-run]
   mittwald-mcp-setup doctor [--tool …] [--fix] [--json]   what is wrong, and the one thing to do
   mittwald-mcp-setup report [--json]       a support report with secrets masked
+  mittwald-mcp-setup ci github|gitlab [--tool …] [--write] [--yes] [--json]
+                                           a CI pipeline that sets up the tools from a MITTWALD_API_TOKEN secret
 
 Tools
 ${wrapWords(TOOL_IDS, '  ')}
@@ -44,6 +46,7 @@ Options
   --api-url <url>         mittwald API (default https://api.mittwald.de, env MITTWALD_API_URL)
   --name <name>           the entry's name in each tool (default: mittwald)
   --dry-run               print the plan and a diff per file; change nothing
+  --write                 ci: add the pipeline file to the repository (shows the diff, asks unless --yes)
   --json                  print one JSON result object on stdout, nothing else
   --no-verify             skip the connection checks
   --no-browser            print the sign-in URL instead of opening a browser
@@ -66,4 +69,5 @@ Examples
   npx mittwald-mcp-setup status --json
   npx mittwald-mcp-setup remove --tool ${editor}
   npx mittwald-mcp-setup doctor --fix
+  npx mittwald-mcp-setup ci github --tool ${EXAMPLE_TOOLS.ci} --write
 `;

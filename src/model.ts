@@ -12,6 +12,10 @@ export const DEFAULT_ENTRY_NAME = 'mittwald';
 /** The variable mittwald's docs and CLI use for an API token; secret references point at it. */
 export const TOKEN_ENV_VAR = 'MITTWALD_API_TOKEN';
 
+/** The CI services `ci <provider>` writes a pipeline for. */
+export const CI_PROVIDERS = ['github', 'gitlab'] as const;
+export type CiProvider = (typeof CI_PROVIDERS)[number];
+
 /** Where the CLI runs. Injected everywhere so that Windows and macOS paths are testable on Linux. */
 export interface Environment {
   platform: 'linux' | 'darwin' | 'win32';

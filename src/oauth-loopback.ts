@@ -23,6 +23,11 @@ export interface LoopbackListener {
    * pressed Deny), OAUTH_STATE (state missing or not ours), OAUTH (any other error response), OAUTH_TIMEOUT,
    * or CANCELLED when `signal` aborts. Call once. */
   waitForCallback(options: { timeoutMs?: number; signal?: AbortSignal }): Promise<AuthorizationCallback>;
+  /** Takes an authorization response that the person pasted: the address their browser ended on when the
+   * redirect could not reach this machine (an SSH session — the browser runs elsewhere, where 127.0.0.1 is
+   * not here). Judged like one that arrived over HTTP, and it ends the wait the same way. Returns why `text`
+   * is not such an address (the caller lets them try again), else undefined. */
+  paste(text: string): string | undefined;
   /** Stops listening and drops open connections; answers a still-held browser request first. */
   close(): Promise<void>;
 }
@@ -99,6 +104,26 @@ export async function startLoopbackListener(options: { port?: number; expectedSt
         signal?.addEventListener('abort', onAbort, { once: true });
         if (early) settle(early);
       });
+    },
+    paste(text) {
+      if (done) return undefined;
+      let url: URL;
+      try {
+        url = new URL(text.trim());
+      } catch {
+        return 'That is not a web address: copy the whole address from the browser\'s address bar.';
+      }
+      if (url.pathname !== CALLBACK_PATH || url.search === '') {
+        return `That is not the sign-in response: paste the address the browser ended on, which starts with ${redirectUri}?`;
+      }
+      const outcome = judgeCallback(url, options.expectedState);
+      if (outcome instanceof SetupError) {
+        deliver({ error: outcome });
+        return undefined;
+      }
+      // No browser is waiting for a page: the terminal says how it went.
+      deliver({ callback: { url: new URL(`${CALLBACK_PATH}${url.search}`, redirectUri), finish: () => undefined } });
+      return undefined;
     },
     close() {
       if (held) sendPage(held, 500, 'Sign-in stopped', 'The sign-in was stopped. You can close this tab.');

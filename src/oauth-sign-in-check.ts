@@ -23,6 +23,9 @@ export interface OAuthCheckOptions {
   onAuthorizationUrl: (url: string) => void;
   /** See OAuthSignInOptions.onBrowserFailure: absent, a browser that cannot open stops the sign-in at once. */
   onBrowserFailure?: (reason: string) => void;
+  /** See OAuthSignInOptions.pasted / onPasteRejected. */
+  pasted?: AsyncIterable<string>;
+  onPasteRejected?: (reason: string) => void;
   /** Receives the access token as soon as it exists, so the caller's output can mask it should any message
    * or trace ever carry it. */
   addSecret?: (secret: string) => void;
@@ -41,6 +44,8 @@ export async function runOAuthCheck(http: HttpClient, options: OAuthCheckOptions
     openBrowser: (url, onFailure) => openBrowser(url, options.environment, onFailure),
     ...(options.onBrowserFailure ? { onBrowserFailure: options.onBrowserFailure } : {}),
     onAuthorizationUrl: options.onAuthorizationUrl,
+    ...(options.pasted ? { pasted: options.pasted } : {}),
+    ...(options.onPasteRejected ? { onPasteRejected: options.onPasteRejected } : {}),
   });
   options.addSecret?.(signedIn.accessToken);
   try {
@@ -54,6 +59,10 @@ export async function runOAuthCheck(http: HttpClient, options: OAuthCheckOptions
 export function signedInMessage(check: McpCheck): string {
   return `Signed in as ${describeIdentity(check.identity)} via OAuth — ${check.toolCount} tools`;
 }
+
+/** Said under the sign-in URL wherever a pasted address is read. */
+export const PASTE_HINT =
+  'Signing in on another machine (e.g. over SSH)? When its browser ends on a page that cannot be reached, copy the address from its address bar and paste it here, then press Enter.';
 
 /** How long a non-interactive run waits for the browser (MITTWALD_SETUP_SIGNIN_TIMEOUT in seconds). */
 export function signInTimeout(environment: Pick<Environment, 'env'>): number | undefined {

@@ -14,7 +14,7 @@ import {
   type AuthorizationServerMetadata,
   type DiscoveredAuthorization,
 } from './oauth-discovery.js';
-import { startLoopbackListener, type AuthorizationCallback } from './oauth-loopback.js';
+import { startLoopbackListener, type AuthorizationCallback, type LoopbackListener } from './oauth-loopback.js';
 
 export { discoverAuthorization, MITTWALD_DEFAULT_SCOPES } from './oauth-discovery.js';
 export type { AuthorizationServerMetadata, DiscoveredAuthorization } from './oauth-discovery.js';
@@ -45,6 +45,12 @@ export interface OAuthSignInOptions {
   onBrowserFailure?: (reason: string) => void;
   /** Called with the authorization URL before any browser is opened, always, so the CLI can print it. */
   onAuthorizationUrl: (url: string) => void;
+  /** Lines the person pastes while the sign-in waits, each taken as the address the browser ended on (see
+   * LoopbackListener.paste): how a sign-in completes when the browser runs on another machine. Read only
+   * until the wait ends; the caller owns (and closes) the source. */
+  pasted?: AsyncIterable<string>;
+  /** Hears why a pasted line was not the sign-in response; the wait goes on. */
+  onPasteRejected?: (reason: string) => void;
 }
 
 export interface OAuthSignInResult {
@@ -73,6 +79,18 @@ interface RegisteredClient {
   clientId: string;
   management?: { uri: string; accessToken: string };
 }
+/** Hands pasted lines to the listener until one is taken or `stop` aborts; blank lines are skipped. Rejects
+ * with the source's error (a source that just ends means no paste arrives; the browser may still). */
+async function readPasted(lines: AsyncIterable<string>, listener: LoopbackListener, stop: AbortSignal, onRejected?: (reason: string) => void): Promise<void> {
+  for await (const line of lines) {
+    if (stop.aborted) return;
+    if (line.trim() === '') continue;
+    const problem = listener.paste(line);
+    if (problem === undefined) return;
+    onRejected?.(problem);
+  }
+}
+
 const OAuthErrorSchema = z.object({ error: z.string(), error_description: z.string().optional() });
 
 /** Runs the whole sign-in. Throws SetupError: OAUTH_UNSUPPORTED, OAUTH_SCOPE (before anything is registered or
@@ -116,16 +134,29 @@ export async function signInWithOAuth(http: HttpClient, options: OAuthSignInOpti
         const started = await options.openBrowser(authorizationUrl, onOpenerFailure).catch(() => false);
         if (!started) onOpenerFailure('the browser could not be started');
       }
+      const stopReading = new AbortController();
+      // A source of pasted lines that fails (the person cancelled its prompt) ends the wait with its error.
+      const pasteFailed = new AbortController();
+      let pasteError: unknown;
+      if (options.pasted) {
+        void readPasted(options.pasted, listener, stopReading.signal, options.onPasteRejected).catch((error: unknown) => {
+          pasteError = error;
+          pasteFailed.abort();
+        });
+      }
       try {
         callback = await listener.waitForCallback({
           ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-          signal: signal ? AbortSignal.any([signal, opener.signal]) : opener.signal,
+          signal: AbortSignal.any([...(signal ? [signal] : []), opener.signal, pasteFailed.signal]),
         });
       } catch (error) {
+        if (pasteError !== undefined && !signal?.aborted) throw pasteError;
         if (openerProblem === undefined || signal?.aborted) throw error;
         throw new SetupError('BROWSER_FAILED', `Could not open the browser for the sign-in: ${openerProblem}.`, {
           hint: 'Fix $BROWSER, or run again with --no-browser and open the printed URL yourself.',
         });
+      } finally {
+        stopReading.abort();
       }
 
       const tokens = await exchangeCode(config, callback.url, codeVerifier, state);

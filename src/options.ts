@@ -3,7 +3,7 @@
 import type { Command, ParsedArgs } from './cli-args.js';
 import { usageError } from './errors.js';
 import { EXAMPLE_TOOLS, TOOL_IDS } from '../adapters/index.js';
-import { DEFAULT_API_URL, DEFAULT_ENTRY_NAME, DEFAULT_SERVER_URL, TOKEN_ENV_VAR, type Scope, type ToolId } from './model.js';
+import { CI_PROVIDERS, DEFAULT_API_URL, DEFAULT_ENTRY_NAME, DEFAULT_SERVER_URL, TOKEN_ENV_VAR, type CiProvider, type Scope, type ToolId } from './model.js';
 
 /** `--tool` values besides the tool ids. */
 export const GROUP_SELECTORS = ['detected', 'all'] as const;
@@ -30,6 +30,10 @@ export interface Options {
   apiUrl: string;
   name: string;
   dryRun: boolean;
+  /** `ci`: the provider named after the command. */
+  provider?: CiProvider;
+  /** `ci --write`: add the pipeline file to the repository. */
+  write: boolean;
   json: boolean;
   verify: boolean;
   browser: boolean;
@@ -60,6 +64,17 @@ function httpUrl(flag: string, value: string): string {
   return value;
 }
 
+/** The provider of `ci <provider>`. A pipeline takes its token from the CI's own secret store, so a token (or
+ * OAuth) given here would be a misunderstanding: refused rather than ignored. */
+function ciProvider(argument: string | undefined, values: ParsedArgs['values']): CiProvider {
+  if (argument === undefined) throw usageError(`ci needs a provider: ${CI_PROVIDERS.join(' or ')}.`, `Example: mittwald-mcp-setup ci github --tool ${EXAMPLE_TOOLS.ci}`);
+  if (!(CI_PROVIDERS as readonly string[]).includes(argument)) throw usageError(`Unknown CI provider "${argument}": use ${CI_PROVIDERS.join(' or ')}.`);
+  if (values.token !== undefined || values['token-stdin'] || values.oauth || values.scopes) {
+    throw usageError(`ci takes no credential: the pipeline reads the token from the ${TOKEN_ENV_VAR} secret of your CI.`, 'Drop --token / --token-stdin / --oauth / --scopes.');
+  }
+  return argument as CiProvider;
+}
+
 export interface OptionSources {
   env: Readonly<Record<string, string | undefined>>;
   /** Reads all of standard input (for --token-stdin). */
@@ -68,7 +83,9 @@ export interface OptionSources {
   colorCapable: boolean;
 }
 
-export async function resolveOptions({ command, values }: ParsedArgs, sources: OptionSources): Promise<Options> {
+export async function resolveOptions({ command, values, argument }: ParsedArgs, sources: OptionSources): Promise<Options> {
+  const provider = command === 'ci' ? ciProvider(argument, values) : undefined;
+  if (values.write && command !== 'ci') throw usageError('--write applies to the ci command only.', `Example: mittwald-mcp-setup ci github --tool ${EXAMPLE_TOOLS.ci} --write`);
   const tools = splitList(values.tool).map((tool) => {
     if (!TOOL_SELECTORS.includes(tool)) {
       throw usageError(`Unknown tool "${tool}".`, `Use one of: ${TOOL_SELECTORS.join(', ')}.`);
@@ -121,6 +138,8 @@ export async function resolveOptions({ command, values }: ParsedArgs, sources: O
     apiUrl: apiUrl.replace(/\/+$/, ''),
     name,
     dryRun: Boolean(values['dry-run']),
+    ...(provider ? { provider } : {}),
+    write: Boolean(values.write),
     json: Boolean(values.json),
     verify: !values['no-verify'],
     browser: !values['no-browser'],

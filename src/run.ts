@@ -8,6 +8,7 @@ import { createHttpClient, type HttpClient } from './http.js';
 import { resolveOptions } from './options.js';
 import { createOutput, SYMBOLS, type Output } from './output.js';
 import type { RunContext } from './run-context.js';
+import { runCi } from './commands/ci.js';
 import { runRemove } from './commands/remove.js';
 import { runSetup } from './commands/setup.js';
 import { runStatus } from './commands/status.js';
@@ -51,6 +52,8 @@ export async function run(parsed: ParsedArgs): Promise<number> {
         return await (await import('./commands/doctor.js')).runDoctor(options, context);
       case 'report':
         return await (await import('./commands/report.js')).runReport(options, context);
+      case 'ci':
+        return await runCi(options, context);
     }
   } catch (error) {
     return reportError(out, error, { json, debug, command: parsed.command });

@@ -8,7 +8,7 @@ import type * as Clack from '@clack/prompts';
 import type { Adapter } from './adapter.js';
 import { planChanges } from './plan.js';
 import { describeIdentity } from './credential-check.js';
-import { findProjectRoot } from './environment.js';
+import { findProjectRoot, remoteSession } from './environment.js';
 import { isSetupError, sentence } from './errors.js';
 import {
   cancelled,
@@ -213,25 +213,37 @@ function wizardView(options: Options, context: RunContext): SetupView {
         spin.stop(`Token belongs to ${describeIdentity(result.identity)} — ${result.toolCount} tools`);
         return result;
       }),
+    // On an SSH session, with --no-browser, or once the browser could not be opened, the person may sign in
+    // on another machine, whose redirect cannot reach this one: a prompt then takes the address it ended on.
     signIn: (run) =>
       withSpinner('Starting the sign-in (Ctrl-C or Esc to cancel)', async (spin, signal) => {
-        const result = await run({
-          signal,
-          onAuthorizationUrl: (url) => {
-            spin.clear();
-            p.log.info(options.browser ? 'Your browser opens the mittwald sign-in. If it does not, open this address:' : 'Open this address in your browser to sign in:');
-            // Unframed, so that the terminal wraps it softly and it copies as one line.
-            process.stdout.write(`${url}\n`);
-            spin.start(waiting);
-          },
-          onBrowserFailure: (reason) => {
-            spin.clear();
-            p.log.warn(`Could not open the browser (${reason}): open the address above yourself.`);
-            spin.start(waiting);
-          },
-        });
-        spin.stop(signedInMessage(result));
-        return result;
+        const elsewhere = !options.browser || remoteSession(context.environment);
+        const paste = pastePrompt(signal);
+        try {
+          const result = await run({
+            signal,
+            onAuthorizationUrl: (url) => {
+              spin.clear();
+              p.log.info(options.browser ? 'Your browser opens the mittwald sign-in. If it does not, open this address:' : 'Open this address in your browser to sign in:');
+              // Unframed, so that the terminal wraps it softly and it copies as one line.
+              process.stdout.write(`${url}\n`);
+              if (elsewhere) paste.start();
+              else spin.start(waiting);
+            },
+            onBrowserFailure: (reason) => {
+              spin.clear();
+              p.log.warn(`Could not open the browser (${reason}): open the address above yourself.`);
+              paste.start();
+            },
+            pasted: paste.lines,
+            onPasteRejected: (reason) => p.log.warn(reason),
+          });
+          if (paste.started) p.log.success(signedInMessage(result));
+          else spin.stop(signedInMessage(result));
+          return result;
+        } finally {
+          paste.stop();
+        }
       }),
     reachable(serverUrl, requiresAuth) {
       p.log.info(`${serverUrl} is reachable${requiresAuth ? ' and asks for an OAuth sign-in' : ''}; each tool signs in itself.`);
@@ -413,6 +425,41 @@ function listNames(adapters: readonly Adapter[]): string {
   return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] ?? '');
 }
 
+
+/** The prompt for a pasted sign-in response, as the lines runOAuthCheck reads: asks once started, again after
+ * each rejected line, until stopped (the sign-in ended either way). Ctrl-C or Esc in it cancels the sign-in. */
+function pastePrompt(signal: AbortSignal): { lines: AsyncIterable<string>; started: boolean; start(): void; stop(): void } {
+  const stopped = new AbortController();
+  let begin: () => void = () => undefined;
+  const begun = new Promise<void>((resolve) => {
+    begin = resolve;
+  });
+  const state = {
+    started: false,
+    start() {
+      state.started = true;
+      begin();
+    },
+    stop() {
+      stopped.abort();
+      begin();
+    },
+    lines: (async function* () {
+      await begun;
+      while (!stopped.signal.aborted) {
+        const value = await p.text({
+          message: 'Signed in on another machine? Paste the address its browser ended on (Ctrl-C or Esc to cancel)',
+          placeholder: 'http://127.0.0.1:…/callback?code=…',
+          signal: AbortSignal.any([signal, stopped.signal]),
+        });
+        if (stopped.signal.aborted) return;
+        if (p.isCancel(value)) throw cancelled();
+        yield value ?? '';
+      }
+    })(),
+  };
+  return state;
+}
 
 interface ExistingToken {
   label: string;

@@ -6,7 +6,7 @@ import { usageError, type SetupError } from '../errors.js';
 import { exitCode, runSetupFlow, type Prompter, type SetupView } from '../flow/setup-flow.js';
 import { EXAMPLE_TOOLS, TOOL_IDS } from '../../adapters/index.js';
 import { TOKEN_ENV_VAR } from '../model.js';
-import { signedInMessage } from '../oauth-sign-in-check.js';
+import { PASTE_HINT, signedInMessage } from '../oauth-sign-in-check.js';
 import type { Options } from '../options.js';
 import { SYMBOLS, type Output } from '../output.js';
 import type { RunContext } from '../run-context.js';
@@ -83,16 +83,27 @@ export function plainView(options: Options, context: Pick<RunContext, 'out' | 'i
       return result;
     },
     async signIn(run) {
-      const check = await run({
-        signal: new AbortController().signal,
-        // The URL goes on a line of its own so that it can be copied whole.
-        onAuthorizationUrl: (url) =>
-          out.note(`${options.browser ? 'Sign in to mittwald in your browser; if it did not open, open this URL' : 'Sign in to mittwald: open this URL in a browser'}:\n${url}`),
-        // Someone at a terminal can still open the printed URL; a script relying on $BROWSER cannot.
-        ...(context.interactive ? { onBrowserFailure: (reason: string) => out.note(`${SYMBOLS.warn} Could not open the browser (${reason}): open the URL above yourself.`) } : {}),
-      });
-      out.line(`${paint.green(SYMBOLS.ok)} ${signedInMessage(check)}`);
-      return check;
+      // Someone who opens the URL on another machine (an SSH session) cannot be reached by the redirect there:
+      // they paste the address the browser ended on. Read at a terminal and with --no-browser (stdin may be a pipe).
+      const pasting = !options.browser || Boolean(process.stdin.isTTY);
+      const lines = pasting ? (await import('node:readline')).createInterface({ input: process.stdin, terminal: false }) : undefined;
+      try {
+        const check = await run({
+          signal: new AbortController().signal,
+          // The URL goes on a line of its own so that it can be copied whole.
+          onAuthorizationUrl: (url) => {
+            out.note(`${options.browser ? 'Sign in to mittwald in your browser; if it did not open, open this URL' : 'Sign in to mittwald: open this URL in a browser'}:\n${url}`);
+            if (lines) out.note(PASTE_HINT);
+          },
+          ...(lines ? { pasted: lines, onPasteRejected: (reason: string) => out.note(`${SYMBOLS.warn} ${reason}`) } : {}),
+          // Someone at a terminal can still open the printed URL; a script relying on $BROWSER cannot.
+          ...(context.interactive ? { onBrowserFailure: (reason: string) => out.note(`${SYMBOLS.warn} Could not open the browser (${reason}): open the URL above yourself.`) } : {}),
+        });
+        out.line(`${paint.green(SYMBOLS.ok)} ${signedInMessage(check)}`);
+        return check;
+      } finally {
+        lines?.close();
+      }
     },
     reachable(serverUrl, requiresAuth) {
       out.line(`${paint.green(SYMBOLS.ok)} ${serverUrl} is reachable${requiresAuth ? ' and asks for an OAuth sign-in' : ''}; each tool signs in itself.`);

@@ -7,7 +7,7 @@ import type { Adapter } from '../adapter.js';
 import { openBrowser } from '../browser.js';
 import { clipboardCommand, copyToClipboard } from '../clipboard.js';
 import { checkToken, describeIdentity, EntryChecker, type CheckedCredential, type CheckResult, type TokenCheck } from '../credential-check.js';
-import { findOnPath } from '../environment.js';
+import { findOnPath, remoteSession } from '../environment.js';
 import { planChanges } from '../plan.js';
 import { ExitCode, isSetupError, SetupError } from '../errors.js';
 import { gitStates, withGitStates, type GitView } from '../git-status.js';
@@ -88,6 +88,9 @@ export interface SignInHooks {
   signal: AbortSignal;
   onAuthorizationUrl(url: string): void;
   onBrowserFailure?(reason: string): void;
+  /** Addresses pasted by someone who signed in on another machine (an SSH session), read while waiting. */
+  pasted?: AsyncIterable<string>;
+  onPasteRejected?(reason: string): void;
 }
 
 /** A tool written; its check (and its CLI's word) may still be running. */
@@ -409,6 +412,8 @@ async function signIn(front: FrontEnd, options: Options, context: RunContext, ht
           ...(timeoutMs ? { timeoutMs } : {}),
           onAuthorizationUrl: hooks.onAuthorizationUrl,
           ...(hooks.onBrowserFailure ? { onBrowserFailure: hooks.onBrowserFailure } : {}),
+          ...(hooks.pasted ? { pasted: hooks.pasted } : {}),
+          ...(hooks.onPasteRejected ? { onPasteRejected: hooks.onPasteRejected } : {}),
           addSecret: (secret) => context.out.addSecret(secret),
         }),
       );
@@ -468,7 +473,7 @@ async function offerLogins(front: FrontEnd, planned: readonly PlannedTool[], res
   for (const item of planned) {
     const result = results.find((candidate) => candidate.tool === item.adapter.id);
     if (!result || !succeeded(result) || item.request.credential.kind !== 'oauth' || !item.adapter.loginCommand) continue;
-    const argv = item.adapter.loginCommand(options.name, options.scopes);
+    const argv = item.adapter.loginCommand(options.name, options.scopes, { noBrowser: !options.browser || remoteSession(context.environment) });
     // The program found is the one run.
     const program = await findOnPath(context.environment, argv[0]!);
     if (!program) continue;

@@ -462,6 +462,46 @@ describe('the OAuth path', () => {
   });
 });
 
+describe('the OAuth path over SSH (no display)', () => {
+  const ssh = { SSH_CONNECTION: '203.0.113.7 50022 198.51.100.2 22', DISPLAY: undefined, BROWSER: undefined };
+
+  it('asks for the address the browser ended on elsewhere, explains a wrong one, and signs in with the pasted one', async () => {
+    const session = wizard(['--no-browser'], { env: ssh });
+    await chooseTools(session, 'cursor');
+    await session.expect('How should your tools sign in to mittwald?');
+    await session.send(KEYS.enter);
+    const url = (await session.expect(new RegExp(`${as.issuer.replace(/[.]/g, '\\.')}/authorize\\?\\S+`))).trim();
+    await session.expect('Paste the address its browser ended on');
+    // On the person's own machine: sign in; its redirect to 127.0.0.1 cannot reach this one.
+    const { runBrowser } = await import('../support/headless-browser.mjs');
+    const redirect = (await runBrowser(url, { action: 'elsewhere' })).redirectUrl!;
+    await session.send(`not an address${KEYS.enter}`);
+    await session.expect('That is not a web address');
+    await session.expect('Paste the address its browser ended on');
+    await session.send(`${redirect.href}${KEYS.enter}`);
+    await session.expect('Signed in as Ada Lovelace <ada@example.test> via OAuth — 116 tools');
+    await session.expect('Show the changes as a diff first?');
+    await session.send(KEYS.enter);
+    await session.expect('Apply these changes?');
+    await session.send(KEYS.enter);
+    expect((await session.waitForExit()).exitCode).toBe(0);
+    expect(JSON.parse(await readFile(cursorFile(), 'utf8'))).toEqual({ mcpServers: { mittwald: { url: server.mcpUrl } } });
+  });
+
+  it('Esc at the paste prompt cancels: exit 130, nothing changed', async () => {
+    const before = await snapshot(home.dir);
+    const session = wizard([], { env: ssh });
+    await chooseTools(session, 'cursor');
+    await session.expect('How should your tools sign in to mittwald?');
+    await session.send(KEYS.enter);
+    await session.expect('Paste the address its browser ended on');
+    await session.send(KEYS.esc);
+    await session.expect('Cancelled — nothing was changed');
+    expect((await session.waitForExit()).exitCode).toBe(130);
+    expect(await snapshot(home.dir)).toEqual(before);
+  });
+});
+
 describe('the tools\' own sign-in', () => {
   it('offers `codex mcp login` after writing an OAuth entry for an installed Codex, and runs it', async () => {
     const calls = path.join(home.dir, 'codex-calls.txt');
@@ -489,6 +529,28 @@ if (args === 'mcp list') console.log('Name      Url                 Status   Aut
     expect((await session.waitForExit()).exitCode).toBe(0);
     expect(await readFile(calls, 'utf8')).toBe('mcp get mittwald --json\nmcp login mittwald\nmcp list\n');
     expect(session.text.split('Summary').at(-1)).not.toContain('codex mcp login');
+  });
+});
+
+describe("the tools' own sign-in over SSH", () => {
+  it('runs `codex mcp login … --no-browser`, which prints the URL and takes the pasted redirect', async () => {
+    const calls = path.join(home.dir, 'codex-calls.txt');
+    await addProgram('codex', `require('node:fs').appendFileSync(${JSON.stringify(calls)}, process.argv.slice(2).join(' ') + '\\n');`);
+    const session = wizard(['--no-verify'], { env: { SSH_CONNECTION: '203.0.113.7 50022 198.51.100.2 22', DISPLAY: undefined } });
+    await session.expect(/◼ Codex CLI \(installed\)/);
+    await session.send(KEYS.enter);
+    await session.expect('How should your tools sign in to mittwald?');
+    await session.send(KEYS.enter);
+    await session.expect('Show the changes as a diff first?');
+    await session.send(KEYS.enter);
+    await session.expect('Apply these changes?');
+    await session.send(KEYS.enter);
+    // clack wraps the question at 80 columns.
+    await session.expect(/Sign in to mittwald in Codex CLI now\? \(runs `codex mcp login mittwald\s+(?:│\s+)?--no-browser`\)/);
+    await session.send(KEYS.enter);
+    await session.expect('Codex CLI: signed in.');
+    expect((await session.waitForExit()).exitCode).toBe(0);
+    expect(await readFile(calls, 'utf8')).toContain('mcp login mittwald --no-browser\n');
   });
 });
 

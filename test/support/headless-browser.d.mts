@@ -1,5 +1,5 @@
 /** Types for headless-browser.mjs (see there). */
-export type HeadlessBrowserAction = 'approve' | 'deny' | 'ignore' | 'tamper-state';
+export type HeadlessBrowserAction = 'approve' | 'deny' | 'ignore' | 'tamper-state' | 'elsewhere';
 
 export interface HeadlessBrowserResult {
   /** Where the AS finally sent the browser; undefined when the browser walked away on the consent page. */

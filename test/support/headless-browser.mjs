@@ -10,11 +10,13 @@
  *   deny          press Deny; the AS redirects back with error=access_denied
  *   ignore        open the consent page and walk away (nothing reaches the loopback listener)
  *   tamper-state  allow, but change `state` in the response before delivering it
+ *   elsewhere     allow, then stop at the redirect without requesting it: a browser on another machine (the
+ *                 CLI runs over SSH), where the loopback address is not the CLI's; the person pastes it
  * HEADLESS_BROWSER_LOG: a file to append one line per request to (for debugging a failing test). */
 import { appendFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
-const ACTIONS = new Set(['approve', 'deny', 'ignore', 'tamper-state']);
+const ACTIONS = new Set(['approve', 'deny', 'ignore', 'tamper-state', 'elsewhere']);
 
 /** A minimal cookie jar: cookies keyed by name and path, sent when the request path is under the path. */
 class CookieJar {
@@ -98,7 +100,7 @@ export async function runBrowser(authorizationUrl, { action = 'approve', log = (
 }
 
 async function deliver(redirectUrl, action, trail, log) {
-  if (action === 'ignore') return { redirectUrl, status: undefined, trail };
+  if (action === 'ignore' || action === 'elsewhere') return { redirectUrl, status: undefined, trail };
   if (action === 'tamper-state') redirectUrl.searchParams.set('state', `tampered-${Date.now()}`);
   const response = await fetch(redirectUrl, { redirect: 'manual' });
   await response.text();
