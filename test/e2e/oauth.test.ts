@@ -397,17 +397,15 @@ describe('without a terminal and without $BROWSER', () => {
 });
 
 describe('each tool hands the sign-in to itself', () => {
-  it('Copilot (VS Code): a URL-only entry, Start/Auth CodeLens and the vscode: install link', async () => {
+  it('Copilot (VS Code, CLI, app): a URL-only portable entry, and the sign-in when it asks', async () => {
     stack = await startStack();
     // Only Node on PATH: the Copilot CLI dev dependency in node_modules/.bin would count as a host found here.
     const result = await run(['--tool', 'copilot', '--oauth', ...urls()], { PATH: path.dirname(process.execPath) });
     expect(result.exitCode).toBe(0);
-    const file = path.join(home.dir, '.config', 'Code', 'User', 'mcp.json');
-    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ servers: { mittwald: { type: 'http', url: stack.mcp.mcpUrl } } });
+    const file = path.join(home.dir, '.copilot', 'mcp-config.json');
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ mcpServers: { mittwald: { type: 'http', url: stack.mcp.mcpUrl, tools: ['*'] } } });
     const steps = nextSteps(result.stdout);
-    expect(steps).toContain(`In VS Code open ${file} and click Start, then Auth, in the CodeLens above "mittwald"`);
-    const link = /vscode:mcp\/install\?(\S+)/.exec(steps);
-    expect(JSON.parse(decodeURIComponent(link?.[1] ?? ''))).toEqual({ name: 'mittwald', type: 'http', url: stack.mcp.mcpUrl });
+    expect(steps).toContain('In VS Code open Copilot Chat in Agent mode: "mittwald" is among the tools (MCP: List Servers shows it) and sign in with mittwald when it asks.');
   });
 
   it('Claude Code and Codex: their own login commands, Codex with the chosen scopes', async () => {
