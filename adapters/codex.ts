@@ -230,6 +230,7 @@ const adapter: Adapter = {
   scopes: SCOPES,
   acceptsToken: true,
   secretReference: 'env',
+  entryCarriesScopes: true,
 
   detect: (environment) =>
     detectFromClues('codex', environment, { commands: ['codex'], configPaths: [codexHome(environment)] }),

@@ -27,6 +27,9 @@ export interface Adapter {
   plan(environment: Environment, request: SetupRequest): Promise<ToolPlan[]>;
   /** Plans taking out the entry named `name` (and only what we added with it). */
   planRemove(environment: Environment, options: { name: string; scope: Scope }): Promise<ToolPlan[]>;
+  /** Its OAuth entry carries the scopes asked for (e.g. Claude Code `oauth.scopes`, Codex `scopes`), and the
+   * tool's own sign-in asks for exactly those. Without it the tool picks the scopes at its own sign-in. */
+  readonly entryCarriesScopes?: boolean;
   /** The tool's own OAuth sign-in command for an OAuth entry (e.g. `claude mcp login mittwald`), if it has one. */
   loginCommand?(name: string, scopes?: readonly string[]): string[];
   /** The tool's own command that lists its servers with their state, run after its login to report its verdict. */

@@ -1,6 +1,7 @@
 /** The OAuth side of the credential check: sign in through the browser the way an agent tool would, then
  * run the MCP round trip with the access token. Tokens obtained here are used for this check only and are
  * never written anywhere. */
+import { grantedScopes } from './access.js';
 import { openBrowser } from './browser.js';
 import { claimInterrupt } from './interrupt.js';
 import { describeIdentity } from './credential-check.js';
@@ -98,7 +99,8 @@ export async function checkOAuthSignIn(http: HttpClient, options: Options, conte
   try {
     check = await runOAuthCheck(http, {
       serverUrl: options.serverUrl,
-      ...(options.scopes ? { scopes: options.scopes } : {}),
+      // The scopes the entries carry, so that the check signs in as the tools will.
+      scopes: grantedScopes(options),
       browser: options.browser,
       environment,
       signal: controller.signal,

@@ -1,6 +1,7 @@
 /** The phases of a setup run — select, credential, plan, show, apply, verify, report — as functions that
  * the non-interactive command and the wizard both compose. No phase prompts. */
 import path from 'node:path';
+import { describeAccess, grantedScopes } from './access.js';
 import type { Adapter, Confirmation } from './adapter.js';
 import { applyPlan, type AppliedFile } from './apply.js';
 import { fileChange, planChanges, plannedFiles } from './plan.js';
@@ -85,9 +86,8 @@ export function secretStorage(adapter: Adapter, requested: Options['secret'], so
 }
 
 export function credentialFor(adapter: Adapter, auth: { token?: string; source?: TokenSource; scopes?: string[] }, secret: Options['secret']): Credential {
-  if (!adapter.acceptsToken || auth.token === undefined || auth.source === undefined) {
-    return { kind: 'oauth', ...(auth.scopes ? { scopes: auth.scopes } : {}) };
-  }
+  // An OAuth entry always carries what the tools may do: the scopes asked for, else the default access.
+  if (!adapter.acceptsToken || auth.token === undefined || auth.source === undefined) return { kind: 'oauth', scopes: grantedScopes(auth) };
   return { kind: 'token', token: auth.token, storage: secretStorage(adapter, secret, auth.source), envVar: TOKEN_ENV_VAR };
 }
 
@@ -143,6 +143,14 @@ function forcedReferenceWarning(adapter: Adapter, plan: ToolPlan, request: Setup
   return `${where} ${paths.length > 1 ? 'are' : 'is'} shared through git, so ${what}.`;
 }
 
+/** An OAuth tool whose entry cannot name the scopes picks them at its own sign-in: say that it may ask for
+ * more than was chosen. */
+function scopesWarning(adapter: Adapter, request: SetupRequest): string[] {
+  const { credential } = request;
+  if (credential.kind !== 'oauth' || adapter.entryCarriesScopes || !credential.scopes?.length) return [];
+  return [`${adapter.name} picks the scopes at its own sign-in (its setup cannot name them), so it may ask for more than ${describeAccess(credential.scopes).text}: grant only what you mean to.`];
+}
+
 /** Plans every tool from the request `requestFor` builds for it, with the shared-file rule applied: the one
  * path from the wizard's and the flags' answers to a plan. */
 export async function planTools(adapters: readonly Adapter[], environment: Environment, requestFor: (adapter: Adapter) => SetupRequest): Promise<PlannedTool[]> {
@@ -154,8 +162,10 @@ export async function planTools(adapters: readonly Adapter[], environment: Envir
       request = shared.request;
       const plans = await adapter.plan(environment, request);
       for (const plan of plans) refuseSecretInSharedFile(plan, request);
+      const scopes = scopesWarning(adapter, request);
       for (const plan of plans) {
-        planned.push({ adapter, request, plan: shared.forced ? { ...plan, warnings: [forcedReferenceWarning(adapter, plan, request), ...plan.warnings] } : plan });
+        const first = shared.forced ? [forcedReferenceWarning(adapter, plan, request)] : [];
+        planned.push({ adapter, request, plan: first.length || scopes.length ? { ...plan, warnings: [...first, ...plan.warnings, ...scopes] } : plan });
       }
     } catch (error) {
       planned.push({ adapter, request, error });
@@ -347,7 +357,8 @@ export function nextSteps(results: readonly ToolResult[]): string[] {
   return results.filter(succeeded).flatMap((result) => result.nextSteps.map((step) => `${result.target}: ${step}`));
 }
 
-export function printResults(out: Output, results: readonly ToolResult[]): void {
+/** The summary of the results, with what the tools may do (`access`, for an OAuth run) after them. */
+export function printResults(out: Output, results: readonly ToolResult[], access?: readonly string[]): void {
   const { paint } = out;
   out.line();
   for (const result of results) {
@@ -365,6 +376,7 @@ export function printResults(out: Output, results: readonly ToolResult[]): void 
       if ('backup' in file && file.backup) out.line(paint.dim(`  backup of ${file.path}: ${file.backup}`));
     }
   }
+  if (access) out.line(`${paint.dim(SYMBOLS.info)} Access granted to the tools: ${describeAccess(access).text}.`);
   const steps = nextSteps(results);
   if (steps.length > 0) {
     out.line();

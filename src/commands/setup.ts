@@ -2,6 +2,7 @@
  * a terminal) composes the same phases with prompts in between. */
 import { checkToken, connectedMessage, describeIdentity, EntryChecker, type CheckedCredential } from '../credential-check.js';
 import type { Identity } from '../mcp/api-token.js';
+import { describeAccess, grantedScopes } from '../access.js';
 import { ExitCode, usageError } from '../errors.js';
 import { claimInterrupt } from '../interrupt.js';
 import type { Options } from '../options.js';
@@ -85,7 +86,9 @@ export async function runSetup(options: Options, context: RunContext): Promise<n
       checked = check.credential;
     }
   } else {
-    if (options.scopes) auth.scopes = options.scopes;
+    auth.scopes = grantedScopes(options);
+    const { level, scopes } = describeAccess(auth.scopes);
+    report.access = { level, scopes };
     if (options.verify) {
       const { checkOAuthSignIn } = await import('../oauth-sign-in-check.js');
       Object.assign(report, await checkOAuthSignIn(http, options, context));
@@ -120,7 +123,7 @@ export async function runSetup(options: Options, context: RunContext): Promise<n
       release();
     }
     for (const item of planned) if (item.plan?.instructions) out.line(`\n${item.plan.instructions}`);
-    printResults(out, results);
+    printResults(out, results, auth.scopes);
     if (interrupted) {
       // The one JSON object still says what was written, so this returns rather than throws.
       out.note(paint.yellow(`Cancelled after ${results.length} of ${planned.length} tools; the ones listed above were written (backups shown). Run the same command again to finish.`));

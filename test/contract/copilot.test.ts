@@ -155,18 +155,23 @@ describe.skipIf(!client.present)(`Copilot CLI contract (real copilot: ${client.l
     const file = path.join(home.dir, '.copilot', 'mcp-config.json');
     const written = JSON.parse(await readFile(file, 'utf8')) as { mcpServers: Record<string, Record<string, unknown>> };
     const entry = written.mcpServers.mittwald;
-    expect(entry).toMatchObject({ type: 'http', url: server.mcpUrl });
+    // The token came from MITTWALD_API_TOKEN: the portable entry names the variable, which the CLI expands.
+    expect(entry).toEqual({ type: 'http', url: server.mcpUrl, headers: { Authorization: 'Bearer ${MITTWALD_API_TOKEN}' }, tools: ['*'] });
+    expect(await readFile(file, 'utf8')).not.toContain(token);
     server.clearLog(); // the setup's own check called the server too
 
-    const listed = await mcpList();
+    const listed = await mcpList({ env: { MITTWALD_API_TOKEN: token } });
     expect(Object.keys(listed)).toEqual(['mittwald']);
     expect(listed.mittwald).toMatchObject({ ...entry, source: 'user', enabled: true });
-    // `get` (and `list`) print headers as written: a reference stays unexpanded, a literal token is shown
-    // even without --show-secrets in JSON. They say what the file holds, not what is sent.
-    expect((await mcpGet('mittwald')).headers).toEqual(entry?.headers);
+    expect(listed.mittwald).not.toHaveProperty('configWarnings');
+    // `get --show-secrets` (and `list`) print headers as written, even with the variable set: a reference stays
+    // unexpanded. They say what the file holds, not what is sent: the agent turn below proves that.
+    const got = await mcpGet('mittwald', { env: { MITTWALD_API_TOKEN: token } });
+    expect(got.headers).toEqual(entry?.headers);
+    expect(JSON.stringify(got)).not.toContain(token);
 
-    // The proof: the agent's tool call reaches the stand-in with our token (the variable is set, as for a
-    // user who exported it — whether the entry holds a reference or the token itself).
+    // The proof: the agent's tool call reaches the stand-in with our token, the reference expanded from the
+    // variable (set, as for a user who exported it).
     const { run, requests } = await agentTurn({ env: { MITTWALD_API_TOKEN: token } });
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     expect(offers(requests[0]!, 'mittwald').length).toBe(116);

@@ -422,6 +422,41 @@ describe('each tool hands the sign-in to itself', () => {
   });
 });
 
+describe('what the tools may do (--access)', () => {
+  it('--access write: the check signs in with those scopes, Claude Code and Codex entries carry them, Copilot is warned, and the summary says so', async () => {
+    stack = await startStack();
+    const result = await run(['--tool', 'claude-code,codex,copilot', '--oauth', '--access', 'write', ...urls()], browserEnv('approve', { PATH: path.dirname(process.execPath) }));
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    const write = ['app:read', 'app:write', 'backup:read', 'backup:write', 'contract:read', 'contract:write', 'cronjob:read', 'cronjob:write', 'customer:read', 'customer:write', 'database:read', 'database:write', 'domain:read', 'domain:write', 'extension:read', 'extension:write', 'mail:read', 'mail:write', 'order:domain-preview', 'project:read', 'project:write', 'registry:read', 'registry:write', 'sshuser:read', 'sshuser:write', 'stack:read', 'stack:write', 'user:read', 'user:write', 'conversation:read', 'conversation:write'];
+    // Our check asked for exactly these.
+    expect(stack.as.authorizeRequests).toHaveLength(1);
+    expect((stack.as.authorizeRequests[0]!.get('scope') ?? '').split(' ').sort()).toEqual([...write].sort());
+    const claude = JSON.parse(await readFile(path.join(home.dir, '.claude.json'), 'utf8'));
+    expect(claude.mcpServers.mittwald.oauth.scopes.split(' ').sort()).toEqual([...write].sort());
+    const codex = await readFile(path.join(home.dir, '.codex', 'config.toml'), 'utf8');
+    expect(codex).toContain(`scopes = [${write.map((scope) => `"${scope}"`).join(', ')}]`);
+    expect(result.stdout).toMatch(/GitHub Copilot picks the scopes at its own sign-in \(its setup cannot name them\), so it may ask for more than read and change/);
+    expect(result.stdout).toContain(`Access granted to the tools: read and change (${write.join(' ')}).`);
+  });
+
+  it('without --access or --scopes: mittwald’s read-only defaults, in the entries and in --json', async () => {
+    stack = await startStack();
+    const result = await run(['--tool', 'claude-code', '--oauth', '--no-verify', '--json', ...urls()], { PATH: path.dirname(process.execPath) });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const read = ['user:read', 'customer:read', 'project:read', 'app:read'];
+    expect(JSON.parse(result.stdout).auth.access).toEqual({ level: 'read', scopes: read });
+    const claude = JSON.parse(await readFile(path.join(home.dir, '.claude.json'), 'utf8'));
+    expect(claude.mcpServers.mittwald).toEqual({ type: 'http', url: stack.mcp.mcpUrl, oauth: { scopes: read.join(' ') } });
+  });
+
+  it('--access with --scopes is a usage error', async () => {
+    stack = await startStack();
+    const result = await run(['--tool', 'claude-code', '--access', 'all', '--scopes', 'user:read', ...urls()]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('Use either --access or --scopes, not both.');
+  });
+});
+
 describe('settings-screen apps', () => {
   const TROUBLESHOOTING = [/redirect_uri is not registered for this client/, /7 days/, /403.*read-only/s];
 
