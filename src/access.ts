@@ -52,9 +52,9 @@ export function scopesForAccess(level: AccessLevel): string[] {
 
 /** How the wizard offers each level, and how the summary names it. */
 export const ACCESS_CHOICES: Readonly<Record<AccessLevel, { label: string; hint: string }>> = {
-  read: { label: 'Read only', hint: 'see your user, customers, projects and apps; change nothing (mittwald’s default)' },
-  write: { label: 'Read and change', hint: 'read and change apps, databases, domains, mail, cron jobs, …; never delete or order' },
-  all: { label: 'Everything', hint: 'also delete (projects, databases, backups, …), order domains and write to support' },
+  read: { label: 'Read only', hint: 'view user, customers, projects, apps; no changes' },
+  write: { label: 'Read and change', hint: 'read and change everything; never delete or order' },
+  all: { label: 'Everything', hint: 'also delete, order domains, write to support' },
 };
 
 /** What was granted, for the summary and `--json`: the level whose scopes these are exactly, else `custom`. */
