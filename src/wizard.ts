@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type * as Clack from '@clack/prompts';
 import { availableTools, loadAdapter } from '../adapters/index.js';
+import { ACCESS_CHOICES, ACCESS_LEVELS, DEFAULT_ACCESS, grantedScopes, scopesForAccess, type AccessLevel } from './access.js';
 import type { Adapter } from './adapter.js';
 import { planChanges } from './plan.js';
 import { openBrowser } from './browser.js';
@@ -256,7 +257,7 @@ function listNames(adapters: readonly Adapter[]): string {
 async function chooseAuth(options: Options, context: RunContext, http: HttpClient, selected: Adapter[]): Promise<Auth> {
   const oauthOnly = selected.filter((adapter) => !adapter.acceptsToken);
   if (oauthOnly.length > 0) p.log.info(`${listNames(oauthOnly)} always sign${oauthOnly.length > 1 ? '' : 's'} in with OAuth, in the app itself.`);
-  if (oauthOnly.length === selected.length) return (await oauthAuth(options, context, http, false)) as Auth;
+  if (oauthOnly.length === selected.length) return (await oauthAuth(options, context, http, false, selected)) as Auth;
   // --token / --token-stdin pre-answer the question; a token merely found in MITTWALD_API_TOKEN is offered.
   if (options.token && options.token.source !== 'env') {
     const checked = await checkTokenInteractively(options.token.value, options.token.source, options, http, context);
@@ -275,7 +276,7 @@ async function chooseAuth(options: Options, context: RunContext, http: HttpClien
       }),
     );
     if (method === 'oauth') {
-      const auth = await oauthAuth(options, context, http, true);
+      const auth = await oauthAuth(options, context, http, true, selected);
       if (auth !== 'token') return auth;
     }
     const auth = await askToken(options, context, http);
@@ -284,9 +285,23 @@ async function chooseAuth(options: Options, context: RunContext, http: HttpClien
   }
 }
 
+/** What the tools may do at mittwald: one of the access levels, each explained. */
+async function askAccess(): Promise<string[]> {
+  const level = answer(
+    await p.select<AccessLevel>({
+      message: 'What may your tools do in your mittwald account?',
+      options: ACCESS_LEVELS.map((value) => ({ value, label: ACCESS_CHOICES[value].label, hint: ACCESS_CHOICES[value].hint })),
+      initialValue: DEFAULT_ACCESS,
+    }),
+  );
+  return scopesForAccess(level);
+}
+
 /** The OAuth sign-in check; 'token' when the person chose to use an API token instead. */
-async function oauthAuth(options: Options, context: RunContext, http: HttpClient, tokenPossible: boolean): Promise<Auth | 'token'> {
-  const base: Auth = options.scopes ? { scopes: options.scopes } : {};
+async function oauthAuth(options: Options, context: RunContext, http: HttpClient, tokenPossible: boolean, selected: readonly Adapter[]): Promise<Auth | 'token'> {
+  // --access / --scopes answer it; asked only when a chosen tool's entry can carry the scopes.
+  const scopes = options.scopes ?? (selected.some((adapter) => adapter.entryCarriesScopes) ? await askAccess() : undefined);
+  const base: Auth = scopes ? { scopes } : {};
   if (!options.verify) return base;
   const waiting = 'Waiting for you to sign in in the browser (Ctrl-C or Esc to cancel)';
   for (;;) {
@@ -294,7 +309,7 @@ async function oauthAuth(options: Options, context: RunContext, http: HttpClient
       const check = await withSpinner('Starting the sign-in (Ctrl-C or Esc to cancel)', async (spin, signal) => {
         const result = await runOAuthCheck(http, {
           serverUrl: options.serverUrl,
-          ...(options.scopes ? { scopes: options.scopes } : {}),
+          scopes: grantedScopes(base),
           browser: options.browser,
           environment: context.environment,
           signal,
