@@ -13,7 +13,10 @@
  * The facts settled here for issue 10 item 8: `${VAR}` and `$VAR` in a header of mcp-config.json are expanded
  * when the CLI connects (VS Code's `${env:VAR}` is not); `mcp get/list --json` show the text as written, never
  * the expanded value (so they cannot tell); a workspace `.mcp.json` — Claude Code's project file, as our Claude
- * adapter writes it — is read only in a folder listed in `trusted_folders` of ~/.copilot/config.json. */
+ * adapter writes it — is read only in a folder listed in `trusted_folders` of ~/.copilot/config.json. Our
+ * Copilot entry is now the portable one with `${MITTWALD_API_TOKEN}`; in project scope it is the entry Claude
+ * Code's setup writes to the same `.mcp.json` (Claude Code skips an entry whose `tools` is `["*"]`, so it has
+ * none there), and Claude's `oauth` key on it earns a deprecation note in `configWarnings` but no refusal. */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
