@@ -76,8 +76,8 @@ function nothingInstalled(adapters: readonly Adapter[], detections: readonly Det
   });
 }
 
-/** The storage rule of the design: a reference when it works with no extra step (VS Code's prompt; the
- * token came from MITTWALD_API_TOKEN), otherwise literal — unless --secret says otherwise. */
+/** The storage rule of the design: a reference when it works with no extra step (a prompt the tool shows
+ * itself; the token came from MITTWALD_API_TOKEN), otherwise literal — unless --secret says otherwise. */
 export function secretStorage(adapter: Adapter, requested: Options['secret'], source: TokenSource): 'ref' | 'literal' {
   if (adapter.secretReference === 'none') return 'literal';
   if (requested) return requested;
