@@ -178,6 +178,7 @@ const adapter: Adapter = {
   scopes: ['user', 'project'],
   acceptsToken: true,
   secretReference: 'env',
+  entryCarriesScopes: true,
 
   detect(environment) {
     const home = environment.home;

@@ -294,6 +294,7 @@ const kit = defineServersFileAdapter({
 
 const adapter: Adapter = {
   ...kit,
+  entryCarriesScopes: true,
 
   /** Project entries are reported as Codex sees them in a trusted project: merged over a same-named user
    * entry. Whether the project is trusted is not checked, so that an entry written there can be verified. */

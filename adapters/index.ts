@@ -6,7 +6,7 @@ import chatgpt from './chatgpt.js';
 import claudeCode from './claude-code.js';
 import claudeDesktop from './claude-desktop.js';
 import codex from './codex.js';
-import copilot from './copilot.js';
+import copilot from './copilot/index.js';
 import cursor from './cursor.js';
 import { TOOL_IDS } from './tool-ids.js';
 

@@ -60,6 +60,9 @@ export interface Adapter {
   plan(environment: Environment, request: SetupRequest): Promise<ToolPlan[]>;
   /** Plans taking out the entry named `name` (and only what we added with it). */
   planRemove(environment: Environment, options: { name: string; scope: Scope }): Promise<ToolPlan[]>;
+  /** Its OAuth entry carries the scopes asked for (e.g. Claude Code `oauth.scopes`, Codex `scopes`), and the
+   * tool's own sign-in asks for exactly those. Without it the tool picks the scopes at its own sign-in. */
+  readonly entryCarriesScopes?: boolean;
   /** The tool's own OAuth sign-in command for an OAuth entry (e.g. `claude mcp login mittwald`), if it has one;
    * with `noBrowser` (an SSH session) the form that prints the URL and takes the pasted redirect. */
   loginCommand?(name: string, scopes?: readonly string[], options?: { noBrowser?: boolean }): string[];

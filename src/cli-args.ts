@@ -12,6 +12,7 @@ const OPTIONS = {
   'token-stdin': { type: 'boolean' },
   oauth: { type: 'boolean' },
   scopes: { type: 'string', multiple: true },
+  access: { type: 'string' },
   secret: { type: 'string' },
   scope: { type: 'string' },
   'server-url': { type: 'string' },

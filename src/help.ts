@@ -38,8 +38,10 @@ Options
   --token <token>         the API token itself; it lands in shell history and the process list,
                           so prefer MITTWALD_API_TOKEN or --token-stdin
   --oauth                 use OAuth (the default when no token is given)
-  --scopes <s>[,<s>…]     OAuth scopes to ask for (default: the server's default scopes)
-  --secret ref|literal    store the token as a reference (env var / VS Code prompt) or literally (0600 file)
+  --access read|write|all what the tools may do with OAuth: read only (default: mittwald's read-only
+                          scopes), read and change (no deleting, no ordering), or everything
+  --scopes <s>[,<s>…]     the exact OAuth scopes instead of --access
+  --secret ref|literal    store the token as a reference (an env var) or literally (0600 file)
   --scope user|project    where the entry goes, for tools that have both (default: user); a project
                           file is shared through git, so it always gets a reference, never the token
   --server-url <url>      MCP endpoint (default https://mcp.mittwald.de/mcp, env MITTWALD_MCP_URL)

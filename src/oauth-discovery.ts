@@ -6,13 +6,14 @@
  *
  * Everything fetched is validated with zod; an authorization server the sign-in cannot use safely (no S256
  * PKCE, no dynamic registration, no public clients) is refused with OAUTH_UNSUPPORTED. */
+import { MITTWALD_DEFAULT_SCOPES } from './access.js';
 import { z } from 'zod';
 import { SetupError } from './errors.js';
 import type { HttpClient } from './http.js';
 import { probeMcpAuth } from './mcp/client.js';
 
 /** What mittwald's bridge grants when asked for nothing (read-only). Used when the server names no defaults. */
-export const MITTWALD_DEFAULT_SCOPES: readonly string[] = ['user:read', 'customer:read', 'project:read', 'app:read'];
+export { MITTWALD_DEFAULT_SCOPES };
 
 const ProtectedResourceMetadataSchema = z.object({
   resource: z.string().optional(),

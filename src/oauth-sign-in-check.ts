@@ -1,6 +1,7 @@
 /** The OAuth side of the credential check: sign in through the browser the way an agent tool would, then
  * run the MCP round trip with the access token. Tokens obtained here are used for this check only and are
  * never written anywhere. */
+import { grantedScopes } from './access.js';
 import { openBrowser } from './browser.js';
 import { describeIdentity } from './credential-check.js';
 import type { HttpClient } from './http.js';

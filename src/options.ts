@@ -3,6 +3,7 @@
 import type { Command, ParsedArgs } from './cli-args.js';
 import { usageError } from './errors.js';
 import { EXAMPLE_TOOLS, TOOL_IDS } from '../adapters/index.js';
+import { ACCESS_LEVELS, scopesForAccess, type AccessLevel } from './access.js';
 import { CI_PROVIDERS, DEFAULT_API_URL, DEFAULT_ENTRY_NAME, DEFAULT_SERVER_URL, TOKEN_ENV_VAR, type CiProvider, type Scope, type ToolId } from './model.js';
 
 /** `--tool` values besides the tool ids. */
@@ -22,6 +23,9 @@ export interface Options {
   oauth: boolean;
   /** `--oauth` was given explicitly (pre-answers the wizard's question). */
   oauthGiven: boolean;
+  /** `--access` as given; with it, `scopes` holds its scopes. */
+  access?: AccessLevel;
+  /** The scopes asked for with `--scopes` or `--access`; undefined: the default access (see grantedScopes). */
   scopes?: string[];
   secret?: 'ref' | 'literal';
   scope: Scope;
@@ -108,11 +112,18 @@ export async function resolveOptions({ command, values, argument }: ParsedArgs, 
   else if (!values.oauth && sources.env[TOKEN_ENV_VAR]) token = { value: sources.env[TOKEN_ENV_VAR]!, source: 'env' };
   if (values.token !== undefined && values.token.trim() === '') throw usageError('--token is empty.', `Pass the API token, or set ${TOKEN_ENV_VAR}.`);
 
-  const scopes = splitList(values.scopes);
-  if (scopes.length > 0 && token) throw usageError('--scopes applies to OAuth only.', 'API tokens carry their own permissions (api_read / api_write).');
-  for (const scope of scopes) {
+  const listed = splitList(values.scopes);
+  if (values.access !== undefined && values.scopes !== undefined) {
+    throw usageError('Use either --access or --scopes, not both.', '--access read|write|all picks a set of scopes; --scopes names them one by one.');
+  }
+  if ((listed.length > 0 || values.access !== undefined) && token) {
+    throw usageError(`${values.access !== undefined ? '--access' : '--scopes'} applies to OAuth only.`, 'API tokens carry their own permissions (api_read / api_write).');
+  }
+  for (const scope of listed) {
     if (!/^[a-z_-]+(:[a-z_-]+)?$/.test(scope)) throw usageError(`"${scope}" is not a scope name.`, 'Scopes look like project:read or app:write.');
   }
+  const access = values.access === undefined ? undefined : oneOf(values.access, ACCESS_LEVELS, '--access must be read, write or all.');
+  const scopes = access ? scopesForAccess(access) : listed;
 
   const secret = values.secret === undefined ? undefined : oneOf(values.secret, ['ref', 'literal'], '--secret must be ref or literal.');
   const scope = oneOf<Scope>(values.scope ?? 'user', ['user', 'project'], '--scope must be user or project.');
@@ -130,6 +141,7 @@ export async function resolveOptions({ command, values, argument }: ParsedArgs, 
     ...(token ? { token } : {}),
     oauth: !token,
     oauthGiven: Boolean(values.oauth),
+    ...(access ? { access } : {}),
     ...(scopes.length ? { scopes } : {}),
     ...(secret ? { secret } : {}),
     scope,

@@ -1,6 +1,7 @@
 /** The steps of a setup run — select, plan, show, apply, verify, report — as functions the pipeline
  * (flow/setup-flow.ts) runs in order. No step prompts. */
 import path from 'node:path';
+import { describeAccess, grantedScopes } from './access.js';
 import type { Adapter, Confirmation } from './adapter.js';
 import { applyPlan, type AppliedFile } from './apply.js';
 import { fileChange, planChanges, plannedFiles } from './plan.js';
@@ -75,8 +76,8 @@ function nothingInstalled(adapters: readonly Adapter[], detections: readonly Det
   });
 }
 
-/** The storage rule of the design: a reference when it works with no extra step (VS Code's prompt; the
- * token came from MITTWALD_API_TOKEN), otherwise literal — unless --secret says otherwise. */
+/** The storage rule of the design: a reference when it works with no extra step (a prompt the tool shows
+ * itself; the token came from MITTWALD_API_TOKEN), otherwise literal — unless --secret says otherwise. */
 export function secretStorage(adapter: Adapter, requested: Options['secret'], source: TokenSource): 'ref' | 'literal' {
   if (adapter.secretReference === 'none') return 'literal';
   if (requested) return requested;
@@ -85,9 +86,8 @@ export function secretStorage(adapter: Adapter, requested: Options['secret'], so
 }
 
 export function credentialFor(adapter: Adapter, auth: { token?: string; source?: TokenSource; scopes?: string[] }, secret: Options['secret']): Credential {
-  if (!adapter.acceptsToken || auth.token === undefined || auth.source === undefined) {
-    return { kind: 'oauth', ...(auth.scopes ? { scopes: auth.scopes } : {}) };
-  }
+  // An OAuth entry always carries what the tools may do: the scopes asked for, else the default access.
+  if (!adapter.acceptsToken || auth.token === undefined || auth.source === undefined) return { kind: 'oauth', scopes: grantedScopes(auth) };
   return { kind: 'token', token: auth.token, storage: secretStorage(adapter, secret, auth.source), envVar: TOKEN_ENV_VAR };
 }
 
@@ -143,6 +143,14 @@ function forcedReferenceWarning(adapter: Adapter, plan: ToolPlan, request: Setup
   return `${where} ${paths.length > 1 ? 'are' : 'is'} shared through git, so ${what}.`;
 }
 
+/** An OAuth tool whose entry cannot name the scopes picks them at its own sign-in: say that it may ask for
+ * more than was chosen. */
+function scopesWarning(adapter: Adapter, request: SetupRequest): string[] {
+  const { credential } = request;
+  if (credential.kind !== 'oauth' || adapter.entryCarriesScopes || !credential.scopes?.length) return [];
+  return [`${adapter.name} picks the scopes at its own sign-in (its setup cannot name them), so it may ask for more than ${describeAccess(credential.scopes).text}: grant only what you mean to.`];
+}
+
 /** Plans every tool from the request `requestFor` builds for it, with the shared-file rule applied: the one
  * path from the wizard's and the flags' answers to a plan. */
 export async function planTools(adapters: readonly Adapter[], environment: Environment, requestFor: (adapter: Adapter) => SetupRequest): Promise<PlannedTool[]> {
@@ -154,8 +162,10 @@ export async function planTools(adapters: readonly Adapter[], environment: Envir
       request = shared.request;
       const plans = await adapter.plan(environment, request);
       for (const plan of plans) refuseSecretInSharedFile(plan, request);
+      const scopes = scopesWarning(adapter, request);
       for (const plan of plans) {
-        planned.push({ adapter, request, plan: shared.forced ? { ...plan, warnings: [forcedReferenceWarning(adapter, plan, request), ...plan.warnings] } : plan });
+        const first = shared.forced ? [forcedReferenceWarning(adapter, plan, request)] : [];
+        planned.push({ adapter, request, plan: first.length || scopes.length ? { ...plan, warnings: [...first, ...plan.warnings, ...scopes] } : plan });
       }
     } catch (error) {
       planned.push({ adapter, request, error });
@@ -320,7 +330,8 @@ export function nextSteps(results: readonly ToolResult[]): string[] {
   return results.filter(succeeded).flatMap((result) => result.nextSteps.map((step) => `${result.target}: ${step}`));
 }
 
-export function printResults(out: Output, results: readonly ToolResult[]): void {
+/** The summary of the results, with what the tools may do (`access`, for an OAuth run) after them. */
+export function printResults(out: Output, results: readonly ToolResult[], access?: readonly string[]): void {
   const { paint } = out;
   out.line();
   for (const result of results) {
@@ -338,6 +349,7 @@ export function printResults(out: Output, results: readonly ToolResult[]): void 
       if ('backup' in file && file.backup) out.line(paint.dim(`  backup of ${file.path}: ${file.backup}`));
     }
   }
+  if (access) out.line(`${paint.dim(SYMBOLS.info)} Access granted to the tools: ${describeAccess(access).text}.`);
   const steps = nextSteps(results);
   if (steps.length > 0) {
     out.line();

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type * as Clack from '@clack/prompts';
+import { ACCESS_CHOICES, ACCESS_LEVELS, DEFAULT_ACCESS, describeAccess, grantedScopes, scopesForAccess, type AccessLevel } from './access.js';
 import type { Adapter } from './adapter.js';
 import { planChanges } from './plan.js';
 import { describeIdentity } from './credential-check.js';
@@ -80,6 +81,19 @@ function wizardPrompter(options: Options, context: RunContext): Prompter {
         }),
       );
       return found.map(({ adapter }) => adapter).filter((adapter) => chosen.includes(adapter.id));
+    },
+    // --access / --scopes answer it; asked only when a chosen tool's entry can carry the scopes (the others
+    // pick them at their own sign-in).
+    async access(selected) {
+      if (options.scopes || !selected.some((adapter) => adapter.entryCarriesScopes)) return grantedScopes(options);
+      const level = answer(
+        await p.select<AccessLevel>({
+          message: 'What may your tools do in your mittwald account?',
+          options: ACCESS_LEVELS.map((value) => ({ value, label: ACCESS_CHOICES[value].label, hint: ACCESS_CHOICES[value].hint })),
+          initialValue: DEFAULT_ACCESS,
+        }),
+      );
+      return scopesForAccess(level);
     },
     async credentialKind() {
       if (given) return 'token';
@@ -312,6 +326,7 @@ function wizardView(options: Options, context: RunContext): SetupView {
         return;
       }
       summarise(outcome.results, context.out, retryCommand(options, outcome.answers));
+      if (outcome.auth.access) p.log.info(`Access granted to the tools: ${describeAccess(outcome.auth.access.scopes).text}.`);
       p.outro(outcome.results.every((result) => result.status !== 'failed') ? 'Done.' : 'Finished with problems — see above.');
     },
     cancelled(outcome) {
@@ -527,7 +542,9 @@ function retryCommand(options: Options, { auth, scope, secret }: Answers): (tool
     if (scope !== 'user') args.push('--scope', scope);
     if (auth.token === undefined) {
       args.push('--oauth');
-      if (auth.scopes) args.push('--scopes', auth.scopes.join(','));
+      const access = auth.scopes ? describeAccess(auth.scopes).level : DEFAULT_ACCESS;
+      if (access === 'custom') args.push('--scopes', auth.scopes!.join(','));
+      else if (access !== DEFAULT_ACCESS) args.push('--access', access);
     } else {
       // A token from MITTWALD_API_TOKEN is found there again; any other is piped in, never put on a command line.
       if (auth.source !== 'env') args.push('--token-stdin');

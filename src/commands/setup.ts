@@ -1,6 +1,7 @@
 /** `mittwald-mcp-setup [setup] --tool …`: the setup pipeline (flow/setup-flow.ts) with its questions answered
  * from the flags, its steps shown as plain lines (or one JSON object). Without --tool on a terminal it is the
  * wizard (wizard.ts), the same pipeline with the questions asked. */
+import { grantedScopes } from '../access.js';
 import { connectedMessage } from '../credential-check.js';
 import { usageError, type SetupError } from '../errors.js';
 import { exitCode, runSetupFlow, type Prompter, type SetupView } from '../flow/setup-flow.js';
@@ -31,6 +32,7 @@ export function flagPrompter(options: Options, context: Pick<RunContext, 'enviro
       return selectTools(options.tools, context.environment);
     },
     credentialKind: async () => (options.token ? 'token' : 'oauth'),
+    access: async () => grantedScopes(options),
     async token() {
       if (!options.token) throw usageError('No API token given.', `Pass --token-stdin, or set ${TOKEN_ENV_VAR}.`);
       return options.token;
@@ -130,7 +132,7 @@ export function plainView(options: Options, context: Pick<RunContext, 'out' | 'i
         out.line();
         out.line(paint.dim('Dry run: nothing was changed.'));
       } else {
-        printResults(out, results);
+        printResults(out, results, outcome.auth.access?.scopes);
       }
       const ok = results.every(succeeded);
       if (options.json) out.json({ ok, command: 'setup', dryRun: outcome.dryRun, serverUrl: options.serverUrl, auth: outcome.auth, tools: results });
@@ -142,7 +144,7 @@ export function plainView(options: Options, context: Pick<RunContext, 'out' | 'i
       }
       // The one JSON object still says what was written.
       printInstructions(outcome.planned);
-      printResults(out, outcome.results);
+      printResults(out, outcome.results, outcome.auth?.access?.scopes);
       out.note(paint.yellow(`Cancelled after ${outcome.results.length} of ${outcome.planned.length} tools; the ones listed above were written (backups shown). Run the same command again to finish.`));
       if (options.json) {
         out.json({ ok: false, command: 'setup', dryRun: false, serverUrl: options.serverUrl, auth: outcome.auth, tools: outcome.results, error: { code: 'CANCELLED', message: 'Cancelled' } });

@@ -3,6 +3,7 @@
  * the flags). A front end is a Prompter, which answers the questions, and a SetupView, which words and shows
  * what happens; the flow decides what happens, in which order, and the exit status. */
 import { availableTools, loadAdapter } from '../../adapters/index.js';
+import { describeAccess, type AccessLevel } from '../access.js';
 import type { Adapter } from '../adapter.js';
 import { openBrowser } from '../browser.js';
 import { clipboardCommand, copyToClipboard } from '../clipboard.js';
@@ -68,6 +69,8 @@ export interface Prompter {
   token(): Promise<{ value: string; source: TokenSource } | 'back'>;
   /** A token was refused; resolving asks for a token again. */
   tokenRefused(refusal: TokenRefusal): Promise<void>;
+  /** What the tools may do with an OAuth sign-in: the scopes their entries carry and the check asks for. */
+  access(selected: readonly Adapter[]): Promise<string[]>;
   /** The OAuth sign-in check failed with `error`. */
   signInFailed(error: unknown, tokenPossible: boolean): Promise<'retry' | 'skip' | 'token'>;
   scope(selected: readonly Adapter[], auth: Auth): Promise<Scope>;
@@ -135,6 +138,8 @@ export interface AuthReport {
   identity?: Identity;
   toolCount?: number;
   scopes?: string[];
+  /** OAuth: what the tools were granted (the access level, or custom scopes). */
+  access?: { level: AccessLevel | 'custom'; scopes: string[] };
 }
 
 /** The answers a run was given, for the report (the wizard's retry command repeats them). */
@@ -341,7 +346,7 @@ async function chooseCredential(front: FrontEnd, options: Options, context: RunC
   for (;;) {
     const kind = tokenPossible ? await ask.credentialKind() : 'oauth';
     if (kind === 'oauth') {
-      const auth = await signIn(front, options, context, http, tokenPossible, state);
+      const auth = await signIn(front, options, context, http, selected, tokenPossible, state);
       if (auth !== 'token') return auth;
     }
     for (;;) {
@@ -387,13 +392,24 @@ async function takeToken(front: FrontEnd, options: Options, context: RunContext,
 
 /** The OAuth side: the browser sign-in check, or a reachability check where nobody can finish one; 'token'
  * when the person chose to use an API token instead. */
-async function signIn(front: FrontEnd, options: Options, context: RunContext, http: HttpClient, tokenPossible: boolean, state: RunState): Promise<ChosenCredential | 'token'> {
+async function signIn(
+  front: FrontEnd,
+  options: Options,
+  context: RunContext,
+  http: HttpClient,
+  selected: readonly Adapter[],
+  tokenPossible: boolean,
+  state: RunState,
+): Promise<ChosenCredential | 'token'> {
   const { ask, view } = front;
-  const auth: Auth = options.scopes ? { scopes: options.scopes } : {};
-  const chosen = (report: AuthReport): ChosenCredential => ({ auth, proven: Promise.resolve({ report }) });
+  // The entries carry these scopes and the check signs in with them, so that it signs in as the tools will.
+  const scopes = await ask.access(selected);
+  const auth: Auth = { scopes };
+  const { level } = describeAccess(scopes);
+  const chosen = (report: AuthReport): ChosenCredential => ({ auth, proven: Promise.resolve({ report: { ...report, access: { level, scopes } } }) });
   if (!options.verify) return chosen({ method: 'oauth' });
   if (!canSignIn(options, context)) {
-    const requiresAuth = await checkReachable(http, options.serverUrl, options.scopes);
+    const requiresAuth = await checkReachable(http, options.serverUrl, scopes);
     view.reachable(options.serverUrl, requiresAuth);
     return chosen({ method: 'oauth', signIn: 'not-tested' });
   }
@@ -405,7 +421,7 @@ async function signIn(front: FrontEnd, options: Options, context: RunContext, ht
       const check = await view.signIn((hooks) =>
         runOAuthCheck(http, {
           serverUrl: options.serverUrl,
-          ...(options.scopes ? { scopes: options.scopes } : {}),
+          scopes,
           browser: options.browser,
           environment: context.environment,
           signal: AbortSignal.any([hooks.signal, controller.signal]),
@@ -473,6 +489,7 @@ async function offerLogins(front: FrontEnd, planned: readonly PlannedTool[], res
   for (const item of planned) {
     const result = results.find((candidate) => candidate.tool === item.adapter.id);
     if (!result || !succeeded(result) || item.request.credential.kind !== 'oauth' || !item.adapter.loginCommand) continue;
+    // The entry carries the granted scopes where the tool supports it; scopes named by flag go on the command too.
     const argv = item.adapter.loginCommand(options.name, options.scopes, { noBrowser: !options.browser || remoteSession(context.environment) });
     // The program found is the one run.
     const program = await findOnPath(context.environment, argv[0]!);

@@ -15,7 +15,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import claudeCode from '../../adapters/claude-code.js';
-import { planTools } from '../../src/setup-steps.js';
+import { credentialFor, planTools } from '../../src/setup-steps.js';
+import { scopesForAccess } from '../../src/access.js';
 import { applyPlan } from '../../src/apply.js';
 import type { Credential, Environment, SetupRequest, ToolPlan } from '../../src/model.js';
 import { createTestToken, createTestUser, MITTWALD_SCOPES, startMittwaldServer, type MittwaldTestServer } from '../support/mittwald-server.js';
@@ -343,6 +344,21 @@ describe.skipIf(!runnable)(`Claude Code contract (real claude CLI: ${client.labe
         expect([...asked].sort()).toEqual([...MITTWALD_SCOPES].sort());
       }
       expect(as.authorizeRequests[before]!.get('prompt')).toBe('consent');
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'an OAuth entry as a run without --access plans it: `claude mcp login` asks for mittwald’s read-only defaults, not every advertised scope',
+    async () => {
+      const credential = credentialFor(claudeCode, {}, undefined);
+      await sandbox.apply(await planOne(sandbox.environment(), request(credential, { serverUrl: oauthMcp.mcpUrl })));
+      const before = as.authorizeRequests.length;
+      const login = await sandbox.login('mittwald');
+      expect(login.exitCode, login.output).toBe(0);
+      expect(requestedScopes(as, before).filter((scope) => scope !== 'offline_access').sort()).toEqual(scopesForAccess('read').sort());
+      const connected = await sandbox.claude(['mcp', 'list']);
+      expectState(connected.output, 'mittwald', oauthMcp.mcpUrl, STATE.connected);
     },
     TIMEOUT,
   );

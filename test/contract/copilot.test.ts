@@ -13,7 +13,10 @@
  * The facts settled here for issue 10 item 8: `${VAR}` and `$VAR` in a header of mcp-config.json are expanded
  * when the CLI connects (VS Code's `${env:VAR}` is not); `mcp get/list --json` show the text as written, never
  * the expanded value (so they cannot tell); a workspace `.mcp.json` — Claude Code's project file, as our Claude
- * adapter writes it — is read only in a folder listed in `trusted_folders` of ~/.copilot/config.json. */
+ * adapter writes it — is read only in a folder listed in `trusted_folders` of ~/.copilot/config.json. Our
+ * Copilot entry is now the portable one with `${MITTWALD_API_TOKEN}`; in project scope it is the entry Claude
+ * Code's setup writes to the same `.mcp.json` (Claude Code skips an entry whose `tools` is `["*"]`, so it has
+ * none there), and Claude's `oauth` key on it earns a deprecation note in `configWarnings` but no refusal. */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +33,8 @@ import { createTestToken, createTestUser, startMittwaldServer, type MittwaldTest
 import { contractClient } from './clients.js';
 
 const client = contractClient('copilot');
+/** The real Claude Code, to show that the shared .mcp.json entry serves it too (skipped where it is absent). */
+const claude = contractClient('claude');
 const COPILOT = client.bin;
 const TIMEOUT = 120_000;
 /** What the agent's runs need beyond the environment: no confirmation prompts, nothing phoning home. */
@@ -90,6 +95,7 @@ const ListedServer = z.looseObject({
   source: z.string(),
   sourcePath: z.string().optional(),
   enabled: z.boolean(),
+  configWarnings: z.array(z.string()).optional(),
 });
 const McpList = z.object({ mcpServers: z.record(z.string(), ListedServer) });
 
@@ -116,6 +122,39 @@ async function agentTurn(options: { cwd?: string; env?: Record<string, string> }
     env: { COPILOT_PROVIDER_BASE_URL: model.baseUrl, COPILOT_PROVIDER_WIRE_API: 'responses', COPILOT_MODEL: 'gpt-5.4', ...options.env },
   });
   return { run, requests: model.requests.slice(first) };
+}
+
+/** `claude mcp get <name>` by the real Claude Code in `cwd`, the project's servers approved ahead of time as
+ * our next steps describe; network features that could phone home are off. */
+async function claudeGet(name: string, cwd: string, env: Record<string, string> = {}) {
+  await mkdir(path.join(home.dir, '.claude'), { recursive: true });
+  await writeFile(path.join(home.dir, '.claude', 'settings.json'), JSON.stringify({ enabledMcpjsonServers: [name] }));
+  const run = await execa(claude.bin, ['mcp', 'get', name], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: home.dir, NO_COLOR: '1', DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_TELEMETRY: '1', DISABLE_ERROR_REPORTING: '1', ...env },
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+    all: true,
+    timeout: 60_000,
+  });
+  return { exitCode: run.exitCode ?? 1, output: run.all ?? '' };
+}
+
+/** Our setup for Claude Code and Copilot together, in project scope, run in `project`. */
+async function setupBoth(project: string, args: readonly string[], env: Record<string, string> = {}) {
+  await mkdir(path.join(project, '.git'), { recursive: true });
+  const setup = await runCli(['setup', '--tool', 'claude-code,copilot', '--scope', 'project', '--server-url', server.mcpUrl, '--api-url', server.apiUrl, '--yes', '--json', ...args], {
+    home: home.dir,
+    cwd: project,
+    env: { PATH: PATH_WITHOUT_PACKAGES, ...env },
+    timeoutMs: TIMEOUT,
+  });
+  expect(setup.exitCode, setup.stdout + setup.stderr).toBe(0);
+  await mkdir(path.join(home.dir, '.copilot'), { recursive: true });
+  await writeFile(path.join(home.dir, '.copilot', 'config.json'), JSON.stringify({ trusted_folders: [project] }));
+  const file = JSON.parse(await readFile(path.join(project, '.mcp.json'), 'utf8')) as { mcpServers: Record<string, Record<string, unknown>> };
+  return file.mcpServers;
 }
 
 /** The headers the stand-in received on MCP requests, distinct, in order. */
@@ -155,18 +194,23 @@ describe.skipIf(!client.present)(`Copilot CLI contract (real copilot: ${client.l
     const file = path.join(home.dir, '.copilot', 'mcp-config.json');
     const written = JSON.parse(await readFile(file, 'utf8')) as { mcpServers: Record<string, Record<string, unknown>> };
     const entry = written.mcpServers.mittwald;
-    expect(entry).toMatchObject({ type: 'http', url: server.mcpUrl });
+    // The token came from MITTWALD_API_TOKEN: the portable entry names the variable, which the CLI expands.
+    expect(entry).toEqual({ type: 'http', url: server.mcpUrl, headers: { Authorization: 'Bearer ${MITTWALD_API_TOKEN}' }, tools: ['*'] });
+    expect(await readFile(file, 'utf8')).not.toContain(token);
     server.clearLog(); // the setup's own check called the server too
 
-    const listed = await mcpList();
+    const listed = await mcpList({ env: { MITTWALD_API_TOKEN: token } });
     expect(Object.keys(listed)).toEqual(['mittwald']);
     expect(listed.mittwald).toMatchObject({ ...entry, source: 'user', enabled: true });
-    // `get` (and `list`) print headers as written: a reference stays unexpanded, a literal token is shown
-    // even without --show-secrets in JSON. They say what the file holds, not what is sent.
-    expect((await mcpGet('mittwald')).headers).toEqual(entry?.headers);
+    expect(listed.mittwald).not.toHaveProperty('configWarnings');
+    // `get --show-secrets` (and `list`) print headers as written, even with the variable set: a reference stays
+    // unexpanded. They say what the file holds, not what is sent: the agent turn below proves that.
+    const got = await mcpGet('mittwald', { env: { MITTWALD_API_TOKEN: token } });
+    expect(got.headers).toEqual(entry?.headers);
+    expect(JSON.stringify(got)).not.toContain(token);
 
-    // The proof: the agent's tool call reaches the stand-in with our token (the variable is set, as for a
-    // user who exported it — whether the entry holds a reference or the token itself).
+    // The proof: the agent's tool call reaches the stand-in with our token, the reference expanded from the
+    // variable (set, as for a user who exported it).
     const { run, requests } = await agentTurn({ env: { MITTWALD_API_TOKEN: token } });
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     expect(offers(requests[0]!, 'mittwald').length).toBe(116);
@@ -251,5 +295,39 @@ describe.skipIf(!client.present)(`Copilot CLI contract (real copilot: ${client.l
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     const call = server.log.find((record) => record.toolCalls?.includes('mittwald_user_get'));
     expect(call).toMatchObject({ status: 200, headers: { authorization: `Bearer ${token}` } });
+  });
+  it('one run for Claude Code and Copilot in project scope: one .mcp.json entry that the real Copilot CLI connects with and the real Claude Code reads', async () => {
+    const project = path.join(home.dir, 'shop');
+    const servers = await setupBoth(project, [], { MITTWALD_API_TOKEN: token });
+    expect(servers).toEqual({ mittwald: { type: 'http', url: server.mcpUrl, headers: { Authorization: 'Bearer ${MITTWALD_API_TOKEN}' } } });
+
+    const listed = await mcpList({ cwd: project, env: { MITTWALD_API_TOKEN: token } });
+    expect(listed.mittwald).toMatchObject({ type: 'http', url: server.mcpUrl, tools: ['*'], source: 'workspace', enabled: true });
+    expect(listed.mittwald).not.toHaveProperty('configWarnings');
+    server.clearLog();
+    const { run } = await agentTurn({ cwd: project, env: { MITTWALD_API_TOKEN: token } });
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(server.log.find((record) => record.toolCalls?.includes('mittwald_user_get'))).toMatchObject({ status: 200, headers: { authorization: `Bearer ${token}` } });
+
+    if (claude.present && process.env.SKIP_CLAUDE_CONTRACT !== '1') {
+      const got = await claudeGet('mittwald', project, { MITTWALD_API_TOKEN: token });
+      expect(got.exitCode, got.output).toBe(0);
+      expect(got.output).toContain(`URL: ${server.mcpUrl}`);
+      expect(got.output).toContain('Scope: Project config');
+    }
+  });
+
+  it('an OAuth run for both: Claude Code\'s oauth.scopes stay in the shared entry, and the Copilot CLI still uses it (with a deprecation note)', async () => {
+    const project = path.join(home.dir, 'shop');
+    const servers = await setupBoth(project, ['--oauth', '--no-verify']);
+    expect(servers).toEqual({ mittwald: { type: 'http', url: server.mcpUrl, oauth: { scopes: 'user:read customer:read project:read app:read' } } });
+    const listed = await mcpList({ cwd: project });
+    expect(listed.mittwald).toMatchObject({ url: server.mcpUrl, source: 'workspace', enabled: true });
+    expect(listed.mittwald?.configWarnings).toEqual([expect.stringMatching(/^Nested "oauth" key is deprecated/)]);
+    if (claude.present && process.env.SKIP_CLAUDE_CONTRACT !== '1') {
+      const got = await claudeGet('mittwald', project);
+      expect(got.exitCode, got.output).toBe(0);
+      expect(got.output).toContain(`URL: ${server.mcpUrl}`);
+    }
   });
 });

@@ -66,7 +66,7 @@ describe('help and version', () => {
     const run = await runCli(['--help'], { home: home.dir });
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toContain('Examples');
-    for (const flag of ['--tool', '--token', '--oauth', '--scopes', '--secret', '--scope', '--server-url', '--api-url', '--name', '--dry-run', '--json', '--no-verify', '--no-browser', '--no-color', '--debug', '--yes']) {
+    for (const flag of ['--tool', '--token', '--oauth', '--access', '--scopes', '--secret', '--scope', '--server-url', '--api-url', '--name', '--dry-run', '--json', '--no-verify', '--no-browser', '--no-color', '--debug', '--yes']) {
       expect(run.stdout).toContain(flag);
     }
   });

@@ -53,19 +53,21 @@ describe('the user\'s own settings on our entry', () => {
 });
 
 describe('remove gives the file back as it was', () => {
-  it('the same bytes and mode 0644 for a VS Code mcp.json with an empty "inputs" and a Cursor file that held a literal token', async () => {
-    const vscodeFile = path.join(fixture.home, '.config', 'Code', 'User', 'mcp.json');
+  it('the same bytes and mode 0644 for a Copilot mcp-config.json and a Cursor file that held a literal token', async () => {
+    const copilotFile = path.join(fixture.home, '.copilot', 'mcp-config.json');
     const cursorFile = path.join(fixture.home, '.cursor', 'mcp.json');
     const originals = {
-      [vscodeFile]: '{\n  "servers": {\n    "github": { "type": "http", "url": "https://api.githubcopilot.com/mcp/" }\n  },\n  "inputs": []\n}\n',
+      [copilotFile]: '{\n  "mcpServers": {\n    "github": { "type": "http", "url": "https://api.githubcopilot.com/mcp/", "tools": ["*"] }\n  }\n}\n',
       [cursorFile]: '{\n  // mine\n  "mcpServers": {}\n}\n',
     };
     for (const [file, text] of Object.entries(originals)) await put(file, text, 0o644);
 
     const setup = await cli(['--tool', 'copilot,cursor', ...urls(), '--token-stdin', '--secret', 'literal', '--json'], token);
     expect(setup.exitCode, setup.stdout).toBe(0);
-    expect((await stat(cursorFile)).mode & 0o777).toBe(0o600);
-    expect(await readFile(cursorFile, 'utf8')).toContain(token);
+    for (const file of Object.keys(originals)) {
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      expect(await readFile(file, 'utf8')).toContain(token);
+    }
     const state = path.join(fixture.home, '.mittwald-mcp-setup', 'state.json');
     expect((await stat(state)).mode & 0o777).toBe(0o600);
     expect(await readFile(state, 'utf8')).not.toContain(token);
@@ -82,19 +84,33 @@ describe('remove gives the file back as it was', () => {
     const cursorFile = path.join(fixture.home, '.cursor', 'mcp.json');
     const vscodeFile = path.join(fixture.home, '.config', 'Code', 'User', 'mcp.json');
     const codexFile = path.join(fixture.home, '.codex', 'config.toml');
+    const copilotFile = path.join(fixture.home, '.copilot', 'mcp-config.json');
     const vscodeOriginal = '{\n  "servers": {}\n}\n';
+    // VS Code's mcp.json as an earlier version of this setup left it: our entry behind its ${input:} prompt.
+    const vscodeEarlier = JSON.stringify(
+      {
+        servers: { mittwald: { type: 'http', url: fixture.server.mcpUrl, headers: { Authorization: 'Bearer ${input:mittwald-token}' } } },
+        inputs: [{ id: 'mittwald-token', type: 'promptString', description: 'mittwald API token', password: true }],
+      },
+      null,
+      2,
+    );
     const codexOriginal = '# mine\nmodel = "o3"\n';
-    await put(vscodeFile, vscodeOriginal, 0o644);
+    await put(vscodeFile, vscodeEarlier, 0o644);
     await put(codexFile, codexOriginal, 0o640);
     expect((await cli(['--tool', 'cursor,codex', ...urls(), '--token-stdin', '--secret', 'literal'], token)).exitCode).toBe(0);
-    expect((await cli(['--tool', 'copilot', ...urls(), '--token-stdin'], token)).exitCode).toBe(0);
-    // VS Code keeps the token behind its own prompt: `inputs` is new.
-    expect(JSON.parse(await readFile(vscodeFile, 'utf8'))).toHaveProperty('inputs');
+    const copilot = await cli(['--tool', 'copilot', ...urls(), '--token-stdin'], token);
+    expect(copilot.exitCode).toBe(0);
+    // Moved into the portable file, which setup created; VS Code's file keeps its (now empty) servers map.
+    expect(copilot.stdout).toContain(`Moved "mittwald" out of ${vscodeFile}`);
+    expect(await readFile(copilotFile, 'utf8')).toContain(fixture.server.mcpUrl);
+    expect(JSON.parse(await readFile(vscodeFile, 'utf8'))).toEqual({ servers: {} });
     expect((await stat(codexFile)).mode & 0o777).toBe(0o600);
 
     expect((await cli(['remove', '--tool', 'cursor,copilot,codex'])).exitCode).toBe(0);
     await expect(stat(cursorFile)).rejects.toMatchObject({ code: 'ENOENT' });
-    expect(await readFile(vscodeFile, 'utf8')).toBe(vscodeOriginal);
+    await expect(stat(copilotFile)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(JSON.parse(await readFile(vscodeFile, 'utf8'))).toEqual(JSON.parse(vscodeOriginal));
     expect(await readFile(codexFile, 'utf8')).toBe(codexOriginal);
     expect((await stat(codexFile)).mode & 0o777).toBe(0o640);
   });

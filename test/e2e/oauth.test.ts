@@ -397,17 +397,15 @@ describe('without a terminal and without $BROWSER', () => {
 });
 
 describe('each tool hands the sign-in to itself', () => {
-  it('Copilot (VS Code): a URL-only entry, Start/Auth CodeLens and the vscode: install link', async () => {
+  it('Copilot (VS Code, CLI, app): a URL-only portable entry, and the sign-in when it asks', async () => {
     stack = await startStack();
     // Only Node on PATH: the Copilot CLI dev dependency in node_modules/.bin would count as a host found here.
     const result = await run(['--tool', 'copilot', '--oauth', ...urls()], { PATH: path.dirname(process.execPath) });
     expect(result.exitCode).toBe(0);
-    const file = path.join(home.dir, '.config', 'Code', 'User', 'mcp.json');
-    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ servers: { mittwald: { type: 'http', url: stack.mcp.mcpUrl } } });
+    const file = path.join(home.dir, '.copilot', 'mcp-config.json');
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ mcpServers: { mittwald: { type: 'http', url: stack.mcp.mcpUrl, tools: ['*'] } } });
     const steps = nextSteps(result.stdout);
-    expect(steps).toContain(`In VS Code open ${file} and click Start, then Auth, in the CodeLens above "mittwald"`);
-    const link = /vscode:mcp\/install\?(\S+)/.exec(steps);
-    expect(JSON.parse(decodeURIComponent(link?.[1] ?? ''))).toEqual({ name: 'mittwald', type: 'http', url: stack.mcp.mcpUrl });
+    expect(steps).toContain('In VS Code open Copilot Chat in Agent mode: "mittwald" is among the tools (MCP: List Servers shows it) and sign in with mittwald when it asks.');
   });
 
   it('Claude Code and Codex: their own login commands, Codex with the chosen scopes', async () => {
@@ -421,6 +419,41 @@ describe('each tool hands the sign-in to itself', () => {
     const stepsOf = (id: string) => tools.filter((tool) => tool.tool === id).flatMap((tool) => tool.nextSteps).join('\n');
     expect(stepsOf('claude-code')).toContain('claude mcp login mittwald');
     expect(stepsOf('codex')).toContain('codex mcp login mittwald --scopes user:read,project:write');
+  });
+});
+
+describe('what the tools may do (--access)', () => {
+  it('--access write: the check signs in with those scopes, Claude Code and Codex entries carry them, Copilot is warned, and the summary says so', async () => {
+    stack = await startStack();
+    const result = await run(['--tool', 'claude-code,codex,copilot', '--oauth', '--access', 'write', ...urls()], browserEnv('approve', { PATH: path.dirname(process.execPath) }));
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    const write = ['app:read', 'app:write', 'backup:read', 'backup:write', 'contract:read', 'contract:write', 'cronjob:read', 'cronjob:write', 'customer:read', 'customer:write', 'database:read', 'database:write', 'domain:read', 'domain:write', 'extension:read', 'extension:write', 'mail:read', 'mail:write', 'order:domain-preview', 'project:read', 'project:write', 'registry:read', 'registry:write', 'sshuser:read', 'sshuser:write', 'stack:read', 'stack:write', 'user:read', 'user:write', 'conversation:read', 'conversation:write'];
+    // Our check asked for exactly these.
+    expect(stack.as.authorizeRequests).toHaveLength(1);
+    expect((stack.as.authorizeRequests[0]!.get('scope') ?? '').split(' ').sort()).toEqual([...write].sort());
+    const claude = JSON.parse(await readFile(path.join(home.dir, '.claude.json'), 'utf8'));
+    expect(claude.mcpServers.mittwald.oauth.scopes.split(' ').sort()).toEqual([...write].sort());
+    const codex = await readFile(path.join(home.dir, '.codex', 'config.toml'), 'utf8');
+    expect(codex).toContain(`scopes = [${write.map((scope) => `"${scope}"`).join(', ')}]`);
+    expect(result.stdout).toMatch(/GitHub Copilot picks the scopes at its own sign-in \(its setup cannot name them\), so it may ask for more than read and change/);
+    expect(result.stdout).toContain(`Access granted to the tools: read and change (${write.join(' ')}).`);
+  });
+
+  it('without --access or --scopes: mittwald’s read-only defaults, in the entries and in --json', async () => {
+    stack = await startStack();
+    const result = await run(['--tool', 'claude-code', '--oauth', '--no-verify', '--json', ...urls()], { PATH: path.dirname(process.execPath) });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const read = ['user:read', 'customer:read', 'project:read', 'app:read'];
+    expect(JSON.parse(result.stdout).auth.access).toEqual({ level: 'read', scopes: read });
+    const claude = JSON.parse(await readFile(path.join(home.dir, '.claude.json'), 'utf8'));
+    expect(claude.mcpServers.mittwald).toEqual({ type: 'http', url: stack.mcp.mcpUrl, oauth: { scopes: read.join(' ') } });
+  });
+
+  it('--access with --scopes is a usage error', async () => {
+    stack = await startStack();
+    const result = await run(['--tool', 'claude-code', '--access', 'all', '--scopes', 'user:read', ...urls()]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('Use either --access or --scopes, not both.');
   });
 });
 

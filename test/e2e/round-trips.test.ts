@@ -41,8 +41,8 @@ describe('a verified run with one token', () => {
       ['claude-code', 'connected'],
       ['codex', 'connected'],
       ['cursor', 'connected'],
-      // VS Code asks for the token itself: nothing to check here.
-      ['copilot', 'needs-env'],
+      // The token came on stdin, so Copilot's portable entry holds it (0600), as Cursor's does.
+      ['copilot', 'connected'],
     ]);
     expect(result.tools[0]?.check?.message).toBe(`Connected as Ada Lovelace <${ada.email}> — 116 tools`);
 

@@ -43,8 +43,7 @@ describe('status', () => {
     const entries = Object.fromEntries(result.tools.map((tool: { tool: string; entries: unknown[] }) => [tool.tool, tool.entries]));
     expect(entries.cursor).toEqual([expect.objectContaining({ name: 'mittwald', scope: 'user', auth: 'token-literal', credentialResolves: true, check: expect.objectContaining({ status: 'connected' }) })]);
     expect(entries['claude-code']).toEqual([expect.objectContaining({ auth: 'token-literal', check: expect.objectContaining({ status: 'connected' }) })]);
-    // VS Code keeps the token behind its own prompt: nothing to resolve here.
-    expect(entries.copilot).toEqual([expect.objectContaining({ host: 'VS Code', auth: 'token-ref', credentialResolves: false, check: expect.objectContaining({ status: 'needs-env' }) })]);
+    expect(entries.copilot).toEqual([expect.objectContaining({ host: 'VS Code, Copilot CLI and app', auth: 'token-literal', credentialResolves: true, check: expect.objectContaining({ status: 'connected' }) })]);
     expect(result.ok).toBe(true);
   });
 
@@ -63,11 +62,11 @@ describe('status', () => {
 describe('remove', () => {
   it('restores pre-existing files byte for byte, and a second remove is harmless', async () => {
     const cursorFile = path.join(fixture.home, '.cursor', 'mcp.json');
-    const vscodeFile = path.join(fixture.home, '.config', 'Code', 'User', 'mcp.json');
+    const copilotFile = path.join(fixture.home, '.copilot', 'mcp-config.json');
     const claudeFile = path.join(fixture.home, '.claude.json');
     const originals = {
       [cursorFile]: '{\r\n\t// keep me\r\n\t"mcpServers": {\r\n\t\t"other": { "url": "https://example.test/mcp" }\r\n\t}\r\n}',
-      [vscodeFile]: '{\n  // VS Code\n  "servers": {},\n  "inputs": [\n    { "id": "x", "type": "promptString", "description": "x" },\n  ],\n}\n',
+      [copilotFile]: '{\n    "mcpServers": {\n        "other": { "type": "http", "url": "https://example.test/mcp", "tools": ["*"] }\n    }\n}\n',
       [claudeFile]: JSON.stringify({ numStartups: 3, projects: { '/w': { mcpServers: {} } }, mcpServers: { other: { type: 'http', url: 'https://example.test/mcp' } } }, null, 2),
     };
     for (const [file, text] of Object.entries(originals)) {

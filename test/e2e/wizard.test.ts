@@ -502,6 +502,32 @@ describe('the OAuth path over SSH (no display)', () => {
   });
 });
 
+describe('what the tools may do', () => {
+  it('asks, explains each level, and signs in and writes the entry with the chosen scopes', async () => {
+    const session = wizard([], { env: { BROWSER: HEADLESS_BROWSER, HEADLESS_BROWSER_ACTION: 'approve' } });
+    await chooseTools(session, 'codex');
+    await session.expect('How should your tools sign in to mittwald?');
+    await session.send(KEYS.enter);
+    await session.expect('What may your tools do in your mittwald account?');
+    // Each level's meaning shows beside it once it is highlighted.
+    await session.expect('view user, customers, projects, apps; no changes');
+    const before = as.authorizeRequests.length;
+    await session.send(KEYS.down);
+    await session.expect('never delete or order');
+    await session.send(KEYS.enter);
+    await session.expect('Signed in as Ada Lovelace');
+    await session.expect('Show the changes as a diff first?');
+    await session.send(KEYS.enter);
+    await session.expect('Apply these changes?');
+    await session.send(KEYS.enter);
+    expect((await session.waitForExit()).exitCode).toBe(0);
+    const asked = (as.authorizeRequests[before]?.get('scope') ?? '').split(' ');
+    expect(asked).toEqual(expect.arrayContaining(['database:write', 'project:write']));
+    expect(asked.filter((scope) => scope.endsWith(':delete'))).toEqual([]);
+    expect(await readFile(codexFile(), 'utf8')).toContain(`scopes = [${asked.map((scope) => `"${scope}"`).join(', ')}]`);
+  });
+});
+
 describe('the tools\' own sign-in', () => {
   it('offers `codex mcp login` after writing an OAuth entry for an installed Codex, and runs it', async () => {
     const calls = path.join(home.dir, 'codex-calls.txt');
@@ -514,6 +540,10 @@ if (args === 'mcp list') console.log('Name      Url                 Status   Aut
     await session.expect(/◼ Codex CLI \(installed\)/);
     await session.send(KEYS.enter);
     await session.expect('How should your tools sign in to mittwald?');
+    await session.send(KEYS.enter);
+    // Codex's entry carries the scopes: the wizard asks what the tools may do (read only is the default).
+    await session.expect('What may your tools do in your mittwald account?');
+    await session.expect('Read only');
     await session.send(KEYS.enter);
     await session.expect('Signed in as Ada Lovelace');
     await session.expect('Show the changes as a diff first?');

@@ -1,4 +1,4 @@
-/** Properties of setup and remove over generated JSONC files (Cursor's and VS Code's `mcp.json`): comments
+/** Properties of setup and remove over generated JSONC files (Cursor's and Copilot for JetBrains' `mcp.json`): comments
  * (line and block) anywhere, CRLF or LF, a BOM, tabs or spaces or one line, trailing commas, unicode keys and
  * strings, nesting, other servers, our entry present or not (with the user's own keys on it). The planners
  * run on memfs, as the CLI runs them; the checks read the results with jsonc-parser, independently of the
@@ -22,7 +22,7 @@ const RUNS = Number(process.env.FC_RUNS ?? 500);
 const HOME = '/home/ada';
 const SERVER_URL = 'https://mcp.mittwald.de/mcp';
 const TOKEN = 'mw-fake-property-token-0000';
-const FILES = { cursor: { path: `${HOME}/.cursor/mcp.json`, map: 'mcpServers' }, copilot: { path: `${HOME}/.config/Code/User/mcp.json`, map: 'servers' } } as const;
+const FILES = { cursor: { path: `${HOME}/.cursor/mcp.json`, map: 'mcpServers' }, copilot: { path: `${HOME}/.config/github-copilot/intellij/mcp.json`, map: 'servers' } } as const;
 type Tool = keyof typeof FILES;
 const environment: Environment = { platform: 'linux', home: HOME, cwd: HOME, env: { HOME, PATH: '/nowhere' } };
 const STATE = `${HOME}/.mittwald-mcp-setup/state.json`;
@@ -203,7 +203,7 @@ function reset(tool: Tool, text: string): void {
   vol.reset();
   vol.mkdirSync(FILES[tool].path.slice(0, FILES[tool].path.lastIndexOf('/')), { recursive: true });
   vol.writeFileSync(FILES[tool].path, text);
-  // VS Code counts as found, so that only its plan comes back.
+  // Copilot for JetBrains counts as found (its folder exists), so that only its plan comes back.
   vol.mkdirSync('/nowhere', { recursive: true });
 }
 
@@ -214,7 +214,7 @@ async function planSetup(tool: Tool, credentialToUse: Credential): Promise<ToolP
 
 async function planRemove(tool: Tool): Promise<ToolPlan> {
   const plans = await (await loadAdapter(tool)).planRemove(environment, { name: 'mittwald', scope: 'user' });
-  return plans.find((candidate) => candidate.host === undefined || candidate.host === 'VS Code') as ToolPlan;
+  return plans.find((candidate) => candidate.host === undefined || candidate.host === 'Copilot for JetBrains') as ToolPlan;
 }
 
 function fileStep(plan: ToolPlan): FileStep {

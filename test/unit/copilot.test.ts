@@ -1,6 +1,9 @@
+/** The Copilot adapter on memfs: the portable entry that VS Code, the Copilot CLI and the Copilot app share
+ * (user `~/.copilot/mcp-config.json`, project `.mcp.json`, the latter shared with Claude Code), the move of our
+ * older entries out of VS Code's own `mcp.json`, and the hosts with files of their own. */
 import { diffLines } from 'diff';
 import { parse } from 'jsonc-parser';
-import { fs as memfs, vol } from 'memfs';
+import { vol } from 'memfs';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Environment, FileStep, SetupRequest, ToolPlan } from '../../src/model.js';
 
@@ -9,13 +12,15 @@ vi.mock('node:fs/promises', async () => {
   return { ...fs.promises, default: fs.promises };
 });
 
-const { default: copilot, vscodeInstallLink } = await import('../../adapters/copilot.js');
+const { default: copilot, PORTABLE_HOST } = await import('../../adapters/copilot/index.js');
+const { default: claudeCode } = await import('../../adapters/claude-code.js');
 const { loadAdapter } = await import('../../adapters/index.js');
-const { planTools } = await import('../../src/setup-steps.js');
+const { applyTool, planTools } = await import('../../src/setup-steps.js');
 
 const SERVER = 'https://mcp.mittwald.de/mcp';
 const TOKEN = 'mw-secret-token-1234';
 const HOME = '/home/ann';
+const PORTABLE_FILE = `${HOME}/.copilot/mcp-config.json`;
 
 const VSCODE_FIXTURE = `// My MCP servers
 {
@@ -33,6 +38,15 @@ const VSCODE_FIXTURE = `// My MCP servers
 }
 `;
 
+/** VS Code's mcp.json as an earlier setup left it: our entry with its ${input:} prompt, and our input. */
+const VSCODE_WITH_OURS = VSCODE_FIXTURE.replace(
+  '"local": { "type": "stdio", "command": "node", "args": ["server.js"] },\n',
+  '"local": { "type": "stdio", "command": "node", "args": ["server.js"] },\n    "mittwald": { "type": "http", "url": "https://mcp.mittwald.de/mcp", "headers": { "Authorization": "Bearer ${input:mittwald-token}" } },\n',
+).replace(
+  '"password": true },\n  ],',
+  '"password": true },\n    { "id": "mittwald-token", "type": "promptString", "description": "mittwald API token", "password": true },\n  ],',
+);
+
 function environment(overrides: Partial<Environment> = {}, env: Record<string, string> = {}): Environment {
   return { platform: 'linux', home: HOME, cwd: `${HOME}/project`, env: { PATH: '/usr/bin', ...env }, ...overrides };
 }
@@ -45,8 +59,8 @@ const tokenRef: SetupRequest['credential'] = { kind: 'token', token: TOKEN, stor
 const tokenLiteral: SetupRequest['credential'] = { ...tokenRef, storage: 'literal' };
 const oauth: SetupRequest['credential'] = { kind: 'oauth' };
 
-function fileStep(plan: ToolPlan | undefined): FileStep {
-  const step = plan?.steps[0];
+function fileStep(plan: ToolPlan | undefined, index = 0): FileStep {
+  const step = plan?.steps[index];
   if (step?.kind !== 'file') throw new Error('expected a file step');
   return step;
 }
@@ -62,161 +76,195 @@ function onPath(command: string): void {
   vol.writeFileSync(`/usr/bin/${command}`, '#!/bin/sh\n');
 }
 
+/** Writes every changed step of a plan, as the applier would. */
+function write(plan: ToolPlan | undefined): void {
+  for (const step of plan?.steps ?? []) {
+    if (step.kind !== 'file' || step.after === step.before) continue;
+    if (step.after === null) vol.unlinkSync(step.path);
+    else {
+      vol.mkdirSync(step.path.slice(0, step.path.lastIndexOf('/')), { recursive: true });
+      vol.writeFileSync(step.path, step.after);
+    }
+  }
+}
+
 const VSCODE_USER = `${HOME}/.config/Code/User`;
 const VSCODE_FILE = `${VSCODE_USER}/mcp.json`;
+const INSIDERS_FILE = `${HOME}/.config/Code - Insiders/User/mcp.json`;
 
 beforeEach(() => {
   vol.reset();
 });
 
-describe('VS Code mcp.json', () => {
-  beforeEach(() => {
-    vol.fromJSON({ [VSCODE_FILE]: VSCODE_FIXTURE });
-  });
-
-  it('adds the entry with an ${input:} reference and our input, leaving every other byte alone', async () => {
-    const plans = await copilot.plan(environment(), request(tokenRef));
-    expect(plans.map((plan) => plan.host)).toEqual(['VS Code']);
-    const step = fileStep(plans[0]);
-    expect(step.path).toBe(VSCODE_FILE);
-    expect(step.before).toBe(VSCODE_FIXTURE);
-    expect(step.secret).toBe(false);
-
-    const after = parsed(step.after);
-    expect(after.servers.mittwald).toEqual({ type: 'http', url: SERVER, headers: { Authorization: 'Bearer ${input:mittwald-token}' } });
-    expect(after.inputs).toEqual([
-      { id: 'gh-token', type: 'promptString', description: 'GitHub PAT', password: true },
-      { id: 'mittwald-token', type: 'promptString', description: 'mittwald API token', password: true },
-    ]);
-    expect(after.servers.github).toEqual({ type: 'http', url: 'https://api.githubcopilot.com/mcp/' });
-    expect(step.after).not.toContain('mcpServers');
-    expect(step.after).not.toContain(TOKEN);
-
-    // Nothing of the original text is removed or rewritten: the diff only adds our lines.
-    const changes = diffLines(VSCODE_FIXTURE, step.after ?? '');
-    expect(changes.filter((change) => change.removed)).toEqual([]);
-    for (const change of changes.filter((part) => part.added)) expect(change.value).toMatch(/mittwald/);
-
-    expect(plans[0]?.warnings).toEqual([]);
-    expect(plans[0]?.nextSteps.join('\n')).toMatch(/secret storage/);
-  });
-
-  it('changes nothing when run again', async () => {
-    const first = fileStep((await copilot.plan(environment(), request(tokenRef)))[0]);
-    vol.writeFileSync(VSCODE_FILE, first.after ?? '');
-    const second = fileStep((await copilot.plan(environment(), request(tokenRef)))[0]);
-    expect(second.before).toBe(first.after);
-    expect(second.after).toBe(second.before);
-  });
-
-  it('removes the entry and our input, restoring the original bytes', async () => {
-    const added = fileStep((await copilot.plan(environment(), request(tokenRef)))[0]);
-    vol.writeFileSync(VSCODE_FILE, added.after ?? '');
-    const plans = await copilot.planRemove(environment(), { name: 'mittwald', scope: 'user' });
-    expect(plans.map((plan) => plan.target)).toEqual(['VS Code (user)']);
-    expect(fileStep(plans[0]).after).toBe(VSCODE_FIXTURE);
-  });
-
-  it('replaces only our input when it differs, by id', async () => {
-    const stale = VSCODE_FIXTURE.replace(
-      '"password": true },\n  ],',
-      '"password": true },\n    { "id": "mittwald-token", "type": "promptString", "description": "old" },\n  ],',
-    );
-    vol.writeFileSync(VSCODE_FILE, stale);
-    const after = parsed(fileStep((await copilot.plan(environment(), request(tokenRef)))[0]).after);
-    expect(after.inputs).toHaveLength(2);
-    expect(after.inputs[0].id).toBe('gh-token');
-    expect(after.inputs[1]).toEqual({ id: 'mittwald-token', type: 'promptString', description: 'mittwald API token', password: true });
-  });
-
-  it('writes a literal token on request: secret step, a warning, and no input', async () => {
-    const plans = await copilot.plan(environment(), request(tokenLiteral));
-    const step = fileStep(plans[0]);
-    expect(step.secret).toBe(true);
-    const after = parsed(step.after);
-    expect(after.servers.mittwald.headers).toEqual({ Authorization: `Bearer ${TOKEN}` });
-    expect(after.inputs.map((input: { id: string }) => input.id)).toEqual(['gh-token']);
-    expect(step.after).not.toContain('mcpServers');
-    expect(plans[0]?.warnings.join('\n')).toMatch(/plain text/);
-  });
-
-  it('drops our input when an entry that used it becomes an OAuth entry', async () => {
-    vol.writeFileSync(VSCODE_FILE, fileStep((await copilot.plan(environment(), request(tokenRef)))[0]).after ?? '');
-    const plans = await copilot.plan(environment(), request(oauth));
-    const step = fileStep(plans[0]);
-    const after = parsed(step.after);
-    expect(after.servers.mittwald).toEqual({ type: 'http', url: SERVER });
-    expect(after.inputs.map((input: { id: string }) => input.id)).toEqual(['gh-token']);
-    expect(plans[0]?.nextSteps.join('\n')).toContain(vscodeInstallLink('mittwald', SERVER));
-  });
-
-  it('creates a new file with servers and inputs', async () => {
-    vol.reset();
+describe('the portable entry (VS Code, Copilot CLI, Copilot app)', () => {
+  it('writes mcpServers in ~/.copilot/mcp-config.json with a ${VAR} reference the Copilot CLI expands', async () => {
     onPath('code');
-    const step = fileStep((await copilot.plan(environment(), request(tokenRef)))[0]);
+    const plans = await copilot.plan(environment(), request(tokenRef));
+    expect(plans.map((plan) => [plan.host, plan.target])).toEqual([[PORTABLE_HOST, `${PORTABLE_HOST} (user)`]]);
+    const step = fileStep(plans[0]);
+    expect(step.path).toBe(PORTABLE_FILE);
     expect(step.before).toBeNull();
-    expect(Object.keys(parsed(step.after))).toEqual(['servers', 'inputs']);
-    expect(step.after).not.toContain('mcpServers');
+    expect(step.secret).toBe(false);
+    expect(parsed(step.after)).toEqual({ mcpServers: { mittwald: { type: 'http', url: SERVER, headers: { Authorization: 'Bearer ${MITTWALD_API_TOKEN}' }, tools: ['*'] } } });
+    expect(step.after).not.toContain(TOKEN);
+    expect(plans[0]?.steps).toHaveLength(1);
+    expect(plans[0]?.warnings).toEqual([]);
+    expect(plans[0]?.nextSteps.join('\n')).toMatch(/Copilot \(VS Code, the Copilot CLI\) reads the token from the MITTWALD_API_TOKEN environment variable/);
   });
 
-  it('reports the entry with its unanswered prompt', async () => {
-    vol.writeFileSync(VSCODE_FILE, fileStep((await copilot.plan(environment(), request(tokenRef)))[0]).after ?? '');
-    const entries = await copilot.inspect(environment(), { name: 'mittwald', serverUrl: SERVER });
+  it('one plan however many of VS Code, VS Code Insiders and the Copilot CLI are found', async () => {
+    onPath('code');
+    onPath('code-insiders');
+    onPath('copilot');
+    const plans = await copilot.plan(environment(), request(oauth));
+    expect(plans.map((plan) => plan.host)).toEqual([PORTABLE_HOST]);
+    expect(parsed(fileStep(plans[0]).after).mcpServers.mittwald).toEqual({ type: 'http', url: SERVER, tools: ['*'] });
+    expect(plans[0]?.nextSteps.join('\n')).toMatch(/sign in with mittwald when it asks/);
+    expect((await copilot.detect(environment())).hosts).toEqual(['VS Code', 'VS Code Insiders', 'Copilot CLI']);
+  });
+
+  it('honours COPILOT_HOME; a literal token makes the file 0600 with a warning', async () => {
+    const env = environment({}, { COPILOT_HOME: '/data/copilot' });
+    const plans = await copilot.plan(env, request(tokenLiteral));
+    const step = fileStep(plans[0]);
+    expect(step.path).toBe('/data/copilot/mcp-config.json');
+    expect(step.secret).toBe(true);
+    expect(parsed(step.after).mcpServers.mittwald.headers).toEqual({ Authorization: `Bearer ${TOKEN}` });
+    expect(plans[0]?.warnings.join('\n')).toMatch(/plain text in \/data\/copilot\/mcp-config.json \(file mode 0600\)/);
+  });
+
+  it('keeps everything else in the file and changes nothing when run again', async () => {
+    const original = '{\n  "mcpServers": {\n    "other": { "type": "http", "url": "https://example.com/mcp", "tools": ["*"] }\n  }\n}\n';
+    vol.fromJSON({ [PORTABLE_FILE]: original });
+    const first = await copilot.plan(environment(), request(tokenRef));
+    // Only a comma after the other entry changes of the lines already there.
+    const changes = diffLines(original, fileStep(first[0]).after ?? '');
+    expect(changes.filter((change) => change.removed).map((change) => change.value)).toEqual(['    "other": { "type": "http", "url": "https://example.com/mcp", "tools": ["*"] }\n']);
+    expect(parsed(fileStep(first[0]).after).mcpServers.other).toEqual({ type: 'http', url: 'https://example.com/mcp', tools: ['*'] });
+    write(first[0]);
+    const second = fileStep((await copilot.plan(environment(), request(tokenRef)))[0]);
+    expect(second.after).toBe(second.before);
+    const removal = await copilot.planRemove(environment(), { name: 'mittwald', scope: 'user' });
+    expect(removal.map((plan) => plan.host)).toEqual([PORTABLE_HOST]);
+    expect(fileStep(removal[0]).after).toBe(original);
+  });
+
+  it('reports the entry with the reference resolved from the environment', async () => {
+    write((await copilot.plan(environment(), request(tokenRef)))[0]);
+    const entries = await copilot.inspect(environment({}, { MITTWALD_API_TOKEN: TOKEN }), { name: 'mittwald', serverUrl: SERVER });
     expect(entries).toEqual([
-      { tool: 'copilot', scope: 'user', host: 'VS Code', file: VSCODE_FILE, name: 'mittwald', url: SERVER, auth: 'token-ref', unresolved: [], prompts: ['mittwald-token'] },
+      { tool: 'copilot', scope: 'user', host: PORTABLE_HOST, file: PORTABLE_FILE, name: 'mittwald', url: SERVER, auth: 'token-ref', authorization: `Bearer ${TOKEN}`, unresolved: [] },
     ]);
+  });
+
+  it('plans it with a warning when no host is found', async () => {
+    const plans = await copilot.plan(environment(), request(oauth));
+    expect(plans.map((plan) => [plan.host, fileStep(plan).path])).toEqual([[PORTABLE_HOST, PORTABLE_FILE]]);
+    expect(plans[0]?.warnings.join('\n')).toMatch(/No GitHub Copilot host/);
   });
 });
 
-describe('VS Code paths', () => {
-  const planPath = async (env: Environment): Promise<string[]> =>
-    (await copilot.plan(env, request(oauth))).map((plan) => fileStep(plan).path);
+describe('moving our older entries out of VS Code’s own mcp.json', () => {
+  it('takes our entry and our input out of the profile mcp.json of stable and Insiders, byte for byte, and says so', async () => {
+    vol.fromJSON({ [VSCODE_FILE]: VSCODE_WITH_OURS, [INSIDERS_FILE]: VSCODE_WITH_OURS });
+    const [plan, ...others] = await copilot.plan(environment(), request(tokenRef));
+    expect(others).toEqual([]);
+    expect(plan?.steps.map((step) => step.path)).toEqual([PORTABLE_FILE, VSCODE_FILE, INSIDERS_FILE]);
+    expect(fileStep(plan, 1).after).toBe(VSCODE_FIXTURE);
+    expect(fileStep(plan, 2).after).toBe(VSCODE_FIXTURE);
+    const moved = plan?.warnings.filter((warning) => warning.startsWith('Moved "mittwald"')) ?? [];
+    expect(moved).toHaveLength(2);
+    expect(moved[0]).toContain(`out of ${VSCODE_FILE}`);
+    expect(moved[0]).toContain(`into ${PORTABLE_FILE}`);
+    expect(moved[0]).toContain('${input:mittwald-token} prompt is no longer used');
 
-  it('uses XDG_CONFIG_HOME on Linux', async () => {
-    expect(await planPath(environment({}, { XDG_CONFIG_HOME: '/xdg' }))).toEqual(['/xdg/Code/User/mcp.json']);
+    // Once moved, a second run finds nothing left to move.
+    write(plan);
+    const again = await copilot.plan(environment(), request(tokenRef));
+    expect(again[0]?.steps.map((step) => step.path)).toEqual([PORTABLE_FILE]);
+    expect(fileStep(again[0]).after).toBe(fileStep(again[0]).before);
   });
 
-  it('uses Application Support on macOS', async () => {
-    expect(await planPath(environment({ platform: 'darwin', home: '/Users/ann', cwd: '/Users/ann' }))).toEqual([
-      '/Users/ann/Library/Application Support/Code/User/mcp.json',
-    ]);
+  it('leaves an entry of our name that points elsewhere, and files it cannot read', async () => {
+    const elsewhere = '{ "servers": { "mittwald": { "type": "http", "url": "https://example.com/mcp" } } }\n';
+    vol.fromJSON({ [VSCODE_FILE]: elsewhere, [INSIDERS_FILE]: '{ "servers": ' });
+    const [plan] = await copilot.plan(environment(), request(oauth));
+    expect(plan?.steps.map((step) => step.path)).toEqual([PORTABLE_FILE]);
+    expect(plan?.warnings.join('\n')).not.toMatch(/Moved/);
   });
 
-  it('uses APPDATA on Windows', async () => {
-    const win = environment({ platform: 'win32', home: 'C:\\Users\\ann', cwd: 'C:\\Users\\ann' }, { APPDATA: 'D:\\Roaming' });
-    expect(await planPath(win)).toEqual(['D:\\Roaming\\Code\\User\\mcp.json']);
+  it('status still shows an entry left there, and remove takes it out with the portable one', async () => {
+    vol.fromJSON({ [VSCODE_FILE]: VSCODE_WITH_OURS });
+    const entries = await copilot.inspect(environment(), { name: 'mittwald', serverUrl: SERVER });
+    expect(entries).toEqual([expect.objectContaining({ host: 'VS Code', file: VSCODE_FILE, auth: 'token-ref', prompts: ['mittwald-token'] })]);
+    const [removal] = await copilot.planRemove(environment(), { name: 'mittwald', scope: 'user' });
+    expect(removal?.steps.map((step) => step.path)).toEqual([PORTABLE_FILE, VSCODE_FILE]);
+    expect(fileStep(removal, 1).after).toBe(VSCODE_FIXTURE);
+  });
+});
+
+describe('project scope: the workspace .mcp.json, shared with Claude Code', () => {
+  const PROJECT = `${HOME}/project`;
+  const inProject = () => environment({ cwd: `${PROJECT}/src` });
+
+  beforeEach(() => {
+    vol.mkdirSync(`${PROJECT}/.git`, { recursive: true });
   });
 
-  it('plans stable and Insiders separately when both are installed', async () => {
+  it('writes the entry Claude Code writes, moves ours out of .vscode/mcp.json and names hosts that have no project file', async () => {
     onPath('code');
-    onPath('code-insiders');
-    const plans = await copilot.plan(environment(), request(oauth));
-    expect(plans.map((plan) => [plan.host, fileStep(plan).path])).toEqual([
-      ['VS Code', VSCODE_FILE],
-      ['VS Code Insiders', `${HOME}/.config/Code - Insiders/User/mcp.json`],
-    ]);
-    expect(plans[1]?.nextSteps.join('\n')).toContain(vscodeInstallLink('mittwald', SERVER, true));
-    expect(vscodeInstallLink('mittwald', SERVER, true)).toMatch(/^vscode-insiders:mcp\/install\?/);
-    expect(JSON.parse(decodeURIComponent(vscodeInstallLink('mittwald', SERVER).replace('vscode:mcp/install?', '')))).toEqual({
-      name: 'mittwald',
-      type: 'http',
-      url: SERVER,
-    });
-  });
-
-  it('plans the shared project file once and names hosts that have no project file', async () => {
-    onPath('code');
-    onPath('code-insiders');
-    vol.mkdirSync(`${HOME}/project/.git`, { recursive: true });
     vol.mkdirSync(`${HOME}/.config/github-copilot/intellij`, { recursive: true });
-    const plans = await copilot.plan(environment({ cwd: `${HOME}/project/src` }), request(tokenRef, 'project'));
+    vol.fromJSON({ [`${PROJECT}/.vscode/mcp.json`]: VSCODE_WITH_OURS });
+    const plans = await copilot.plan(inProject(), request(tokenRef, 'project'));
     expect(plans).toHaveLength(1);
-    expect(plans[0]?.target).toBe('VS Code (project)');
-    const step = fileStep(plans[0]);
-    expect(step.path).toBe(`${HOME}/project/.vscode/mcp.json`);
-    expect(parsed(step.after).servers.mittwald.headers.Authorization).toBe('Bearer ${input:mittwald-token}');
-    expect(step.after).not.toContain('mcpServers');
-    expect(plans[0]?.warnings.join('\n')).toMatch(/Copilot for JetBrains has no project configuration/);
+    expect(plans[0]?.target).toBe(`${PORTABLE_HOST} (project)`);
+    expect(plans[0]?.steps.map((step) => step.path)).toEqual([`${PROJECT}/.mcp.json`, `${PROJECT}/.vscode/mcp.json`]);
+    // No `tools`: Claude Code skips an entry whose tools is a list of names (and Copilot allows every tool without it).
+    expect(parsed(fileStep(plans[0]).after)).toEqual({ mcpServers: { mittwald: { type: 'http', url: SERVER, headers: { Authorization: 'Bearer ${MITTWALD_API_TOKEN}' } } } });
+    expect(fileStep(plans[0], 1).after).toBe(VSCODE_FIXTURE);
+    const warnings = plans[0]?.warnings.join('\n') ?? '';
+    expect(warnings).toMatch(/Copilot for JetBrains has no project configuration/);
+    expect(warnings).toContain("is also Claude Code's project file");
+    expect(plans[0]?.nextSteps.join('\n')).toMatch(/only in a folder it trusts.*trusted_folders/);
+  });
+
+  it('refuses a project file in the home folder', async () => {
+    await expect(copilot.plan(environment({ cwd: HOME }), request(oauth, 'project'))).rejects.toMatchObject({ code: 'USAGE' });
+  });
+
+  for (const order of [['claude-code', 'copilot'], ['copilot', 'claude-code']] as const) {
+    for (const credential of [tokenRef, { kind: 'oauth', scopes: ['user:read', 'project:read'] }] as const) {
+      it(`one run with ${order.join(' then ')} (${credential.kind}) leaves one entry that both read as their own`, async () => {
+        const adapters = await Promise.all(order.map(loadAdapter));
+        const planned = await planTools(adapters, inProject(), () => request(credential, 'project'));
+        // Both plans were made from the same (empty) file; the second is planned again under the lock.
+        expect(planned.map((item) => item.plan?.steps[0]?.path)).toEqual([`${PROJECT}/.mcp.json`, `${PROJECT}/.mcp.json`]);
+        // Applied one after the other, as the setup pipeline does.
+        const results = [];
+        for (const item of planned) results.push((await applyTool({ ...item, plan: item.plan! }, { environment: inProject(), backupDir: `${HOME}/backups` })).result);
+        // The second finds the entry as it wants it (unchanged), or adds its own key (Claude's oauth.scopes).
+        expect(results[0]?.status).toBe('configured');
+        expect(['configured', 'unchanged']).toContain(results[1]?.status);
+        const entry = parsed(vol.readFileSync(`${PROJECT}/.mcp.json`, 'utf8') as string).mcpServers.mittwald;
+        expect(entry).toEqual({
+          type: 'http',
+          url: SERVER,
+          ...(credential.kind === 'token' ? { headers: { Authorization: 'Bearer ${MITTWALD_API_TOKEN}' } } : { oauth: { scopes: 'user:read project:read' } }),
+        });
+        // Each tool planned again finds its entry as it wants it: no tug of war between the two setups.
+        for (const adapter of [claudeCode, copilot]) {
+          const [plan] = await adapter.plan(inProject(), request(credential, 'project'));
+          expect(fileStep(plan).after, adapter.id).toBe(fileStep(plan).before);
+        }
+      });
+    }
+  }
+
+  it('remove says the entry is gone for Claude Code as well', async () => {
+    write((await copilot.plan(inProject(), request(oauth, 'project')))[0]);
+    const [removal] = await copilot.planRemove(inProject(), { name: 'mittwald', scope: 'project' });
+    expect(fileStep(removal).path).toBe(`${PROJECT}/.mcp.json`);
+    expect(removal?.warnings.join('\n')).toMatch(/gone for Claude Code as well/);
   });
 });
 
@@ -261,31 +309,6 @@ describe('Copilot for JetBrains and Xcode', () => {
   });
 });
 
-describe('Copilot CLI', () => {
-  it('honours COPILOT_HOME and writes mcpServers with every tool allowed', async () => {
-    vol.mkdirSync('/data/copilot', { recursive: true });
-    const env = environment({}, { COPILOT_HOME: '/data/copilot' });
-    const plans = await copilot.plan(env, request(tokenRef));
-    expect(plans.map((plan) => plan.host)).toEqual(['Copilot CLI']);
-    const step = fileStep(plans[0]);
-    expect(step.path).toBe('/data/copilot/mcp-config.json');
-    expect(step.secret).toBe(true);
-    expect(parsed(step.after)).toEqual({
-      mcpServers: { mittwald: { type: 'http', url: SERVER, headers: { Authorization: `Bearer ${TOKEN}` }, tools: ['*'] } },
-    });
-  });
-
-  it('removes only our entry', async () => {
-    const original = '{\n  "mcpServers": {\n    "other": { "type": "http", "url": "https://example.com/mcp", "tools": ["*"] }\n  }\n}\n';
-    vol.fromJSON({ [`${HOME}/.copilot/mcp-config.json`]: original });
-    const added = fileStep((await copilot.plan(environment(), request(tokenLiteral)))[0]);
-    vol.writeFileSync(`${HOME}/.copilot/mcp-config.json`, added.after ?? '');
-    const removal = await copilot.planRemove(environment(), { name: 'mittwald', scope: 'user' });
-    expect(removal.map((plan) => plan.host)).toEqual(['Copilot CLI']);
-    expect(fileStep(removal[0]).after).toBe(original);
-  });
-});
-
 describe('Visual Studio', () => {
   it('is never detected outside Windows, even with a ~/.mcp.json', async () => {
     vol.fromJSON({ [`${HOME}/.mcp.json`]: '{}' });
@@ -306,6 +329,7 @@ describe('Visual Studio', () => {
   });
 });
 
+
 describe('detection and host selection', () => {
   it('lists every host found', async () => {
     onPath('code');
@@ -313,7 +337,7 @@ describe('detection and host selection', () => {
     vol.mkdirSync(`${HOME}/.config/github-copilot/intellij`, { recursive: true });
     const detection = await copilot.detect(environment());
     expect(detection.state).toBe('installed');
-    expect(detection.hosts).toEqual(['VS Code', 'Copilot for JetBrains', 'Copilot CLI']);
+    expect(detection.hosts).toEqual(['VS Code', 'Copilot CLI', 'Copilot for JetBrains']);
     expect(detection.evidence).toEqual(expect.arrayContaining(['/usr/bin/code', '/usr/bin/copilot', `${HOME}/.config/github-copilot/intellij`]));
   });
 
@@ -326,31 +350,27 @@ describe('detection and host selection', () => {
     expect(await copilot.detect(environment())).toEqual({ tool: 'copilot', state: 'not-installed', hosts: [], evidence: [] });
   });
 
-  it('yields one plan per detected host for --tool copilot', async () => {
+  it('yields the portable plan and one per IDE host for --tool copilot', async () => {
     onPath('code');
     vol.mkdirSync(`${HOME}/.copilot`, { recursive: true });
+    vol.mkdirSync(`${HOME}/.config/github-copilot/intellij`, { recursive: true });
     const adapter = await loadAdapter('copilot');
     const planned = await planTools([adapter], environment(), () => request(tokenRef));
     expect(planned.map((entry) => [entry.plan?.host, entry.plan?.target])).toEqual([
-      ['VS Code', 'VS Code (user)'],
-      ['Copilot CLI', 'Copilot CLI (user)'],
+      [PORTABLE_HOST, `${PORTABLE_HOST} (user)`],
+      ['Copilot for JetBrains', 'Copilot for JetBrains (user)'],
     ]);
     expect(planned.every((entry) => entry.error === undefined)).toBe(true);
   });
 
-  it('plans VS Code with a warning when no host is found', async () => {
-    const plans = await copilot.plan(environment(), request(oauth));
-    expect(plans.map((plan) => [plan.host, fileStep(plan).path])).toEqual([['VS Code', VSCODE_FILE]]);
-    expect(plans[0]?.warnings.join('\n')).toMatch(/No GitHub Copilot host/);
+  it('only JetBrains found: no portable plan', async () => {
+    vol.mkdirSync(`${HOME}/.config/github-copilot/intellij`, { recursive: true });
+    expect((await copilot.plan(environment(), request(oauth))).map((plan) => plan.host)).toEqual(['Copilot for JetBrains']);
   });
 
-  it('removes from every detected host and falls back to VS Code when none is found', async () => {
-    expect((await copilot.planRemove(environment(), { name: 'mittwald', scope: 'user' })).map((plan) => plan.target)).toEqual(['VS Code (user)']);
-    onPath('code-insiders');
-    onPath('copilot');
-    expect((await copilot.planRemove(environment(), { name: 'mittwald', scope: 'user' })).map((plan) => plan.host)).toEqual([
-      'VS Code Insiders',
-      'Copilot CLI',
-    ]);
+  it('removes from the portable file and every detected IDE host', async () => {
+    expect((await copilot.planRemove(environment(), { name: 'mittwald', scope: 'user' })).map((plan) => plan.host)).toEqual([PORTABLE_HOST]);
+    vol.mkdirSync(`${HOME}/.config/github-copilot/intellij`, { recursive: true });
+    expect((await copilot.planRemove(environment(), { name: 'mittwald', scope: 'user' })).map((plan) => plan.host)).toEqual([PORTABLE_HOST, 'Copilot for JetBrains']);
   });
 });

@@ -1,4 +1,4 @@
-/** The shared planner of JSON servers files (Cursor, VS Code, Claude Code's files) on memfs: what it does
+/** The shared planner of JSON servers files (Cursor, Copilot, Claude Code's files) on memfs: what it does
  * with what the user has under our name. */
 import { fs as memfsFs, vol } from 'memfs';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -12,7 +12,7 @@ const HOME = '/home/ada';
 const SERVER_URL = 'https://mcp.mittwald.de/mcp';
 const TOKEN = 'mw-fake-token-for-tests-0000';
 const CURSOR_FILE = `${HOME}/.cursor/mcp.json`;
-const VSCODE_FILE = `${HOME}/.config/Code/User/mcp.json`;
+const COPILOT_FILE = `${HOME}/.copilot/mcp-config.json`;
 const CLAUDE_FILE = `${HOME}/.claude.json`;
 
 const environment: Environment = { platform: 'linux', home: HOME, cwd: HOME, env: { HOME, PATH: '/nowhere' } };
@@ -86,17 +86,17 @@ describe('duplicate entries of our name', () => {
     expect(second.warnings.join('\n')).not.toMatch(/extra/);
   });
 
-  it('handles three duplicates in VS Code and in Claude Code files alike', async () => {
+  it('handles three duplicates in Copilot and in Claude Code files alike', async () => {
     const three = (map: string) =>
       `{"${map}": {"mittwald": {"url": "a"}, "mittwald": {"url": "b"}, "other": {"url": "https://example.test/mcp"}, "mittwald": {"url": "c"}}}`;
-    write(VSCODE_FILE, three('servers'));
+    write(COPILOT_FILE, three('mcpServers'));
     write(CLAUDE_FILE, three('mcpServers'));
-    const vscode = await plan('copilot');
-    expect(JSON.parse(fileStep(vscode).after ?? '').servers).toEqual({
+    const copilot = await plan('copilot');
+    expect(JSON.parse(fileStep(copilot).after ?? '').mcpServers).toEqual({
       other: { url: 'https://example.test/mcp' },
-      mittwald: { type: 'http', url: SERVER_URL, headers: { Authorization: 'Bearer ${input:mittwald-token}' } },
+      mittwald: { type: 'http', url: SERVER_URL, headers: { Authorization: 'Bearer ${MITTWALD_API_TOKEN}' }, tools: ['*'] },
     });
-    expect(vscode.warnings).toContainEqual(`${VSCODE_FILE} had 3 "mittwald" entries under servers; the 2 extra ones were removed.`);
+    expect(copilot.warnings).toContainEqual(`${COPILOT_FILE} had 3 "mittwald" entries under mcpServers; the 2 extra ones were removed.`);
     const claude = await plan('claude-code', request({ credential: tokenLiteral }));
     expect(Object.keys(JSON.parse(fileStep(claude).after ?? '').mcpServers)).toEqual(['other', 'mittwald']);
     expect(claude.warnings).toContainEqual(`${CLAUDE_FILE} had 3 "mittwald" entries under mcpServers; the 2 extra ones were removed.`);
@@ -158,17 +158,17 @@ describe('the user\'s own settings on our entry', () => {
     expect(JSON.parse(fileStep(cursor).after ?? '').mcpServers.mittwald).not.toHaveProperty('type');
     expect(cursor.warnings).toContainEqual(`${CURSOR_FILE}: dropped "type" from the "mittwald" entry: it names the sse transport, and this entry is a streamable HTTP server.`);
 
-    write(VSCODE_FILE, JSON.stringify({ servers: { mittwald: { type: 'sse', url: 'https://mcp.mittwald.de/sse', dev: { watch: 'x' } } } }));
-    const vscode = await plan('copilot');
-    expect(JSON.parse(fileStep(vscode).after ?? '').servers.mittwald).toEqual({ type: 'http', url: SERVER_URL, dev: { watch: 'x' }, headers: { Authorization: 'Bearer ${input:mittwald-token}' } });
-    expect(vscode.warnings.join('\n')).not.toMatch(/dropped/);
+    write(COPILOT_FILE, JSON.stringify({ mcpServers: { mittwald: { type: 'sse', url: 'https://mcp.mittwald.de/sse', tools: ['list'] } } }));
+    const copilot = await plan('copilot');
+    expect(JSON.parse(fileStep(copilot).after ?? '').mcpServers.mittwald).toEqual({ type: 'http', url: SERVER_URL, tools: ['list'], headers: { Authorization: 'Bearer ${MITTWALD_API_TOKEN}' } });
+    expect(copilot.warnings.join('\n')).not.toMatch(/dropped/);
   });
 
   it('keeps a disabled entry disabled and says so', async () => {
-    write(VSCODE_FILE, JSON.stringify({ servers: { mittwald: { type: 'http', url: SERVER_URL, disabled: true } } }));
-    const vscode = await plan('copilot', request({ credential: { kind: 'oauth' } }));
-    expect(JSON.parse(fileStep(vscode).after ?? '').servers.mittwald).toEqual({ type: 'http', url: SERVER_URL, disabled: true });
-    expect(vscode.warnings).toContainEqual(`The entry stays disabled: ${VSCODE_FILE} sets "disabled": true on "mittwald", which was kept; take it out (or enable the server in the tool) to use it.`);
+    write(COPILOT_FILE, JSON.stringify({ mcpServers: { mittwald: { type: 'http', url: SERVER_URL, disabled: true } } }));
+    const copilot = await plan('copilot', request({ credential: { kind: 'oauth' } }));
+    expect(JSON.parse(fileStep(copilot).after ?? '').mcpServers.mittwald).toEqual({ type: 'http', url: SERVER_URL, disabled: true, tools: ['*'] });
+    expect(copilot.warnings).toContainEqual(`The entry stays disabled: ${COPILOT_FILE} sets "disabled": true on "mittwald", which was kept; take it out (or enable the server in the tool) to use it.`);
   });
 
   it('owns only oauth.scopes and the Authorization header of a Claude Code entry, in any spelling', async () => {

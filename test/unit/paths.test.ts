@@ -4,7 +4,7 @@ import type { Environment } from '../../src/model.js';
 import { claudeCodeConfigDir, claudeCodeUserFile } from '../../adapters/claude-code.js';
 import { claudeDesktopDirs } from '../../adapters/claude-desktop.js';
 import { codexHome } from '../../adapters/codex.js';
-import { copilotCliFile, copilotIdeFile, visualStudioUserFile, vscodeUserDir } from '../../adapters/copilot.js';
+import { copilotCliFile, copilotIdeFile, visualStudioUserFile, vscodeUserDir } from '../../adapters/copilot/index.js';
 import { cursorUserFile } from '../../adapters/cursor.js';
 import { mittwaldCliTokenFile } from '../../src/paths.js';
 

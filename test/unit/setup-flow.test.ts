@@ -74,6 +74,7 @@ function scripted(script: Script, interactive: boolean, tools: (ids: string[]) =
     interactive,
     tools: async () => tools(next('tools') as string[]),
     credentialKind: ask('credentialKind'),
+    access: ask('access'),
     token: ask('token'),
     tokenRefused: ask('tokenRefused'),
     signInFailed: ask('signInFailed'),
@@ -275,6 +276,7 @@ describe('older entries, asked about', () => {
   const script = (replace: boolean): Script => [
     ['tools', ['cursor']],
     ['credentialKind', 'oauth'],
+    ['access', ['user:read', 'customer:read', 'project:read', 'app:read']],
     ['scope', 'user'],
     ['secret', undefined],
     ['replaceStale', replace],
@@ -319,6 +321,7 @@ describe("a tool's own sign-in is a step of the run", () => {
   const base: Script = [
     ['tools', ['codex']],
     ['credentialKind', 'oauth'],
+    ['access', ['user:read', 'customer:read', 'project:read', 'app:read']],
     ['scope', 'user'],
     ['secret', undefined],
     ['showDiff', false],
@@ -344,7 +347,7 @@ describe("a tool's own sign-in is a step of the run", () => {
       expect(outcome.results[0]!.check).toBeUndefined();
       expect(outcome.results[0]!.nextSteps.join('\n')).toContain('codex mcp login mittwald');
     }
-    expect(byFlags.asked).toEqual(['tools', 'credentialKind', 'scope', 'secret', 'showDiff', 'confirmApply', 'offerLogin']);
+    expect(byFlags.asked).toEqual(['tools', 'credentialKind', 'access', 'scope', 'secret', 'showDiff', 'confirmApply', 'offerLogin']);
   });
 });
 
@@ -352,7 +355,7 @@ describe('settings-screen apps', () => {
   it('the core offers the page the adapter names; the flags decline it and print the steps', async () => {
     const argv = ['--tool', 'chatgpt', '--no-verify'];
     const { asked, printed, outcome } = await run(flagPrompter(await options(...argv), { environment }), argv);
-    expect(asked).toEqual(['tools', 'scope', 'secret', 'openSettingsPage']);
+    expect(asked).toEqual(['tools', 'access', 'scope', 'secret', 'openSettingsPage']);
     expect(printed).toContain('ChatGPT');
     expect(outcome.kind === 'done' && outcome.results[0]!.status).toBe('instructions');
   });
