@@ -1,12 +1,15 @@
 /** The interface every tool module in adapters/ implements. Adapters hold tool knowledge only (paths, entry
  * shape, how the tool resolves references); reading, editing and writing files, HTTP and output are the core's.
  * Adapters never write anything: they return plans, which the core shows, checks and applies. */
-import type { Detection, Environment, InstalledEntry, Scope, SetupRequest, ToolId, ToolPlan } from './model.js';
+import type { Activation, Detection, Environment, InstalledEntry, Scope, SetupRequest, ToolId, ToolPlan } from './model.js';
 
 /** A tool's own verdict on our entry. `detail` names the command that gave it. */
 export interface Confirmation {
   ok: boolean;
   detail: string;
+  /** What the tool's own state line says about using the entry (e.g. "Pending approval"), over what the
+   * adapter read from its files. */
+  activation?: Activation;
 }
 
 export interface Adapter {

@@ -28,6 +28,7 @@ import {
   credentialFor,
   failedResult,
   nextSteps,
+  pendingActivation,
   plannedProjectFiles,
   planTools,
   scopeFor,
@@ -648,6 +649,8 @@ function retryCommand(options: Options, auth: Auth, scope: Scope, secret: Option
 function summaryRow(result: ToolResult): ['✓' | '⚠' | '✗', string] {
   if (result.status === 'failed') return ['✗', `failed: ${result.error?.message ?? 'unknown error'}`];
   if (result.status === 'instructions') return ['⚠', 'next step: add it in the app (steps above)'];
+  const inactive = pendingActivation(result);
+  if (inactive !== undefined) return ['⚠', `configured, not active yet: ${inactive}`];
   if (!result.check) return ['✓', `${result.status === 'unchanged' ? 'already set up' : 'configured'}, not checked`];
   if (result.check.status === 'connected') return ['✓', 'connected'];
   if (result.check.status === 'needs-login') return ['⚠', 'next step: sign in from the tool (OAuth)'];

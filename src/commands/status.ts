@@ -7,7 +7,7 @@ import type { Options } from '../options.js';
 import { SYMBOLS } from '../output.js';
 import type { RunContext } from '../run-context.js';
 import { classifyServerUrl } from '../server-url.js';
-import { selectTools } from '../setup-steps.js';
+import { pendingActivation, selectTools } from '../setup-steps.js';
 
 interface StatusEntry extends Omit<InstalledEntry, 'authorization'> {
   /** Whether the credential resolves here (always true for OAuth entries). */
@@ -53,11 +53,20 @@ export async function runStatus(options: Options, context: RunContext): Promise<
     if (tool.error) out.line(`  ${paint.red(SYMBOLS.fail)} ${tool.error.message}`);
     else if (tool.entries.length === 0) out.line(paint.dim(`  no "${options.name}" entry`));
     for (const entry of tool.entries) {
-      const symbol = entry.check?.status === 'failed' || entry.urlKind.startsWith('legacy') ? paint.red(SYMBOLS.fail) : entry.check?.status === 'connected' ? paint.green(SYMBOLS.ok) : paint.yellow(SYMBOLS.warn);
+      const inactive = pendingActivation(entry);
+      const symbol =
+        entry.check?.status === 'failed' || entry.urlKind.startsWith('legacy')
+          ? paint.red(SYMBOLS.fail)
+          : entry.check?.status === 'connected' && inactive === undefined
+            ? paint.green(SYMBOLS.ok)
+            : paint.yellow(SYMBOLS.warn);
       const auth = entry.auth === 'oauth' ? 'OAuth' : entry.auth === 'token-ref' ? 'token by reference' : 'token (literal)';
       const legacy = entry.urlKind.startsWith('legacy') ? ` — retired URL, run setup again to migrate` : '';
-      out.line(`  ${symbol} "${entry.name}" ${entry.scope}${entry.host ? ` ${entry.host}` : ''}, ${auth}${legacy} ${paint.dim(entry.file)}`);
-      if (entry.check) out.line(`      ${entry.check.message}`);
+      const where = `${entry.scope}${entry.project === undefined ? '' : ` (in ${entry.project})`}${entry.host ? ` ${entry.host}` : ''}`;
+      out.line(`  ${symbol} "${entry.name}" ${where}, ${auth}${legacy} ${paint.dim(entry.file)}`);
+      // The tool's own rules come first: an entry it does not use is not "Connected", whatever the server says.
+      if (inactive !== undefined) out.line(`      configured, not active yet: ${inactive}`);
+      if (entry.check) out.line(`      ${inactive === undefined ? '' : 'server check: '}${entry.check.message}`);
     }
   }
   const ok = tools.every((tool) => !tool.error && tool.entries.every((entry) => entry.check?.status !== 'failed'));
