@@ -109,7 +109,8 @@ describe('Claude Code user scope without the claude CLI (file edits)', () => {
 
   it('adds the entry to the top-level mcpServers and leaves every other byte identical', async () => {
     const original = bigClaudeJson();
-    const plan = await planOne(environment(), request({ credential: tokenRef }));
+    // Without replaceStale: the local-scope "mittwald" of the project is reported, not touched.
+    const plan = await planOne(environment(), request({ credential: tokenRef, replaceStale: false }));
     const step = fileStep(plan);
     expect(step.path).toBe(`${HOME}/.claude.json`);
     expect(step.before).toBe(original);
@@ -129,9 +130,9 @@ describe('Claude Code user scope without the claude CLI (file edits)', () => {
 
   it('is unchanged when the same entry is planned again, and removing restores the original bytes', async () => {
     const original = bigClaudeJson();
-    write(fileStep(await planOne(environment(), request({ credential: tokenRef }))));
+    write(fileStep(await planOne(environment(), request({ credential: tokenRef, replaceStale: false }))));
 
-    const again = fileStep(await planOne(environment(), request({ credential: tokenRef })));
+    const again = fileStep(await planOne(environment(), request({ credential: tokenRef, replaceStale: false })));
     expect(again.after).toBe(again.before);
 
     const removal = await claudeCode.planRemove(environment(), { name: 'mittwald', scope: 'user' });
@@ -151,33 +152,84 @@ describe('Claude Code user scope without the claude CLI (file edits)', () => {
     expect(JSON.parse(step.after ?? '').mcpServers.mittwald).toEqual({ type: 'http', url: SERVER_URL, headers: { Authorization: `Bearer ${TOKEN}` } });
   });
 
-  it('never touches the local-scope entries of projects, and reports them in inspect() as project/local', async () => {
-    write(fileStep(await planOne(environment(), request())));
-    const parsed = JSON.parse(read(`${HOME}/.claude.json`));
-    expect(parsed.projects[REPO].mcpServers).toEqual(JSON.parse(bigClaudeJson()).projects[REPO].mcpServers);
+  it('reports the local-scope entries of every project with a mittwald entry, as scope local with their project', async () => {
+    const original = JSON.parse(bigClaudeJson());
+    original.projects['/home/ada/work/blog'].mcpServers = { 'mw-old': { type: 'sse', url: 'https://mcp.mittwald.de/sse' }, notes: { type: 'http', url: 'https://notes.example/mcp' } };
+    original.mcpServers.mittwald = { type: 'http', url: SERVER_URL };
+    vol.writeFileSync(`${HOME}/.claude.json`, JSON.stringify(original, null, 2));
 
     const entries = await claudeCode.inspect(environment({ env: { OLD_TOKEN: 'old-secret-value' } }), { name: 'mittwald', serverUrl: SERVER_URL });
     expect(entries).toEqual([
-      { tool: 'claude-code', scope: 'user', file: `${HOME}/.claude.json`, name: 'mittwald', url: SERVER_URL, auth: 'oauth', unresolved: [] },
       {
         tool: 'claude-code',
-        scope: 'project',
-        host: 'local',
+        scope: 'user',
         file: `${HOME}/.claude.json`,
         name: 'mittwald',
         url: SERVER_URL,
-        auth: 'token-ref',
-        authorization: 'Bearer old-secret-value',
+        auth: 'oauth',
         unresolved: [],
+        // In this project Claude uses the local entry instead (observed: local over project over user).
+        activation: { state: 'overridden', step: expect.stringContaining(`claude mcp remove mittwald --scope local\` in ${REPO}`) },
       },
+      { tool: 'claude-code', scope: 'local', project: REPO, file: `${HOME}/.claude.json`, name: 'mittwald', url: SERVER_URL, auth: 'token-ref', authorization: 'Bearer old-secret-value', unresolved: [] },
+      { tool: 'claude-code', scope: 'local', project: '/home/ada/work/blog', file: `${HOME}/.claude.json`, name: 'mw-old', url: 'https://mcp.mittwald.de/sse', auth: 'oauth', unresolved: [] },
     ]);
+    // In the blog, nothing of our name wins over the user entry.
+    const fromBlog = await claudeCode.inspect(environment({ cwd: '/home/ada/work/blog' }), { name: 'mittwald', serverUrl: SERVER_URL });
+    expect(fromBlog.find((entry) => entry.scope === 'user')).not.toHaveProperty('activation');
   });
 
-  it('warns that a local-scope entry of the same name takes precedence in this project', async () => {
-    const plan = await planOne(environment(), request());
-    expect(plan.warnings.join('\n')).toMatch(/local-scope "mittwald".*claude mcp remove mittwald --scope local/);
-    const elsewhere = await planOne(environment({ cwd: '/home/ada/work/blog' }), request());
-    expect(elsewhere.warnings).toEqual([]);
+  it('reports local-scope entries that override the user entry or are stale, and takes them out with replaceStale', async () => {
+    const original = JSON.parse(bigClaudeJson());
+    original.projects['/home/ada/work/blog'].mcpServers = { 'mw-old': { type: 'sse', url: 'https://mcp.mittwald.de/sse' }, notes: { type: 'http', url: 'https://notes.example/mcp' } };
+    const text = JSON.stringify(original, null, 2);
+    vol.writeFileSync(`${HOME}/.claude.json`, text);
+
+    const kept = await planOne(environment(), request({ replaceStale: false }));
+    expect(kept.stale).toEqual([]);
+    expect(kept.staleKept).toEqual([
+      { name: 'mittwald', url: SERVER_URL, file: `${HOME}/.claude.json`, reason: 'overrides', project: REPO },
+      { name: 'mw-old', url: 'https://mcp.mittwald.de/sse', file: `${HOME}/.claude.json`, reason: 'legacy-sse', project: '/home/ada/work/blog' },
+    ]);
+    expect(JSON.parse(fileStep(kept).after ?? '').projects).toEqual(original.projects);
+
+    const replaced = await planOne(environment(), request({ replaceStale: true }));
+    expect(replaced.stale.map((entry) => [entry.name, entry.project])).toEqual([
+      ['mittwald', REPO],
+      ['mw-old', '/home/ada/work/blog'],
+    ]);
+    expect(replaced.staleKept).toEqual([]);
+    const after = JSON.parse(fileStep(replaced).after ?? '');
+    const expected = structuredClone(original);
+    expected.projects[REPO].mcpServers = {};
+    expected.projects['/home/ada/work/blog'].mcpServers = { notes: { type: 'http', url: 'https://notes.example/mcp' } };
+    expected.mcpServers.mittwald = { type: 'http', url: SERVER_URL };
+    expect(after).toEqual(expected);
+    write(fileStep(replaced));
+    const entries = await claudeCode.inspect(environment(), { name: 'mittwald', serverUrl: SERVER_URL });
+    expect(entries).toEqual([expect.objectContaining({ scope: 'user', name: 'mittwald' })]);
+    expect(entries[0]).not.toHaveProperty('activation');
+  });
+
+  it('a project-scope plan takes out only this project\'s local-scope entry, in a second step on the global file', async () => {
+    const original = JSON.parse(bigClaudeJson());
+    original.projects['/home/ada/work/blog'].mcpServers = { mittwald: { type: 'http', url: SERVER_URL } };
+    vol.writeFileSync(`${HOME}/.claude.json`, JSON.stringify(original, null, 2));
+    const kept = await planOne(environment(), request({ scope: 'project', replaceStale: false }));
+    expect(kept.steps.map((step) => step.kind === 'file' && step.path)).toEqual([`${REPO}/.mcp.json`]);
+    expect(kept.staleKept).toEqual([{ name: 'mittwald', url: SERVER_URL, file: `${HOME}/.claude.json`, reason: 'overrides', project: REPO }]);
+
+    const replaced = await planOne(environment(), request({ scope: 'project', replaceStale: true }));
+    expect(replaced.steps.map((step) => step.kind === 'file' && step.path)).toEqual([`${REPO}/.mcp.json`, `${HOME}/.claude.json`]);
+    const global = replaced.steps[1]!;
+    if (global.kind !== 'file') throw new Error('expected a file step');
+    expect(global.secret).toBe(false);
+    const expected = structuredClone(original);
+    expected.projects[REPO].mcpServers = {};
+    expect(JSON.parse(global.after ?? '')).toEqual(expected);
+    // The global file is not needed for a project-scope plan when it cannot be read.
+    vol.writeFileSync(`${HOME}/.claude.json`, '{ not json');
+    expect((await planOne(environment(), request({ scope: 'project' }))).steps).toHaveLength(1);
   });
 
   it('replaces a stale /sse entry under another name when replaceStale, and keeps it otherwise', async () => {
@@ -284,11 +336,11 @@ describe('Claude Code with the claude CLI on PATH', () => {
   });
 
   it('still plans a file edit, so the token never becomes an argument of `claude`', async () => {
-    const step = fileStep(await planOne(environment(), request({ credential: tokenLiteral })));
+    const step = fileStep(await planOne(environment(), request({ credential: tokenLiteral, replaceStale: false })));
     expect(step).toMatchObject({ kind: 'file', path: `${HOME}/.claude.json`, before: bigClaudeJson(), secret: true });
     expect(JSON.parse(step.after ?? '').mcpServers.mittwald.headers.Authorization).toBe(`Bearer ${TOKEN}`);
 
-    const project = fileStep(await planOne(environment(), request({ scope: 'project', credential: tokenLiteral })));
+    const project = fileStep(await planOne(environment(), request({ scope: 'project', credential: tokenLiteral, replaceStale: false })));
     expect(project.path).toBe(`${REPO}/.mcp.json`);
   });
 
