@@ -360,7 +360,7 @@ const adapter: Adapter = {
   async confirm(environment, request) {
     const claude = await findOnPath(environment, 'claude');
     if (!claude) return undefined;
-    const run = await runToolCommand([claude, 'mcp', 'get', request.name], { timeoutMs: 60_000, cwd: environment.cwd });
+    const run = await runToolCommand([claude, 'mcp', 'get', request.name], { timeoutMs: 60_000, cwd: environment.cwd, env: environment.env });
     const missing = /no mcp server (named|found)/i.test(run.output);
     // Any other failure of `claude` itself is no verdict on our entry.
     if (run.exitCode !== 0 && !missing) return undefined;

@@ -315,7 +315,7 @@ const adapter: Adapter = {
     const files = request.scope === 'project' ? await codexFiles(environment) : undefined;
     const trusted = files ? isTrusted((await readDocument(files.user, true)).document, files.projectDir) : true;
     const command = `\`codex mcp get ${request.name} --json\``;
-    const run = await runToolCommand([codex, 'mcp', 'get', request.name, '--json'], { timeoutMs: 60_000, cwd: environment.cwd });
+    const run = await runToolCommand([codex, 'mcp', 'get', request.name, '--json'], { timeoutMs: 60_000, cwd: environment.cwd, env: environment.env });
     const answer = parseJsonObject(run.stdout);
     const shown = shownUrl(answer);
     if (files && !trusted && shown !== request.serverUrl) {

@@ -22,7 +22,9 @@ describe.skipIf(process.env.SKIP_CLAUDE_CONTRACT === '1')('with the real claude'
     const [tool] = JSON.parse(run.stdout).tools;
     expect(tool).not.toHaveProperty('commands');
     expect(tool.files).toEqual([{ path: path.join(fixture.home, '.claude.json'), change: 'created' }]);
-    expect(tool.confirmation).toEqual({ ok: true, detail: '`claude mcp get mittwald` shows it' });
+    // Claude's own state line, not only the URL: the entry is in use and connects.
+    expect(tool.confirmation).toEqual({ ok: true, detail: '`claude mcp get mittwald` shows it: \u2714 Connected', activation: { state: 'active' } });
+    expect(tool.activation).toEqual({ state: 'active' });
     expect(tool.check.status).toBe('connected');
     expect(run.stdout).not.toContain(token);
     const written = JSON.parse(await readFile(path.join(fixture.home, '.claude.json'), 'utf8'));
@@ -73,7 +75,7 @@ describe('with the real codex', () => {
     const run = await cli(['--tool', 'codex', ...urls(), '--token', token, '--json']);
     expect(run.exitCode).toBe(0);
     const [tool] = JSON.parse(run.stdout).tools;
-    expect(tool.confirmation).toEqual({ ok: true, detail: '`codex mcp get mittwald --json` shows it' });
+    expect(tool.confirmation).toEqual({ ok: true, detail: '`codex mcp get mittwald --json` shows it', activation: { state: 'active' } });
     expect(await readFile(config, 'utf8')).toMatch(/^# my settings\nmodel = "o3"\n/);
   }, 60_000);
 
