@@ -293,7 +293,8 @@ export function judgeMcpGet(output: string | undefined, request: SetupRequest, w
   const unresolved = credential.kind === 'token' && credential.storage === 'ref' && !environment.env[credential.envVar];
   if (state === 'failed' && !unresolved) return { ok: false, detail: `${command}: ${stateText}${issueOf(output)}` };
   if (state === 'needs-auth' && credential.kind === 'token') return { ok: false, detail: `${command}: ${stateText} — Claude's request with the token was refused` };
-  return { ok: true, detail: `${command} shows it${stateText ? `: ${stateText}` : ''}`, activation: { state: 'active' } };
+  // A state this release does not print (or one not known here) is no word on whether Claude uses it.
+  return { ok: true, detail: `${command} shows it${stateText ? `: ${stateText}` : ''}`, ...(state === undefined ? {} : { activation: { state: 'active' } }) };
 }
 
 /** The "Issue:" line `claude mcp get` adds to a failure, as a suffix. */

@@ -464,6 +464,12 @@ describe('Claude Code state lines', () => {
     expect(judgeMcpGet(got(USER, '! Needs authentication'), request(), where)).toMatchObject({ ok: true, activation: { state: 'active' } });
   });
 
+  it('gives no word on use where Claude prints no state it is known to print', () => {
+    const shown = judgeMcpGet(`mittwald:\n  URL: ${SERVER_URL}\n`, request(), where);
+    expect(shown).toEqual({ ok: true, detail: '`claude mcp get mittwald` shows it' });
+    expect(judgeMcpGet(got(USER, '◌ Warming up'), request(), where)).not.toHaveProperty('activation');
+  });
+
   it('fails where Claude shows the entry failing, or a token entry asking for a login, or no entry', () => {
     const failed = judgeMcpGet(`${got(USER, '✘ Failed to connect')}  Issue: ECONNREFUSED\n`, request({ credential: tokenLiteral }), where);
     expect(failed).toMatchObject({ ok: false, detail: expect.stringContaining('Failed to connect') });
