@@ -33,6 +33,21 @@ describe.skipIf(process.env.SKIP_CLAUDE_CONTRACT === '1')('with the real claude'
     const again = await cli(['--tool', 'claude-code', ...urls(), '--token', token, '--json']);
     expect(JSON.parse(again.stdout).tools[0]).toMatchObject({ status: 'unchanged', confirmation: { ok: true } });
   }, 120_000);
+
+  it('a .mcp.json entry: setup and status report Claude\'s own "Pending approval" as not active yet', async () => {
+    const shop = path.join(fixture.home, 'shop');
+    await mkdir(path.join(shop, '.git'), { recursive: true });
+    const env = { ...QUIET, PATH: `${BIN}${path.delimiter}${PATH_WITHOUT_PACKAGES}`, MITTWALD_API_TOKEN: token };
+    const setup = await runCli(['--tool', 'claude-code', '--scope', 'project', ...urls(), '--json'], { home: fixture.home, cwd: shop, env, timeoutMs: 120_000 });
+    expect(setup.exitCode, setup.stderr).toBe(0);
+    const [tool] = JSON.parse(setup.stdout).tools;
+    expect(tool).toMatchObject({ status: 'configured', confirmation: { ok: true, detail: expect.stringContaining('Pending approval') }, activation: { state: 'pending-approval' } });
+
+    const status = await runCli(['status', '--tool', 'claude-code', ...urls()], { home: fixture.home, cwd: shop, env, timeoutMs: 120_000 });
+    expect(status.stdout).toContain('configured, not active yet: approve it in Claude Code');
+    expect(status.stdout).toMatch(/`claude mcp get mittwald`: ⏸ Pending approval/);
+    expect(status.stdout).not.toContain(token);
+  }, 120_000);
 });
 
 describe('with a claude that records its arguments', () => {
