@@ -8,19 +8,32 @@
  * argv, visible to every local user. When `claude` is installed, `claude mcp get` confirms the entry after
  * the write.
  *
- * Claude's third scope, "local" (`projects["<project dir>"].mcpServers` in `~/.claude.json`), is never
- * written, but inspect() reports its entries as scope 'project' with host 'local': they apply to this
- * project only and take precedence over both other scopes, so `status` must show them. */
-import type { Adapter } from '../src/adapter.js';
+ * Claude's third scope, "local" (`projects["<project dir>"].mcpServers` in `~/.claude.json`, what `claude mcp
+ * add` writes by default), is never written, but inspect() reports its entries (scope 'local', with their
+ * project) for every project of the file that has a mittwald entry: in its project a local entry wins over
+ * both other scopes, and an approved .mcp.json entry over the user's (observed with 2.1.332; an unapproved
+ * one does not). A setup run replaces a local entry of our name, and stale ones, like the stale entries of
+ * the file it writes: with replaceStale they go, otherwise they are reported.
+ *
+ * A .mcp.json server is used only once approved (observed with 2.1.332): rejected when its name is in
+ * `disabledMcpjsonServers` of any settings Claude reads; else approved by `enabledMcpjsonServers` (or
+ * `enableAllProjectMcpServers`) in `<config dir>/settings.json` in any project, and in the project's
+ * `projects["<dir>"]` of the global file, `.claude/settings.local.json` or `.claude/settings.json` only once
+ * the folder is trusted (`projects["<dir>"].hasTrustDialogAccepted`, the project's own key: a trusted parent
+ * folder does not count); else it stays "Pending approval". */
+import type { Adapter, Confirmation } from '../src/adapter.js';
+import { readConfigFile } from '../src/config-file.js';
 import { detectFromClues } from '../src/detect.js';
 import { findOnPath, pathExists, remoteSession } from '../src/environment.js';
 import { bearerValue, inspectServersFile, readRemoteEntry, planServersFile, planServersFileRemoval, type EntryShape, type ServersFile } from '../src/json-servers.js';
-import { DEFAULT_SERVER_URL, type Environment, type FileStep, type InstalledEntry, type SetupRequest, type ToolPlan } from '../src/model.js';
+import { getJsonValue, parseJsonDocument, removeJsonValue, selectJsonMembers } from '../src/jsonc-document.js';
+import { DEFAULT_SERVER_URL, type Activation, type EntryScope, type Environment, type FileStep, type InstalledEntry, type SetupRequest, type StaleEntry, type ToolPlan } from '../src/model.js';
 import { exportVariableSteps } from '../src/next-steps.js';
 import { joinPath } from '../src/paths.js';
 import { lastLine, runToolCommand } from '../src/tool-command.js';
 import { projectDirectory } from '../src/servers-file-adapter.js';
 import { SHELL_BRACED_SYNTAX } from '../src/references.js';
+import { findStaleEntries, mayNameMittwald } from '../src/server-url.js';
 
 /** Claude Code's main file: `~/.claude.json`, or `$CLAUDE_CONFIG_DIR/.claude.json`. */
 export function claudeCodeUserFile(environment: Environment): string {
@@ -33,8 +46,6 @@ export function claudeCodeConfigDir(environment: Environment): string {
   return environment.env.CLAUDE_CONFIG_DIR ?? joinPath(environment, environment.home, '.claude');
 }
 
-import { readConfigFile } from '../src/config-file.js';
-import { removeJsonValue } from '../src/jsonc-document.js';
 import { findStoreRecord, numberField, readSignInStore, signInFromTokens, storeRecordKeys, stringField, type StoredSignIn } from '../src/sign-in-store.js';
 
 const NAME = 'Claude Code';
@@ -69,6 +80,8 @@ export async function claudeCodeGlobalFile(environment: Environment): Promise<st
 
 interface ClaudeFiles {
   projectDir: string;
+  /** This project's key in the global file's `projects`. */
+  projectKey: string;
   user: ServersFile;
   project: ServersFile;
   /** Local-scope entries of this project; reported, never written. */
@@ -83,10 +96,121 @@ async function claudeFiles(environment: Environment): Promise<ClaudeFiles> {
   const projectKey = environment.platform === 'win32' ? projectDir.replace(/\\/g, '/') : projectDir;
   return {
     projectDir,
+    projectKey,
     user: { tool: 'claude-code', scope: 'user', path: global, format: 'json', serversPath: ['mcpServers'] },
     project: { tool: 'claude-code', scope: 'project', path: joinPath(environment, projectDir, '.mcp.json'), format: 'json', serversPath: ['mcpServers'] },
-    local: { tool: 'claude-code', scope: 'project', host: 'local', path: global, format: 'json', serversPath: ['projects', projectKey, 'mcpServers'] },
+    local: localScope(global, projectKey),
   };
+}
+
+/** The local scope of the project keyed `project` in the global file. */
+function localScope(global: string, project: string): ServersFile {
+  return { tool: 'claude-code', scope: 'project', path: global, format: 'json', serversPath: ['projects', project, 'mcpServers'] };
+}
+
+/** Claude's user settings: an approval of a .mcp.json server there counts in every project, trusted or not. */
+function userSettingsFile(environment: Environment): string {
+  return joinPath(environment, claudeCodeConfigDir(environment), 'settings.json');
+}
+
+type Lookup = { name: string; serverUrl: string };
+
+/** Local-scope entries of every project in the global file that can hold one named `name` or pointing at
+ * mittwald, as Claude reads them, with their project. Only those projects are parsed. */
+async function localEntries(environment: Environment, files: ClaudeFiles, options: Lookup): Promise<InstalledEntry[]> {
+  const { text } = await readConfigFile(files.user.path);
+  if (text === null) return [];
+  const quoted = JSON.stringify(options.name);
+  const projects = selectJsonMembers(text, ['projects'], (_, valueText) => valueText.includes(quoted) || mayNameMittwald(valueText, options.serverUrl));
+  if (!Array.isArray(projects)) return [];
+  const keys = [...new Set(projects.map((project) => project.key))];
+  const found = await Promise.all(
+    keys.map(async (project) => (await inspectServersFile(localScope(files.user.path, project), shape, environment, options)).map((entry) => ({ ...entry, scope: 'local' as const, project }))),
+  );
+  return found.flat();
+}
+
+/** A settings object Claude reads, or undefined when absent or unreadable (Claude then ignores it too). */
+async function readSettings(path: string, keyPath: readonly string[] = []): Promise<Record<string, unknown> | undefined> {
+  try {
+    const { text } = await readConfigFile(path);
+    if (text === null) return undefined;
+    const value = keyPath.length === 0 ? parseJsonDocument(text, path, 'json') : getJsonValue(text, keyPath);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const lists = (value: unknown, name: string): boolean => Array.isArray(value) && value.includes(name);
+
+/** The step that approves the .mcp.json server `name`. */
+function approvalStep(environment: Environment, projectDir: string, name: string): string {
+  return `approve it in Claude Code: start \`claude\` in ${projectDir} and accept "${name}" (or add "${name}" to "enabledMcpjsonServers" in ${userSettingsFile(environment)})`;
+}
+
+/** Whether Claude uses the .mcp.json server `name`: the approval rules in the header, as 2.1.332 applies them. */
+async function mcpjsonActivation(environment: Environment, files: ClaudeFiles, name: string): Promise<Activation> {
+  const project = await readSettings(files.user.path, ['projects', files.projectKey]);
+  const trusted = project?.['hasTrustDialogAccepted'] === true;
+  const settingsDir = joinPath(environment, files.projectDir, '.claude');
+  const sources = [
+    { file: userSettingsFile(environment), values: await readSettings(userSettingsFile(environment)), counts: true },
+    { file: `${files.user.path} (projects["${files.projectKey}"])`, values: project, counts: trusted },
+    { file: joinPath(environment, settingsDir, 'settings.local.json'), values: await readSettings(joinPath(environment, settingsDir, 'settings.local.json')), counts: trusted },
+    { file: joinPath(environment, settingsDir, 'settings.json'), values: await readSettings(joinPath(environment, settingsDir, 'settings.json')), counts: trusted },
+  ];
+  const rejected = sources.find((source) => lists(source.values?.['disabledMcpjsonServers'], name));
+  if (rejected) return { state: 'disabled', step: `Claude Code rejects "${name}" from .mcp.json: take it out of "disabledMcpjsonServers" in ${rejected.file}` };
+  const approved = sources.some((source) => source.counts && (source.values?.['enableAllProjectMcpServers'] === true || lists(source.values?.['enabledMcpjsonServers'], name)));
+  return approved ? { state: 'active' } : { state: 'pending-approval', step: approvalStep(environment, files.projectDir, name) };
+}
+
+/** The step that takes this project's local-scope `name` out, which wins over the other scopes' entries. */
+function localShadowStep(projectDir: string, name: string): string {
+  return `take out the local-scope "${name}" of ${projectDir}, which Claude Code uses there instead: \`claude mcp remove ${name} --scope local\` in ${projectDir} (or run the setup again with --yes)`;
+}
+
+/** Every entry as Claude reads it, each with whether Claude uses it in this project (local over an approved
+ * .mcp.json entry over the user's). */
+async function inspectAll(environment: Environment, files: ClaudeFiles, options: Lookup): Promise<InstalledEntry[]> {
+  const [user, project, local] = await Promise.all([
+    inspectServersFile(files.user, shape, environment, options),
+    inspectServersFile(files.project, shape, environment, options),
+    localEntries(environment, files, options),
+  ]);
+  const localHere = new Set(local.filter((entry) => entry.project === files.projectKey).map((entry) => entry.name));
+  const projectEntries = await Promise.all(
+    project.map(async (entry): Promise<InstalledEntry> => {
+      const activation: Activation = localHere.has(entry.name) ? { state: 'overridden', step: localShadowStep(files.projectDir, entry.name) } : await mcpjsonActivation(environment, files, entry.name);
+      return { ...entry, activation };
+    }),
+  );
+  const usedFromProject = new Set(projectEntries.filter((entry) => entry.activation?.state === 'active').map((entry) => entry.name));
+  const userEntries = user.map((entry): InstalledEntry => {
+    if (localHere.has(entry.name)) return { ...entry, activation: { state: 'overridden', step: localShadowStep(files.projectDir, entry.name) } };
+    if (usedFromProject.has(entry.name)) {
+      return { ...entry, activation: { state: 'overridden', step: `in ${files.projectDir} Claude Code uses "${entry.name}" from ${files.project.path} instead; take one of them out if they should be the same` } };
+    }
+    return entry;
+  });
+  return [...userEntries, ...projectEntries, ...local];
+}
+
+/** Local-scope entries a plan for `request` replaces (or reports): ours by name, where it wins over the entry
+ * written, and stale ones. A user entry serves every project; a .mcp.json entry only this one. */
+function localStale(local: readonly InstalledEntry[], files: ClaudeFiles, request: SetupRequest): StaleEntry[] {
+  const relevant = request.scope === 'user' ? local : local.filter((entry) => entry.project === files.projectKey);
+  return relevant.flatMap((entry): StaleEntry[] => {
+    const project = entry.project ?? files.projectKey;
+    if (entry.name === request.name) return [{ name: entry.name, url: entry.url, file: entry.file, reason: 'overrides', project }];
+    return findStaleEntries([entry], request.name, request.serverUrl, entry.file).map((stale) => ({ ...stale, project }));
+  });
+}
+
+/** Takes the local-scope entries `stale` out of the global file's text. */
+function removeLocal(text: string, stale: readonly StaleEntry[]): string {
+  return stale.reduce((current, entry) => removeJsonValue(current, ['projects', entry.project ?? '', 'mcpServers', entry.name]), text);
 }
 
 function nextSteps(request: SetupRequest, environment: Environment, projectDir: string): string[] {
@@ -171,6 +295,71 @@ async function planCredentialsRemoval(environment: Environment, name: string, ur
   return { kind: 'file', path: file, before: text, after, secret: true };
 }
 
+/** The state `claude mcp get` / `claude mcp list` print for a server ("✔ Connected", "! Needs authentication",
+ * "⏸ Pending approval", "✘ Failed to connect", "✘ Rejected"), from the start of the state text: releases add
+ * reasons after it, and the symbols differ between releases (✓/✔, ✗/✘). Undefined for a state not known here. */
+export type ClaudeState = 'connected' | 'needs-auth' | 'pending-approval' | 'failed' | 'rejected';
+export function claudeState(text: string): ClaudeState | undefined {
+  const words = text.replace(/^[^\p{L}]+/u, '');
+  if (words.startsWith('Connected')) return 'connected';
+  if (words.startsWith('Needs authentication')) return 'needs-auth';
+  if (words.startsWith('Pending approval')) return 'pending-approval';
+  if (words.startsWith('Failed to connect')) return 'failed';
+  if (words.startsWith('Rejected')) return 'rejected';
+  return undefined;
+}
+
+/** The scope `claude mcp get` names ("Scope: Local config (private to you in this project)"). */
+function shownScope(output: string): EntryScope | undefined {
+  const scope = /^\s*Scope:\s*(\w+)/m.exec(output)?.[1]?.toLowerCase();
+  return scope === 'user' || scope === 'project' || scope === 'local' ? scope : undefined;
+}
+
+/** Claude's verdict on the entry written for `request`, from the output of `claude mcp get <name>` (undefined:
+ * Claude has no server of that name). It fails when Claude does not show the entry, or shows it failing when
+ * our check could not explain why; it says "not active yet" while Claude waits for an approval or uses
+ * another scope's entry of the name. `unused`: why this project's .mcp.json entry would not be used, for a
+ * project-scope request that Claude answers with the user's entry. */
+export function judgeMcpGet(output: string | undefined, request: SetupRequest, where: { environment: Environment; projectDir: string; projectFile: string; unused?: Activation }): Confirmation {
+  const command = `\`claude mcp get ${request.name}\``;
+  const stateText = output === undefined ? '' : (/^\s*Status:\s*(.*)$/m.exec(output)?.[1]?.trim() ?? '');
+  const scope = output === undefined ? undefined : shownScope(output);
+  const { environment, projectDir } = where;
+  if (scope !== undefined && scope !== request.scope) {
+    const activation: Activation =
+      scope === 'local'
+        ? { state: 'overridden', step: localShadowStep(projectDir, request.name) }
+        : scope === 'project'
+          ? { state: 'overridden', step: `in ${projectDir} Claude Code uses "${request.name}" from ${where.projectFile} instead` }
+          : where.unused && where.unused.state !== 'active'
+            ? where.unused
+            : { state: 'pending-approval', step: approvalStep(environment, projectDir, request.name) };
+    return { ok: true, detail: `${command} shows the ${scope}-scope entry${stateText ? `: ${stateText}` : ''}`, activation };
+  }
+  if (output === undefined || !output.includes(request.serverUrl)) {
+    return { ok: false, detail: `${command} does not show it${output ? `: ${lastLine(output)}` : ''}` };
+  }
+  const state = claudeState(stateText);
+  if (state === 'pending-approval') return { ok: true, detail: `${command}: ${stateText}`, activation: { state: 'pending-approval', step: approvalStep(environment, projectDir, request.name) } };
+  if (state === 'rejected') {
+    const step = where.unused?.state === 'disabled' && where.unused.step ? where.unused.step : `Claude Code rejects "${request.name}": take it out of "disabledMcpjsonServers" in its settings`;
+    return { ok: true, detail: `${command}: ${stateText}`, activation: { state: 'disabled', step } };
+  }
+  const { credential } = request;
+  // A reference to a variable this process lacks fails in Claude as in our check, which says what to set.
+  const unresolved = credential.kind === 'token' && credential.storage === 'ref' && !environment.env[credential.envVar];
+  if (state === 'failed' && !unresolved) return { ok: false, detail: `${command}: ${stateText}${issueOf(output)}` };
+  if (state === 'needs-auth' && credential.kind === 'token') return { ok: false, detail: `${command}: ${stateText} — Claude's request with the token was refused` };
+  // A state this release does not print (or one not known here) is no word on whether Claude uses it.
+  return { ok: true, detail: `${command} shows it${stateText ? `: ${stateText}` : ''}`, ...(state === undefined ? {} : { activation: { state: 'active' } }) };
+}
+
+/** The "Issue:" line `claude mcp get` adds to a failure, as a suffix. */
+function issueOf(output: string): string {
+  const issue = /^\s*Issue:\s*(.*)$/m.exec(output)?.[1]?.trim();
+  return issue ? ` (${issue})` : '';
+}
+
 const adapter: Adapter = {
   id: 'claude-code',
   name: NAME,
@@ -194,17 +383,28 @@ const adapter: Adapter = {
   async plan(environment, request): Promise<ToolPlan[]> {
     const files = await claudeFiles(environment);
     const file = files[request.scope];
-    const planned = await planServersFile(file, shape, request);
+    // The global file is planned (and its errors reported) by a user-scope plan itself: a project-scope plan
+    // does not depend on it.
+    const local = await localEntries(environment, files, request).catch(() => []);
+    const shadowing = localStale(local, files, request);
+    const removing = request.replaceStale ? shadowing : [];
+    const sameFile = file.path === files.user.path;
+    const planned = await planServersFile(file, shape, request, sameFile && removing.length > 0 ? (text) => removeLocal(text, removing) : undefined);
+    const steps: FileStep[] = [planned.step];
+    if (!sameFile && removing.length > 0) {
+      const { text: before } = await readConfigFile(files.user.path);
+      if (before !== null) steps.push({ kind: 'file', path: files.user.path, before, after: removeLocal(before, removing), secret: false });
+    }
     return [
       {
         tool: 'claude-code',
         target: `${NAME} (${request.scope})`,
-        steps: [planned.step],
-        stale: planned.stale,
-        staleKept: planned.staleKept,
+        steps,
+        stale: [...planned.stale, ...removing],
+        staleKept: [...planned.staleKept, ...(request.replaceStale ? [] : shadowing)],
         nextSteps: nextSteps(request, environment, files.projectDir),
         reloadStep: 'Start a new Claude Code session to load the change (running sessions keep their list).',
-        warnings: [...planned.warnings, ...(await shadowWarning(environment, files, request.name))],
+        warnings: planned.warnings,
       },
     ];
   },
@@ -226,12 +426,13 @@ const adapter: Adapter = {
   async confirm(environment, request) {
     const claude = await findOnPath(environment, 'claude');
     if (!claude) return undefined;
-    const run = await runToolCommand([claude, 'mcp', 'get', request.name], { timeoutMs: 60_000, cwd: environment.cwd });
+    const run = await runToolCommand([claude, 'mcp', 'get', request.name], { timeoutMs: 60_000, cwd: environment.cwd, env: environment.env });
     const missing = /no mcp server (named|found)/i.test(run.output);
     // Any other failure of `claude` itself is no verdict on our entry.
     if (run.exitCode !== 0 && !missing) return undefined;
-    const ok = run.exitCode === 0 && run.output.includes(request.serverUrl);
-    return { ok, detail: `\`claude mcp get ${request.name}\` ${ok ? 'shows it' : `does not show it${run.output ? `: ${lastLine(run.output)}` : ''}`}` };
+    const files = await claudeFiles(environment);
+    const unused = request.scope === 'project' ? await mcpjsonActivation(environment, files, request.name) : undefined;
+    return judgeMcpGet(run.exitCode === 0 ? run.output : undefined, request, { environment, projectDir: files.projectDir, projectFile: files.project.path, ...(unused ? { unused } : {}) });
   },
   loginCommand: (name, _scopes, options) => ['claude', 'mcp', 'login', name, ...(options?.noBrowser ? ['--no-browser'] : [])],
   logoutCommand: (name) => ['claude', 'mcp', 'logout', name],
@@ -244,10 +445,7 @@ const adapter: Adapter = {
   },
 
   async inspect(environment, options): Promise<InstalledEntry[]> {
-    const files = await claudeFiles(environment);
-    // The project file before the local scope: a caller looking for "the project entry" finds .mcp.json's.
-    const found = await Promise.all([files.user, files.project, files.local].map((file) => inspectServersFile(file, shape, environment, options)));
-    return found.flat();
+    return inspectAll(environment, await claudeFiles(environment), options);
   },
 };
 

@@ -13,7 +13,7 @@ import { updateEntry, type EntryKeys } from '../src/entry-keys.js';
 import { findOnPath, remoteSession } from '../src/environment.js';
 import { SetupError } from '../src/errors.js';
 import { headerOf } from '../src/json-servers.js';
-import { DEFAULT_ENTRY_NAME, type Environment, type InstalledEntry, type Scope, type SetupRequest } from '../src/model.js';
+import { DEFAULT_ENTRY_NAME, type Activation, type Environment, type InstalledEntry, type Scope, type SetupRequest } from '../src/model.js';
 import { exportVariableSteps } from '../src/next-steps.js';
 import { joinPath } from '../src/paths.js';
 import { bridgedUrl, classifyServerUrl } from '../src/server-url.js';
@@ -212,6 +212,18 @@ function shownUrl(value: unknown): string | undefined {
   return typeof url === 'string' ? url : undefined;
 }
 
+/** The step that switches a table with `enabled = false` back on. */
+function enableStep(file: string, name: string): string {
+  return `Codex skips it while \`enabled = false\`: take that line out of [mcp_servers.${name}] in ${file}`;
+}
+
+/** Whether Codex uses a server table: a project's only in a trusted project, and none with `enabled = false`. */
+function codexActivation(environment: Environment, table: unknown, where: { scope: Scope; file: string; name: string; projectDir: string; trusted: boolean }): Activation | undefined {
+  if (where.scope === 'project' && !where.trusted) return { state: 'untrusted-project', step: trustStep(environment, where.projectDir) };
+  if (isTable(table) && table['enabled'] === false) return { state: 'disabled', step: enableStep(where.file, where.name) };
+  return where.scope === 'project' ? { state: 'active' } : undefined;
+}
+
 /** The JSON object in a command's output (Codex may print warning lines before it). */
 function parseJsonObject(text: string): unknown {
   const start = text.indexOf('{');
@@ -296,19 +308,29 @@ const adapter: Adapter = {
   ...kit,
   entryCarriesScopes: true,
 
-  /** Project entries are reported as Codex sees them in a trusted project: merged over a same-named user
-   * entry. Whether the project is trusted is not checked, so that an entry written there can be verified. */
   listCommand: ['codex', 'mcp', 'list'],
-  // Codex reads a project file only in a trusted project, so only the user entry is sure to be confirmed.
+  // Codex reads a project file only in a trusted project (the project's own `[projects."<dir>"]`, observed
+  // with 0.171.0): in an untrusted one `codex mcp get` shows the user's entry or none, which says "not active
+  // yet" rather than failing.
   async confirm(environment, request) {
-    const codex = request.scope === 'user' ? await findOnPath(environment, 'codex') : undefined;
+    const codex = await findOnPath(environment, 'codex');
     if (!codex) return undefined;
-    const run = await runToolCommand([codex, 'mcp', 'get', request.name, '--json'], { timeoutMs: 60_000, cwd: environment.cwd });
-    const shown = shownUrl(parseJsonObject(run.stdout));
+    const files = request.scope === 'project' ? await codexFiles(environment) : undefined;
+    const trusted = files ? isTrusted((await readDocument(files.user, true)).document, files.projectDir) : true;
+    const command = `\`codex mcp get ${request.name} --json\``;
+    const run = await runToolCommand([codex, 'mcp', 'get', request.name, '--json'], { timeoutMs: 60_000, cwd: environment.cwd, env: environment.env });
+    const answer = parseJsonObject(run.stdout);
+    const shown = shownUrl(answer);
+    if (files && !trusted && shown !== request.serverUrl) {
+      return { ok: true, detail: `${command} ${shown ? `shows ${shown}` : 'does not show it'}: the project is not trusted`, activation: { state: 'untrusted-project', step: trustStep(environment, files.projectDir) } };
+    }
     // No parseable answer (an older codex, a broken install) is no verdict either way.
     if (run.exitCode !== 0 || shown === undefined) return undefined;
     const ok = shown === request.serverUrl;
-    return { ok, detail: `\`codex mcp get ${request.name} --json\` ${ok ? 'shows it' : `shows ${shown} instead`}` };
+    if (!ok) return { ok, detail: `${command} shows ${shown} instead` };
+    const enabled = !isTable(answer) || answer['enabled'] !== false;
+    const file = files ? files.project : codexUserFile(environment);
+    return { ok, detail: `${command} shows it${enabled ? '' : ', disabled'}`, activation: enabled ? { state: 'active' } : { state: 'disabled', step: enableStep(file, request.name) } };
   },
   loginCommand: (name, scopes, options) => ['codex', 'mcp', 'login', name, ...(scopes?.length ? ['--scopes', scopes.join(',')] : []), ...(options?.noBrowser ? ['--no-browser'] : [])],
   logoutCommand: (name) => ['codex', 'mcp', 'logout', name],
@@ -320,6 +342,8 @@ const adapter: Adapter = {
     example: { secrets: ['CODEX_API_KEY'], argv: (_name, prompt) => ['codex', 'exec', prompt] },
   },
 
+  /** Project entries are reported as Codex sees them in a trusted project: merged over a same-named user
+   * entry, with whether Codex uses them (the project trusted, the table not disabled) as their activation. */
   async inspect(environment, options): Promise<InstalledEntry[]> {
     const files = await codexFiles(environment);
     const userDocument = (await readDocument(files.user)).document;
@@ -330,6 +354,7 @@ const adapter: Adapter = {
       if (projectDocument !== undefined) layers.push({ scope: 'project', path: files.project, servers: serversOf(projectDocument, files.project) });
     }
 
+    const trusted = isTrusted(userDocument, files.projectDir);
     const entries: InstalledEntry[] = [];
     for (const layer of layers) {
       for (const [name, raw] of Object.entries(layer.servers)) {
@@ -340,7 +365,8 @@ const adapter: Adapter = {
         if (name !== options.name && classifyServerUrl(url, options.serverUrl) === 'other') continue;
         // A bridge signs in by itself (mcp-remote runs the OAuth flow): no credential of ours to describe.
         const auth = entry?.url !== undefined ? describeCodexAuth(entry, environment) : { auth: 'oauth' as const, unresolved: [] };
-        entries.push({ tool: 'codex', scope: layer.scope, file: layer.path, name, url, ...auth });
+        const activation = codexActivation(environment, effective, { scope: layer.scope, file: layer.path, name, projectDir: files.projectDir, trusted });
+        entries.push({ tool: 'codex', scope: layer.scope, file: layer.path, name, url, ...auth, ...(activation ? { activation } : {}) });
       }
     }
     return entries;

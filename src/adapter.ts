@@ -1,7 +1,7 @@
 /** The interface every tool module in adapters/ implements. Adapters hold tool knowledge only (paths, entry
  * shape, how the tool resolves references); reading, editing and writing files, HTTP and output are the core's.
  * Adapters never write anything: they return plans, which the core shows, checks and applies. */
-import type { CiProvider, Detection, Environment, InstalledEntry, Scope, SetupRequest, ToolId, ToolPlan } from './model.js';
+import type { Activation, CiProvider, Detection, Environment, InstalledEntry, Scope, SetupRequest, ToolId, ToolPlan } from './model.js';
 import type { StoredSignIn } from './sign-in-store.js';
 
 export type { SignInState, StoredSignIn } from './sign-in-store.js';
@@ -10,6 +10,9 @@ export type { SignInState, StoredSignIn } from './sign-in-store.js';
 export interface Confirmation {
   ok: boolean;
   detail: string;
+  /** What the tool's own state line says about using the entry (e.g. "Pending approval"), over what the
+   * adapter read from its files. */
+  activation?: Activation;
 }
 
 /** How a tool runs on a CI runner or headless server, for `ci <provider>`: the pipeline installs the tool's

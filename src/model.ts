@@ -6,6 +6,10 @@ export type ToolId = string;
 
 export type Scope = 'user' | 'project';
 
+/** Where an installed entry was found: one of our scopes, or `local`, a tool's own scope that holds entries
+ * private to the person in one project (they are found and reported, never written). */
+export type EntryScope = Scope | 'local';
+
 export const DEFAULT_SERVER_URL = 'https://mcp.mittwald.de/mcp';
 export const DEFAULT_API_URL = 'https://api.mittwald.de';
 export const DEFAULT_ENTRY_NAME = 'mittwald';
@@ -93,7 +97,10 @@ export interface StaleEntry {
   name: string;
   url: string;
   file: string;
-  reason: 'legacy-sse' | 'legacy-fly' | 'duplicate';
+  /** `overrides`: an entry of our name in a scope that wins over the one being written (in `project`). */
+  reason: 'legacy-sse' | 'legacy-fly' | 'duplicate' | 'overrides';
+  /** Set for an entry of a per-project scope (`local`): the project it applies to. */
+  project?: string;
 }
 
 /** What one tool (or one Copilot host) needs: steps to apply, or instructions for a settings screen. */
@@ -132,9 +139,19 @@ export interface Detection {
 }
 
 /** An entry as a tool will read it, for `status` and for checking after a write. */
+/** Whether the tool uses an entry it reads, by its own rules (approval of a shared project file, trust of the
+ * folder, an entry switched off or overridden by one of another scope). Decided by the adapter. */
+export interface Activation {
+  state: 'active' | 'pending-approval' | 'untrusted-project' | 'disabled' | 'overridden';
+  /** The one thing the person does for the tool to use the entry; absent when active. */
+  step?: string;
+}
+
 export interface InstalledEntry {
   tool: ToolId;
-  scope: Scope;
+  scope: EntryScope;
+  /** The project a `local` entry applies to. */
+  project?: string;
   host?: string;
   file: string;
   name: string;
@@ -147,4 +164,6 @@ export interface InstalledEntry {
   unresolved: string[];
   /** Prompts the tool shows itself for a value of the entry (their answers are the tool's, never known here). */
   prompts?: string[];
+  /** Whether the tool uses the entry here; absent when the adapter cannot tell (taken as in use). */
+  activation?: Activation;
 }

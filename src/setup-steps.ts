@@ -9,7 +9,7 @@ import { EntryChecker, type CheckResult } from './credential-check.js';
 import { unifiedDiff } from './diff.js';
 import { gitLine, projectFiles, type GitView } from './git-status.js';
 import { errorDetails, SetupError } from './errors.js';
-import { TOKEN_ENV_VAR, type Credential, type Detection, type Environment, type InstalledEntry, type Scope, type SetupRequest, type StaleEntry, type ToolId, type ToolPlan } from './model.js';
+import { TOKEN_ENV_VAR, type Activation, type Credential, type Detection, type Environment, type InstalledEntry, type Scope, type SetupRequest, type StaleEntry, type ToolId, type ToolPlan } from './model.js';
 import type { Options, TokenSource } from './options.js';
 import { SYMBOLS, type Output } from './output.js';
 import type { HttpClient } from './http.js';
@@ -30,6 +30,8 @@ export interface ToolResult {
   check?: CheckResult;
   /** The tool's own CLI confirming the entry (e.g. `claude mcp get`), when it is installed. */
   confirmation?: Confirmation;
+  /** Whether the tool uses the written entry yet: its CLI's word, else what its adapter read from its files. */
+  activation?: Activation;
   nextSteps: string[];
   warnings: string[];
   instructions?: string;
@@ -233,7 +235,15 @@ function gitViews(plan: ToolPlan, git: ReadonlyMap<string, GitView> | undefined)
 }
 
 export function staleReason(entry: StaleEntry): string {
-  return entry.reason === 'legacy-sse' ? 'retired /sse endpoint' : entry.reason === 'legacy-fly' ? 'retired fly.dev host' : 'duplicate of the mittwald entry';
+  const reason =
+    entry.reason === 'legacy-sse'
+      ? 'retired /sse endpoint'
+      : entry.reason === 'legacy-fly'
+        ? 'retired fly.dev host'
+        : entry.reason === 'overrides'
+          ? 'same name, wins over the new entry'
+          : 'duplicate of the mittwald entry';
+  return entry.project === undefined ? reason : `${reason}, local scope of ${entry.project}`;
 }
 
 function indent(text: string, prefix: string): string {
@@ -300,7 +310,15 @@ export async function verifyTool(applied: AppliedTool, context: VerifyContext): 
   if (confirmation && !confirmation.ok) {
     return { ...result, check, confirmation, status: 'failed', error: { code: 'COMMAND_FAILED', message: `${adapter.name} does not read the entry as written: ${confirmation.detail}` } };
   }
-  return { ...result, check, ...(confirmation ? { confirmation } : {}) };
+  const activation = confirmation?.activation ?? entry.activation;
+  return { ...result, check, ...(confirmation ? { confirmation } : {}), ...(activation ? { activation } : {}) };
+}
+
+/** The step a result's tool still needs before it uses the entry, or undefined when it uses it. */
+export function pendingActivation(result: Pick<ToolResult, 'activation'>): string | undefined {
+  const { activation } = result;
+  if (!activation || activation.state === 'active') return undefined;
+  return activation.step ?? activation.state.replace(/-/g, ' ');
 }
 
 /** Of a tool's plans made again, the one for the same target (and Copilot host) as `plan`. */
@@ -335,14 +353,20 @@ export function printResults(out: Output, results: readonly ToolResult[], access
   const { paint } = out;
   out.line();
   for (const result of results) {
-    const symbol = result.status === 'failed' ? paint.red(SYMBOLS.fail) : result.check && result.check.status !== 'connected' ? paint.yellow(SYMBOLS.warn) : paint.green(SYMBOLS.ok);
+    const inactive = result.status === 'failed' ? undefined : pendingActivation(result);
+    const symbol =
+      result.status === 'failed' ? paint.red(SYMBOLS.fail) : inactive !== undefined || (result.check && result.check.status !== 'connected') ? paint.yellow(SYMBOLS.warn) : paint.green(SYMBOLS.ok);
     const what =
       result.status === 'failed'
         ? (result.error?.message ?? 'failed')
         : result.status === 'instructions'
           ? 'follow the steps above'
-          : `${result.status}${result.check ? ` — ${result.check.message}` : ''}`;
+          : inactive !== undefined
+            ? `${result.status}, not active yet: ${inactive}`
+            : `${result.status}${result.check ? ` — ${result.check.message}` : ''}`;
     out.line(`${symbol} ${paint.bold(result.target)}: ${what}`);
+    // The server's answer still matters once the tool uses the entry.
+    if (inactive !== undefined && result.check) out.line(paint.dim(`  server check: ${result.check.message}`));
     if (result.status === 'failed' && result.error?.hint) out.line(`  ${result.error.hint}`);
     if (result.confirmation?.ok) out.line(paint.dim(`  ${result.confirmation.detail}`));
     for (const file of result.files) {

@@ -8,7 +8,11 @@ export interface ToolCommandResult {
   output: string;
 }
 
-export async function runToolCommand(argv: readonly string[], options: { timeoutMs?: number; cwd?: string } = {}): Promise<ToolCommandResult> {
+/** `env`: the whole environment the program gets (the Environment the run works in), else this process's. */
+export async function runToolCommand(
+  argv: readonly string[],
+  options: { timeoutMs?: number; cwd?: string; env?: Readonly<Record<string, string | undefined>> } = {},
+): Promise<ToolCommandResult> {
   const { execa } = await import('execa');
   const spawn = spawnArguments(argv, process.platform, process.env.ComSpec);
   if ('refused' in spawn) return { exitCode: 1, stdout: '', output: spawn.refused };
@@ -20,6 +24,7 @@ export async function runToolCommand(argv: readonly string[], options: { timeout
     timeout: options.timeoutMs ?? 120_000,
     ...(options.cwd ? { cwd: options.cwd } : {}),
     ...(verbatim ? { windowsVerbatimArguments: true } : {}),
+    ...(options.env ? { env: options.env, extendEnv: false } : {}),
   });
   return { exitCode: child.exitCode ?? 1, stdout: child.stdout ?? '', output: child.all ?? '' };
 }

@@ -28,7 +28,7 @@ import type { Options, TokenSource } from './options.js';
 import { createOutput, type Output } from './output.js';
 import type { RunContext } from './run-context.js';
 import { cleanToken, maskSecret, tokenProblem } from './secrets.js';
-import { nextSteps, scopeFor, showPlans, staleReason, type ToolResult } from './setup-steps.js';
+import { nextSteps, pendingActivation, scopeFor, showPlans, staleReason, type ToolResult } from './setup-steps.js';
 
 /** clack, loaded by runWizard once colours are settled: it styles some texts when it is loaded. */
 let p: typeof Clack;
@@ -560,6 +560,8 @@ function retryCommand(options: Options, { auth, scope, secret }: Answers): (tool
 function summaryRow(result: ToolResult): ['✓' | '⚠' | '✗', string] {
   if (result.status === 'failed') return ['✗', `failed: ${result.error?.message ?? 'unknown error'}`];
   if (result.status === 'instructions') return ['⚠', 'next step: add it in the app (steps above)'];
+  const inactive = pendingActivation(result);
+  if (inactive !== undefined) return ['⚠', `configured, not active yet: ${inactive}`];
   if (!result.check) return ['✓', `${result.status === 'unchanged' ? 'already set up' : 'configured'}, not checked`];
   if (result.check.status === 'connected') return ['✓', 'connected'];
   if (result.check.status === 'needs-login') return ['⚠', 'next step: sign in from the tool (OAuth)'];

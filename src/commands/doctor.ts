@@ -14,7 +14,7 @@ import { EntryChecker, type CheckResult } from '../credential-check.js';
 import { findOnPath, pathExists } from '../environment.js';
 import { errorDetails } from '../errors.js';
 import type { HttpClient } from '../http.js';
-import { type Environment, type InstalledEntry, type Scope, type StaleEntry, type ToolId, type ToolPlan } from '../model.js';
+import { type EntryScope, type Environment, type InstalledEntry, type Scope, type StaleEntry, type ToolId, type ToolPlan } from '../model.js';
 import { exportVariableSteps } from '../next-steps.js';
 import { authorizationServerMetadataUrls } from '../oauth-discovery.js';
 import type { Options } from '../options.js';
@@ -68,7 +68,7 @@ export interface Finding {
   severity: Severity;
   tool: ToolId | 'service' | 'machine';
   /** The entry it is about, when it is about one. */
-  entry?: { name: string; scope: Scope; host?: string; file: string };
+  entry?: { name: string; scope: EntryScope; host?: string; file: string };
   message: string;
   /** The one thing to do. */
   action: string;
@@ -154,7 +154,7 @@ export async function diagnose(options: Options, context: RunContext): Promise<D
       const kind = classifyServerUrl(entry.url, options.serverUrl);
       if (kind === 'legacy-sse' || kind === 'legacy-fly') {
         // Under another name the setup planner reports it (below), with the fix that replaces it.
-        if (entry.name !== options.name && adapter.kind === 'config' && entry.host !== 'local') continue;
+        if (entry.name !== options.name && adapter.kind === 'config' && entry.scope !== 'local') continue;
         findings.push({
           code: 'ENTRY_STALE',
           severity: 'error',
@@ -162,7 +162,7 @@ export async function diagnose(options: Options, context: RunContext): Promise<D
           entry: where,
           message: `${label} points at ${entry.url}, a ${kind === 'legacy-sse' ? 'retired /sse endpoint' : 'retired fly.dev host'}: the tool connects to nothing.`,
           action: `Replace it with a current entry: mittwald-mcp-setup --tool ${adapter.id}${entry.scope === 'project' ? ' --scope project' : ''} --yes`,
-          ...(adapter.scopes.includes(entry.scope) && entry.host !== 'local' && entry.name === options.name ? { fix: { kind: 'replace', tool: adapter.id, scope: entry.scope, stale: [], ours: 'write' } as Fix } : {}),
+          ...(entry.scope !== 'local' && adapter.scopes.includes(entry.scope) && entry.name === options.name ? { fix: { kind: 'replace', tool: adapter.id, scope: entry.scope, stale: [], ours: 'write' } as Fix } : {}),
         });
         continue;
       }
@@ -461,7 +461,7 @@ async function browserFindings(environment: Environment): Promise<Finding[]> {
 async function plannerFindings(adapter: Adapter, entries: readonly InstalledEntry[], options: Options, environment: Environment): Promise<Finding[]> {
   if (adapter.kind !== 'config') return [];
   const findings: Finding[] = [];
-  const scopes = [...new Set(entries.filter((entry) => entry.host !== 'local').map((entry) => entry.scope))].filter((scope) => adapter.scopes.includes(scope));
+  const scopes = [...new Set(entries.map((entry) => entry.scope))].filter((scope): scope is Scope => scope !== 'local' && adapter.scopes.includes(scope));
   for (const scope of scopes) {
     let plans: ToolPlan[];
     try {
@@ -503,11 +503,11 @@ async function plannerFindings(adapter: Adapter, entries: readonly InstalledEntr
 function shadowFindings(adapter: Adapter, entries: readonly InstalledEntry[], options: Options): Finding[] {
   const ours = entries.filter((entry) => entry.name === options.name && classifyServerUrl(entry.url, options.serverUrl) !== 'legacy-sse' && classifyServerUrl(entry.url, options.serverUrl) !== 'legacy-fly');
   const byHost = new Map<string, InstalledEntry[]>();
-  for (const entry of ours) byHost.set(entry.host && entry.host !== 'local' ? entry.host : '', [...(byHost.get(entry.host && entry.host !== 'local' ? entry.host : '') ?? []), entry]);
+  for (const entry of ours) byHost.set(entry.host ?? '', [...(byHost.get(entry.host ?? '') ?? []), entry]);
   const findings: Finding[] = [];
   for (const group of byHost.values()) {
     if (group.length < 2) continue;
-    const places = group.map((entry) => `${entry.scope}${entry.host === 'local' ? ' (local)' : ''} in ${entry.file}`);
+    const places = group.map((entry) => `${entry.scope}${entry.project ? ` (${entry.project})` : ''} in ${entry.file}`);
     const differ = new Set(group.map((entry) => `${entry.url}\n${entry.auth}`)).size > 1;
     findings.push({
       code: 'ENTRY_SHADOWED',

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import claudeCode from '../../adapters/claude-code.js';
+import claudeCode, { claudeState } from '../../adapters/claude-code.js';
 import { credentialFor, planTools } from '../../src/setup-steps.js';
 import { scopesForAccess } from '../../src/access.js';
 import { applyPlan } from '../../src/apply.js';
@@ -45,8 +45,8 @@ interface Sandbox {
   project: string;
   /** The adapter's view: claude on PATH. */
   environment(env?: Record<string, string>): Environment;
-  /** Runs the real claude in the project folder with exactly these variables. */
-  claude(args: readonly string[], env?: Record<string, string>): Promise<{ exitCode: number; output: string }>;
+  /** Runs the real claude in the project folder (or `cwd`) with exactly these variables. */
+  claude(args: readonly string[], env?: Record<string, string>, cwd?: string): Promise<{ exitCode: number; output: string }>;
   /** `claude mcp login <name>` on a pseudo-terminal (it refuses to run without one), the headless browser as
    * `$BROWSER`; resolves when claude exits. */
   login(name: string): Promise<{ exitCode: number; output: string }>;
@@ -78,8 +78,8 @@ async function createSandbox(): Promise<Sandbox> {
       cwd: project,
       env: { ...baseEnv, PATH: `${CLAUDE_BIN}${path.delimiter}${baseEnv.PATH}`, ...env },
     }),
-    async claude(args, env = {}) {
-      const child = await execa(CLAUDE, args, { cwd: project, env: { ...baseEnv, ...env }, extendEnv: false, reject: false, stdin: 'ignore', all: true, timeout: 60_000 });
+    async claude(args, env = {}, cwd = project) {
+      const child = await execa(CLAUDE, args, { cwd, env: { ...baseEnv, ...env }, extendEnv: false, reject: false, stdin: 'ignore', all: true, timeout: 60_000 });
       return { exitCode: child.exitCode ?? 1, output: child.all ?? '' };
     },
     async login(name) {
@@ -247,6 +247,10 @@ describe.skipIf(!runnable)(`Claude Code contract (real claude CLI: ${client.labe
 
       const pending = await sandbox.claude(['mcp', 'list'], { MITTWALD_API_TOKEN: token });
       expectState(pending.output, 'mittwald', server.mcpUrl, STATE.pending);
+      // The confirmation reads Claude's state line: configured, not active yet — with the step.
+      const withToken = sandbox.environment({ MITTWALD_API_TOKEN: token });
+      const projectRequest = request(tokenRef(), { scope: 'project' });
+      expect(await claudeCode.confirm!(withToken, projectRequest)).toMatchObject({ ok: true, activation: { state: 'pending-approval', step: expect.stringContaining('enabledMcpjsonServers') } });
 
       // The approval our next steps describe.
       expect(plan.nextSteps.join(' ')).toContain('enabledMcpjsonServers');
@@ -254,12 +258,13 @@ describe.skipIf(!runnable)(`Claude Code contract (real claude CLI: ${client.labe
       await writeFile(path.join(sandbox.home, '.claude', 'settings.json'), JSON.stringify({ enabledMcpjsonServers: ['mittwald'] }));
       const approved = await sandbox.claude(['mcp', 'list'], { MITTWALD_API_TOKEN: token });
       expectState(approved.output, 'mittwald', server.mcpUrl, STATE.connected);
+      expect(await claudeCode.confirm!(withToken, projectRequest)).toMatchObject({ ok: true, activation: { state: 'active' } });
       const got = await sandbox.claude(['mcp', 'get', 'mittwald'], { MITTWALD_API_TOKEN: token });
       expect(got.output).toContain('Scope: Project config');
       expect(got.output).toContain(`URL: ${server.mcpUrl}`);
 
       const entries = await claudeCode.inspect(sandbox.environment({ MITTWALD_API_TOKEN: token }), { name: 'mittwald', serverUrl: server.mcpUrl });
-      expect(entries).toEqual([expect.objectContaining({ scope: 'project', file: path.join(sandbox.project, '.mcp.json'), authorization: `Bearer ${token}` })]);
+      expect(entries).toEqual([expect.objectContaining({ scope: 'project', file: path.join(sandbox.project, '.mcp.json'), authorization: `Bearer ${token}`, activation: { state: 'active' } })]);
     },
     TIMEOUT,
   );
@@ -364,14 +369,105 @@ describe.skipIf(!runnable)(`Claude Code contract (real claude CLI: ${client.labe
   );
 
   it(
-    'reports a local-scope entry that Claude made as project/local, and warns that it shadows ours',
+    'approval of a .mcp.json server: what inspect() reads from the settings is the state Claude reports, case by case',
     async () => {
-      await sandbox.claude(['mcp', 'add-json', '--scope', 'local', 'mittwald', JSON.stringify({ type: 'http', url: server.mcpUrl })]);
+      /** Writes `<home or project>/.claude/<file>`. */
+      const settings = (where: 'home' | 'project', file: string, values: unknown) => async (box: Sandbox) => {
+        const dir = path.join(where === 'home' ? box.home : box.project, '.claude');
+        await mkdir(dir, { recursive: true });
+        await writeFile(path.join(dir, file), JSON.stringify(values));
+      };
+      const globalProject = (values: Record<string, unknown>, key?: string) => async (box: Sandbox) => {
+        await writeFile(path.join(box.home, '.claude.json'), JSON.stringify({ projects: { [key ?? box.project]: values } }));
+      };
+      const trusted = globalProject({ hasTrustDialogAccepted: true });
+      const cases: Array<[string, Array<(box: Sandbox) => Promise<void>>, 'active' | 'pending-approval' | 'disabled']> = [
+        ['nothing approved', [], 'pending-approval'],
+        ['user settings, untrusted folder', [settings('home', 'settings.json', { enabledMcpjsonServers: ['mittwald'] })], 'active'],
+        ['the project entry of ~/.claude.json, untrusted', [globalProject({ enabledMcpjsonServers: ['mittwald'] })], 'pending-approval'],
+        ['the project entry of ~/.claude.json, trusted', [globalProject({ hasTrustDialogAccepted: true, enableAllProjectMcpServers: true })], 'active'],
+        ['.claude/settings.local.json, untrusted', [settings('project', 'settings.local.json', { enableAllProjectMcpServers: true })], 'pending-approval'],
+        ['.claude/settings.local.json, trusted', [trusted, settings('project', 'settings.local.json', { enabledMcpjsonServers: ['mittwald'] })], 'active'],
+        ['.claude/settings.json, trusted', [trusted, settings('project', 'settings.json', { enabledMcpjsonServers: ['mittwald'] })], 'active'],
+        ['.claude/settings.json, a trusted parent folder', [globalProject({ hasTrustDialogAccepted: true }, 'PARENT'), settings('project', 'settings.json', { enabledMcpjsonServers: ['mittwald'] })], 'pending-approval'],
+        ['rejected in an untrusted project over an approval', [settings('home', 'settings.json', { enableAllProjectMcpServers: true }), settings('project', 'settings.local.json', { disabledMcpjsonServers: ['mittwald'] })], 'disabled'],
+      ];
+      const claudeSays = { active: 'connected', 'pending-approval': 'pending-approval', disabled: 'rejected' } as const;
+      const results = await Promise.all(
+        cases.map(async ([label, arrange]) => {
+          const box = await createSandbox();
+          try {
+            await writeFile(path.join(box.project, '.mcp.json'), JSON.stringify({ mcpServers: { mittwald: { type: 'http', url: server.mcpUrl, headers: { Authorization: `Bearer ${token}` } } } }));
+            for (const step of arrange) await step(box);
+            // A parent folder's trust: the key is the folder above the project.
+            const global = path.join(box.home, '.claude.json');
+            const text = await readFile(global, 'utf8').catch(() => '');
+            if (text.includes('"PARENT"')) await writeFile(global, text.replace('"PARENT"', JSON.stringify(box.home)));
+            const entries = await claudeCode.inspect(box.environment(), { name: 'mittwald', serverUrl: server.mcpUrl });
+            const got = await box.claude(['mcp', 'get', 'mittwald']);
+            const status = /^\s*Status:\s*(.*)$/m.exec(got.output)?.[1] ?? got.output;
+            return { label, ours: entries.find((entry) => entry.scope === 'project')?.activation?.state, claude: claudeState(status) };
+          } finally {
+            await rm(box.home, { recursive: true, force: true });
+          }
+        }),
+      );
+      expect(results).toEqual(cases.map(([label, , expected]) => ({ label, ours: expected, claude: claudeSays[expected] })));
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'local scope wins over user and an approved .mcp.json entry: reported for every project, replaced with --yes',
+    async () => {
+      const blog = path.join(sandbox.home, 'blog');
+      await mkdir(path.join(blog, '.git'), { recursive: true });
+      // What `claude mcp add` leaves behind: local-scope entries (its default) here and in another project.
+      await sandbox.claude(['mcp', 'add-json', '--scope', 'local', 'mittwald', JSON.stringify({ type: 'http', url: 'http://127.0.0.1:9/mcp' })]);
+      await sandbox.claude(['mcp', 'add-json', '--scope', 'local', 'mittwald-old', JSON.stringify({ type: 'sse', url: `${server.origin}/sse` })]);
+      await sandbox.claude(['mcp', 'add-json', '--scope', 'local', 'mittwald', JSON.stringify({ type: 'http', url: 'http://127.0.0.1:9/mcp' })], {}, blog);
       const environment = sandbox.environment();
+      const user = request(tokenLiteral());
+
+      const kept = await planOne(environment, { ...user, replaceStale: false });
+      expect(kept.staleKept.map((entry) => [entry.name, entry.reason, entry.project])).toEqual([
+        ['mittwald', 'overrides', sandbox.project],
+        ['mittwald-old', 'legacy-sse', sandbox.project],
+        ['mittwald', 'overrides', blog],
+      ]);
+      await sandbox.apply(kept);
+      // Claude uses the dead local entry over the user entry just written; so do inspect() and confirm().
+      const shadowed = await sandbox.claude(['mcp', 'get', 'mittwald']);
+      expect(shadowed.output).toContain('Scope: Local config');
+      expect(shadowed.output).toContain('URL: http://127.0.0.1:9/mcp');
+      expect(await claudeCode.confirm!(environment, user)).toMatchObject({ ok: true, activation: { state: 'overridden', step: expect.stringContaining('--scope local') } });
       const entries = await claudeCode.inspect(environment, { name: 'mittwald', serverUrl: server.mcpUrl });
-      expect(entries).toEqual([expect.objectContaining({ scope: 'project', host: 'local', file: path.join(sandbox.home, '.claude.json'), auth: 'oauth' })]);
-      const plan = await planOne(environment, request(tokenRef()));
-      expect(plan.warnings.join(' ')).toContain('--scope local');
+      expect(entries.map((entry) => [entry.scope, entry.name, entry.project, entry.activation?.state])).toEqual([
+        ['user', 'mittwald', undefined, 'overridden'],
+        ['local', 'mittwald', sandbox.project, undefined],
+        ['local', 'mittwald-old', sandbox.project, undefined],
+        ['local', 'mittwald', blog, undefined],
+      ]);
+
+      // With --yes they go, in both projects: Claude then uses the user entry everywhere.
+      const replaced = await planOne(environment, user);
+      expect(replaced.stale.map((entry) => entry.name)).toEqual(['mittwald', 'mittwald-old', 'mittwald']);
+      await sandbox.apply(replaced);
+      const here = await sandbox.claude(['mcp', 'list']);
+      expectState(here.output, 'mittwald', server.mcpUrl, STATE.connected);
+      expect(here.output).not.toContain('mittwald-old');
+      const there = await sandbox.claude(['mcp', 'get', 'mittwald'], {}, blog);
+      expect(there.output).toContain('Scope: User config');
+      expect(await claudeCode.confirm!(environment, user)).toMatchObject({ ok: true, activation: { state: 'active' } });
+
+      // An approved .mcp.json entry of the name wins over the user's in its project; inspect() says so.
+      await writeFile(path.join(sandbox.project, '.mcp.json'), JSON.stringify({ mcpServers: { mittwald: { type: 'http', url: 'http://127.0.0.1:9/project' } } }));
+      await mkdir(path.join(sandbox.home, '.claude'), { recursive: true });
+      await writeFile(path.join(sandbox.home, '.claude', 'settings.json'), JSON.stringify({ enabledMcpjsonServers: ['mittwald'] }));
+      expect((await sandbox.claude(['mcp', 'get', 'mittwald'])).output).toContain('Scope: Project config');
+      const [userEntry] = await claudeCode.inspect(environment, { name: 'mittwald', serverUrl: server.mcpUrl });
+      expect(userEntry).toMatchObject({ scope: 'user', activation: { state: 'overridden' } });
+      expect(await claudeCode.confirm!(environment, user)).toMatchObject({ ok: true, activation: { state: 'overridden' } });
     },
     TIMEOUT,
   );

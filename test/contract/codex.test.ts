@@ -152,6 +152,12 @@ function request(credential: Credential, overrides: Partial<SetupRequest> = {}):
   return { serverUrl: server.mcpUrl, name: 'mittwald', scope: 'user', credential, replaceStale: true, ...overrides };
 }
 
+/** The project-scope request the core plans for a literal token: the shared file gets a reference. */
+function sharedRequest(plan: ToolPlan): SetupRequest {
+  expect(plan.target).toContain('(project)');
+  return request({ kind: 'token', token, storage: 'ref', envVar: 'MITTWALD_API_TOKEN' }, { scope: 'project' });
+}
+
 /** Plans through the core (which applies the shared-file rule), then applies. */
 async function planAndApply(context: Setup, setupRequest: SetupRequest): Promise<ToolPlan> {
   const [planned] = await planTools([codex], context.environment, () => setupRequest);
@@ -316,6 +322,10 @@ describe.skipIf(!client.present)(`codex adapter with the real Codex CLI (${clien
       enabled_tools: ['list-projects'],
       startup_timeout_sec: 20,
     });
+    // Codex keeps it switched off: "configured, not active yet", from its own answer and from the file.
+    const disabled = { state: 'disabled', step: expect.stringContaining(`[mcp_servers.mittwald] in ${context.configFile}`) };
+    expect(await codex.confirm!({ ...context.environment, env: context.processEnv }, request({ kind: 'token', token, storage: 'ref', envVar: 'MITTWALD_API_TOKEN' }))).toMatchObject({ ok: true, activation: disabled });
+    expect((await codex.inspect(context.environment, { name: 'mittwald', serverUrl: server.mcpUrl }))[0]?.activation).toEqual(disabled);
     const [again] = await codex.plan(context.environment, request({ kind: 'token', token, storage: 'ref', envVar: 'MITTWALD_API_TOKEN' }));
     const step = again!.steps[0];
     expect(step?.kind === 'file' && step.after === step.before).toBe(true);
@@ -440,10 +450,16 @@ describe.skipIf(!client.present)(`codex adapter with the real Codex CLI (${clien
     expect(await readFile(context.configFile, 'utf8')).toBe(USER_CONFIG);
     expect(plan.warnings.join('\n')).toMatch(/merges it into this project's entry key by key, adding env_http_headers/);
 
-    // Untrusted: Codex ignores the project file, so the user's stale entry is what it sees.
+    // Untrusted: Codex ignores the project file, so the user's stale entry is what it sees. inspect() and the
+    // confirmation (which runs this codex, offline as here) say "not active yet", with the trust step.
     expect((await codexMcpGet(context, 'mittwald')).transport.url).toBe('https://mcp.mittwald.de/sse');
     const trustStep = plan.nextSteps.find((step) => step.includes('trust_level'));
     expect(trustStep).toContain(`[projects."${project}"]`);
+    const asCodexRuns = { ...context.environment, env: context.processEnv };
+    const projectRequest = sharedRequest(plan);
+    const untrusted = { state: 'untrusted-project', step: expect.stringContaining(`[projects."${project}"]`) };
+    expect(await codex.confirm!(asCodexRuns, projectRequest)).toMatchObject({ ok: true, activation: untrusted, detail: expect.stringContaining('shows https://mcp.mittwald.de/sse') });
+    expect((await codex.inspect(context.environment, { name: 'mittwald', serverUrl: server.mcpUrl })).find((entry) => entry.scope === 'project')?.activation).toEqual(untrusted);
 
     // Do what the step says: Codex now reads our entry — with the user entry's keys merged in, as warned
     // and as inspect() reports.
@@ -452,7 +468,8 @@ describe.skipIf(!client.present)(`codex adapter with the real Codex CLI (${clien
     const merged = await codexMcpGet(context, 'mittwald');
     expect(merged.transport).toMatchObject({ url: server.mcpUrl, bearer_token_env_var: 'MITTWALD_API_TOKEN', http_headers: null, env_http_headers: { 'X-Project': 'MITTWALD_PROJECT_ID' } });
     const inspected = await codex.inspect(context.environment, { name: 'mittwald', serverUrl: server.mcpUrl });
-    expect(inspected.find((entry) => entry.scope === 'project')).toMatchObject({ url: server.mcpUrl, auth: 'token-ref', authorization: `Bearer ${token}` });
+    expect(inspected.find((entry) => entry.scope === 'project')).toMatchObject({ url: server.mcpUrl, auth: 'token-ref', authorization: `Bearer ${token}`, activation: { state: 'active' } });
+    expect(await codex.confirm!(asCodexRuns, projectRequest)).toMatchObject({ ok: true, activation: { state: 'active' } });
 
     // Taking the user entry out, as the warning suggests, leaves exactly our entry.
     const [removal] = await codex.planRemove(context.environment, { name: 'mittwald', scope: 'user' });

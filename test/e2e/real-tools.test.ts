@@ -22,7 +22,9 @@ describe.skipIf(process.env.SKIP_CLAUDE_CONTRACT === '1')('with the real claude'
     const [tool] = JSON.parse(run.stdout).tools;
     expect(tool).not.toHaveProperty('commands');
     expect(tool.files).toEqual([{ path: path.join(fixture.home, '.claude.json'), change: 'created' }]);
-    expect(tool.confirmation).toEqual({ ok: true, detail: '`claude mcp get mittwald` shows it' });
+    // Claude's own state line, not only the URL: the entry is in use and connects.
+    expect(tool.confirmation).toEqual({ ok: true, detail: '`claude mcp get mittwald` shows it: \u2714 Connected', activation: { state: 'active' } });
+    expect(tool.activation).toEqual({ state: 'active' });
     expect(tool.check.status).toBe('connected');
     expect(run.stdout).not.toContain(token);
     const written = JSON.parse(await readFile(path.join(fixture.home, '.claude.json'), 'utf8'));
@@ -30,6 +32,21 @@ describe.skipIf(process.env.SKIP_CLAUDE_CONTRACT === '1')('with the real claude'
 
     const again = await cli(['--tool', 'claude-code', ...urls(), '--token', token, '--json']);
     expect(JSON.parse(again.stdout).tools[0]).toMatchObject({ status: 'unchanged', confirmation: { ok: true } });
+  }, 120_000);
+
+  it('a .mcp.json entry: setup and status report Claude\'s own "Pending approval" as not active yet', async () => {
+    const shop = path.join(fixture.home, 'shop');
+    await mkdir(path.join(shop, '.git'), { recursive: true });
+    const env = { ...QUIET, PATH: `${BIN}${path.delimiter}${PATH_WITHOUT_PACKAGES}`, MITTWALD_API_TOKEN: token };
+    const setup = await runCli(['--tool', 'claude-code', '--scope', 'project', ...urls(), '--json'], { home: fixture.home, cwd: shop, env, timeoutMs: 120_000 });
+    expect(setup.exitCode, setup.stderr).toBe(0);
+    const [tool] = JSON.parse(setup.stdout).tools;
+    expect(tool).toMatchObject({ status: 'configured', confirmation: { ok: true, detail: expect.stringContaining('Pending approval') }, activation: { state: 'pending-approval' } });
+
+    const status = await runCli(['status', '--tool', 'claude-code', ...urls()], { home: fixture.home, cwd: shop, env, timeoutMs: 120_000 });
+    expect(status.stdout).toContain('configured, not active yet: approve it in Claude Code');
+    expect(status.stdout).toMatch(/`claude mcp get mittwald`: ⏸ Pending approval/);
+    expect(status.stdout).not.toContain(token);
   }, 120_000);
 });
 
@@ -73,7 +90,7 @@ describe('with the real codex', () => {
     const run = await cli(['--tool', 'codex', ...urls(), '--token', token, '--json']);
     expect(run.exitCode).toBe(0);
     const [tool] = JSON.parse(run.stdout).tools;
-    expect(tool.confirmation).toEqual({ ok: true, detail: '`codex mcp get mittwald --json` shows it' });
+    expect(tool.confirmation).toEqual({ ok: true, detail: '`codex mcp get mittwald --json` shows it', activation: { state: 'active' } });
     expect(await readFile(config, 'utf8')).toMatch(/^# my settings\nmodel = "o3"\n/);
   }, 60_000);
 

@@ -134,7 +134,7 @@ describe('the tools’ own CLIs', () => {
     const tools = (JSON.parse(run.stdout) as { tools: Array<{ tool: string; confirmation?: { ok: boolean; detail: string } }> }).tools;
     expect(tools.map((tool) => [tool.tool, tool.confirmation])).toEqual([
       ['claude-code', { ok: true, detail: '`claude mcp get mittwald` shows it' }],
-      ['codex', { ok: true, detail: '`codex mcp get mittwald --json` shows it' }],
+      ['codex', { ok: true, detail: '`codex mcp get mittwald --json` shows it', activation: { state: 'active' } }],
     ]);
   });
 });

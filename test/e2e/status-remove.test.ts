@@ -59,6 +59,59 @@ describe('status', () => {
   });
 });
 
+describe('entries a tool does not use yet', () => {
+  /** A git project under the temp HOME. */
+  async function project(): Promise<string> {
+    const dir = path.join(fixture.home, 'shop');
+    await mkdir(path.join(dir, '.git'), { recursive: true });
+    return dir;
+  }
+
+  it('a .mcp.json entry awaiting approval: the summary and status say "configured, not active yet" with the step, not Connected', async () => {
+    const shop = await project();
+    const setup = await runCli(['--tool', 'claude-code', '--scope', 'project', ...urls()], { home: fixture.home, cwd: shop, env: { PATH, MITTWALD_API_TOKEN: token } });
+    expect(setup.exitCode, setup.stderr).toBe(0);
+    expect(setup.stdout).toMatch(/Claude Code \(project\): configured, not active yet: approve it in Claude Code: start `claude` in \S*shop and accept "mittwald"/);
+    // The server itself answers; that is said, but not as the tool's state.
+    expect(setup.stdout).toMatch(/server check: Connected as/);
+
+    const status = await runCli(['status', '--tool', 'claude-code', ...urls()], { home: fixture.home, cwd: shop, env: { PATH, MITTWALD_API_TOKEN: token } });
+    expect(status.stdout).toMatch(/⚠ "mittwald" project, token by reference/);
+    expect(status.stdout).toContain('configured, not active yet: approve it in Claude Code');
+    const json = JSON.parse((await runCli(['status', '--tool', 'claude-code', '--json', ...urls()], { home: fixture.home, cwd: shop, env: { PATH, MITTWALD_API_TOKEN: token } })).stdout);
+    expect(json.tools[0].entries[0]).toMatchObject({ scope: 'project', activation: { state: 'pending-approval' }, check: { status: 'connected' } });
+
+    // Approved as the step says: in use, and Connected.
+    await mkdir(path.join(fixture.home, '.claude'), { recursive: true });
+    await writeFile(path.join(fixture.home, '.claude', 'settings.json'), JSON.stringify({ enabledMcpjsonServers: ['mittwald'] }));
+    const approved = await runCli(['status', '--tool', 'claude-code', ...urls()], { home: fixture.home, cwd: shop, env: { PATH, MITTWALD_API_TOKEN: token } });
+    expect(approved.stdout).toMatch(/✓ "mittwald" project/);
+    expect(approved.stdout).not.toContain('not active yet');
+  });
+
+  it('an old local-scope entry that overrides the user entry: reported, kept without --yes, taken out with it; status shows it with its project', async () => {
+    const shop = await project();
+    const dead = 'http://127.0.0.1:9/mcp';
+    await writeFile(path.join(fixture.home, '.claude.json'), JSON.stringify({ projects: { [shop]: { mcpServers: { mittwald: { type: 'http', url: dead } } } } }, null, 2));
+    const run = (args: string[]) => runCli(args, { home: fixture.home, cwd: shop, env: { PATH } });
+
+    const kept = await run(['--tool', 'claude-code', ...urls(), '--token', token]);
+    expect(kept.exitCode, kept.stderr).toBe(0);
+    expect(kept.stdout).toContain(`kept  "mittwald" (${dead}) — same name, wins over the new entry, local scope of ${shop}; pass --yes to replace it`);
+    expect(kept.stdout).toMatch(/Claude Code \(user\): configured, not active yet: take out the local-scope "mittwald"/);
+    const status = await run(['status', '--tool', 'claude-code', '--no-verify']);
+    expect(status.stdout).toContain(`"mittwald" local (in ${shop}), OAuth`);
+    expect(status.stdout).toMatch(/"mittwald" user, token \(literal\)[^\n]*\n\s+configured, not active yet: take out the local-scope/);
+
+    const replaced = await run(['--tool', 'claude-code', ...urls(), '--token', token, '--yes']);
+    expect(replaced.stdout).toContain(`replace  "mittwald" (${dead})`);
+    expect(replaced.stdout).toMatch(/✓ Claude Code \(user\): configured — Connected as/);
+    const written = JSON.parse(await readFile(path.join(fixture.home, '.claude.json'), 'utf8'));
+    expect(written.projects[shop].mcpServers).toEqual({});
+    expect((await run(['status', '--tool', 'claude-code', '--no-verify'])).stdout).not.toContain('local');
+  });
+});
+
 describe('remove', () => {
   it('restores pre-existing files byte for byte, and a second remove is harmless', async () => {
     const cursorFile = path.join(fixture.home, '.cursor', 'mcp.json');

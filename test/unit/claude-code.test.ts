@@ -4,7 +4,7 @@ import type { Credential, Environment, FileStep, SetupRequest, ToolPlan } from '
 
 vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
 
-const { default: claudeCode } = await import('../../adapters/claude-code.js');
+const { default: claudeCode, claudeState, judgeMcpGet } = await import('../../adapters/claude-code.js');
 const { planTools } = await import('../../src/setup-steps.js');
 
 const HOME = '/home/ada';
@@ -109,7 +109,8 @@ describe('Claude Code user scope without the claude CLI (file edits)', () => {
 
   it('adds the entry to the top-level mcpServers and leaves every other byte identical', async () => {
     const original = bigClaudeJson();
-    const plan = await planOne(environment(), request({ credential: tokenRef }));
+    // Without replaceStale: the local-scope "mittwald" of the project is reported, not touched.
+    const plan = await planOne(environment(), request({ credential: tokenRef, replaceStale: false }));
     const step = fileStep(plan);
     expect(step.path).toBe(`${HOME}/.claude.json`);
     expect(step.before).toBe(original);
@@ -129,9 +130,9 @@ describe('Claude Code user scope without the claude CLI (file edits)', () => {
 
   it('is unchanged when the same entry is planned again, and removing restores the original bytes', async () => {
     const original = bigClaudeJson();
-    write(fileStep(await planOne(environment(), request({ credential: tokenRef }))));
+    write(fileStep(await planOne(environment(), request({ credential: tokenRef, replaceStale: false }))));
 
-    const again = fileStep(await planOne(environment(), request({ credential: tokenRef })));
+    const again = fileStep(await planOne(environment(), request({ credential: tokenRef, replaceStale: false })));
     expect(again.after).toBe(again.before);
 
     const removal = await claudeCode.planRemove(environment(), { name: 'mittwald', scope: 'user' });
@@ -151,33 +152,84 @@ describe('Claude Code user scope without the claude CLI (file edits)', () => {
     expect(JSON.parse(step.after ?? '').mcpServers.mittwald).toEqual({ type: 'http', url: SERVER_URL, headers: { Authorization: `Bearer ${TOKEN}` } });
   });
 
-  it('never touches the local-scope entries of projects, and reports them in inspect() as project/local', async () => {
-    write(fileStep(await planOne(environment(), request())));
-    const parsed = JSON.parse(read(`${HOME}/.claude.json`));
-    expect(parsed.projects[REPO].mcpServers).toEqual(JSON.parse(bigClaudeJson()).projects[REPO].mcpServers);
+  it('reports the local-scope entries of every project with a mittwald entry, as scope local with their project', async () => {
+    const original = JSON.parse(bigClaudeJson());
+    original.projects['/home/ada/work/blog'].mcpServers = { 'mw-old': { type: 'sse', url: 'https://mcp.mittwald.de/sse' }, notes: { type: 'http', url: 'https://notes.example/mcp' } };
+    original.mcpServers.mittwald = { type: 'http', url: SERVER_URL };
+    vol.writeFileSync(`${HOME}/.claude.json`, JSON.stringify(original, null, 2));
 
     const entries = await claudeCode.inspect(environment({ env: { OLD_TOKEN: 'old-secret-value' } }), { name: 'mittwald', serverUrl: SERVER_URL });
     expect(entries).toEqual([
-      { tool: 'claude-code', scope: 'user', file: `${HOME}/.claude.json`, name: 'mittwald', url: SERVER_URL, auth: 'oauth', unresolved: [] },
       {
         tool: 'claude-code',
-        scope: 'project',
-        host: 'local',
+        scope: 'user',
         file: `${HOME}/.claude.json`,
         name: 'mittwald',
         url: SERVER_URL,
-        auth: 'token-ref',
-        authorization: 'Bearer old-secret-value',
+        auth: 'oauth',
         unresolved: [],
+        // In this project Claude uses the local entry instead (observed: local over project over user).
+        activation: { state: 'overridden', step: expect.stringContaining(`claude mcp remove mittwald --scope local\` in ${REPO}`) },
       },
+      { tool: 'claude-code', scope: 'local', project: REPO, file: `${HOME}/.claude.json`, name: 'mittwald', url: SERVER_URL, auth: 'token-ref', authorization: 'Bearer old-secret-value', unresolved: [] },
+      { tool: 'claude-code', scope: 'local', project: '/home/ada/work/blog', file: `${HOME}/.claude.json`, name: 'mw-old', url: 'https://mcp.mittwald.de/sse', auth: 'oauth', unresolved: [] },
     ]);
+    // In the blog, nothing of our name wins over the user entry.
+    const fromBlog = await claudeCode.inspect(environment({ cwd: '/home/ada/work/blog' }), { name: 'mittwald', serverUrl: SERVER_URL });
+    expect(fromBlog.find((entry) => entry.scope === 'user')).not.toHaveProperty('activation');
   });
 
-  it('warns that a local-scope entry of the same name takes precedence in this project', async () => {
-    const plan = await planOne(environment(), request());
-    expect(plan.warnings.join('\n')).toMatch(/local-scope "mittwald".*claude mcp remove mittwald --scope local/);
-    const elsewhere = await planOne(environment({ cwd: '/home/ada/work/blog' }), request());
-    expect(elsewhere.warnings).toEqual([]);
+  it('reports local-scope entries that override the user entry or are stale, and takes them out with replaceStale', async () => {
+    const original = JSON.parse(bigClaudeJson());
+    original.projects['/home/ada/work/blog'].mcpServers = { 'mw-old': { type: 'sse', url: 'https://mcp.mittwald.de/sse' }, notes: { type: 'http', url: 'https://notes.example/mcp' } };
+    const text = JSON.stringify(original, null, 2);
+    vol.writeFileSync(`${HOME}/.claude.json`, text);
+
+    const kept = await planOne(environment(), request({ replaceStale: false }));
+    expect(kept.stale).toEqual([]);
+    expect(kept.staleKept).toEqual([
+      { name: 'mittwald', url: SERVER_URL, file: `${HOME}/.claude.json`, reason: 'overrides', project: REPO },
+      { name: 'mw-old', url: 'https://mcp.mittwald.de/sse', file: `${HOME}/.claude.json`, reason: 'legacy-sse', project: '/home/ada/work/blog' },
+    ]);
+    expect(JSON.parse(fileStep(kept).after ?? '').projects).toEqual(original.projects);
+
+    const replaced = await planOne(environment(), request({ replaceStale: true }));
+    expect(replaced.stale.map((entry) => [entry.name, entry.project])).toEqual([
+      ['mittwald', REPO],
+      ['mw-old', '/home/ada/work/blog'],
+    ]);
+    expect(replaced.staleKept).toEqual([]);
+    const after = JSON.parse(fileStep(replaced).after ?? '');
+    const expected = structuredClone(original);
+    expected.projects[REPO].mcpServers = {};
+    expected.projects['/home/ada/work/blog'].mcpServers = { notes: { type: 'http', url: 'https://notes.example/mcp' } };
+    expected.mcpServers.mittwald = { type: 'http', url: SERVER_URL };
+    expect(after).toEqual(expected);
+    write(fileStep(replaced));
+    const entries = await claudeCode.inspect(environment(), { name: 'mittwald', serverUrl: SERVER_URL });
+    expect(entries).toEqual([expect.objectContaining({ scope: 'user', name: 'mittwald' })]);
+    expect(entries[0]).not.toHaveProperty('activation');
+  });
+
+  it('a project-scope plan takes out only this project\'s local-scope entry, in a second step on the global file', async () => {
+    const original = JSON.parse(bigClaudeJson());
+    original.projects['/home/ada/work/blog'].mcpServers = { mittwald: { type: 'http', url: SERVER_URL } };
+    vol.writeFileSync(`${HOME}/.claude.json`, JSON.stringify(original, null, 2));
+    const kept = await planOne(environment(), request({ scope: 'project', replaceStale: false }));
+    expect(kept.steps.map((step) => step.kind === 'file' && step.path)).toEqual([`${REPO}/.mcp.json`]);
+    expect(kept.staleKept).toEqual([{ name: 'mittwald', url: SERVER_URL, file: `${HOME}/.claude.json`, reason: 'overrides', project: REPO }]);
+
+    const replaced = await planOne(environment(), request({ scope: 'project', replaceStale: true }));
+    expect(replaced.steps.map((step) => step.kind === 'file' && step.path)).toEqual([`${REPO}/.mcp.json`, `${HOME}/.claude.json`]);
+    const global = replaced.steps[1]!;
+    if (global.kind !== 'file') throw new Error('expected a file step');
+    expect(global.secret).toBe(false);
+    const expected = structuredClone(original);
+    expected.projects[REPO].mcpServers = {};
+    expect(JSON.parse(global.after ?? '')).toEqual(expected);
+    // The global file is not needed for a project-scope plan when it cannot be read.
+    vol.writeFileSync(`${HOME}/.claude.json`, '{ not json');
+    expect((await planOne(environment(), request({ scope: 'project' }))).steps).toHaveLength(1);
   });
 
   it('replaces a stale /sse entry under another name when replaceStale, and keeps it otherwise', async () => {
@@ -284,11 +336,11 @@ describe('Claude Code with the claude CLI on PATH', () => {
   });
 
   it('still plans a file edit, so the token never becomes an argument of `claude`', async () => {
-    const step = fileStep(await planOne(environment(), request({ credential: tokenLiteral })));
+    const step = fileStep(await planOne(environment(), request({ credential: tokenLiteral, replaceStale: false })));
     expect(step).toMatchObject({ kind: 'file', path: `${HOME}/.claude.json`, before: bigClaudeJson(), secret: true });
     expect(JSON.parse(step.after ?? '').mcpServers.mittwald.headers.Authorization).toBe(`Bearer ${TOKEN}`);
 
-    const project = fileStep(await planOne(environment(), request({ scope: 'project', credential: tokenLiteral })));
+    const project = fileStep(await planOne(environment(), request({ scope: 'project', credential: tokenLiteral, replaceStale: false })));
     expect(project.path).toBe(`${REPO}/.mcp.json`);
   });
 
@@ -303,5 +355,150 @@ describe('Claude Code with the claude CLI on PATH', () => {
 
     const [removal] = await claudeCode.planRemove(environment(), { name: 'mittwald', scope: 'user' });
     expect(JSON.parse(fileStep(removal as ToolPlan).after ?? '')).toEqual({ mcpServers: {} });
+  });
+});
+
+describe('Claude Code approval of .mcp.json servers (the rules 2.1.332 applies, settled in the contract suite)', () => {
+  const SETTINGS = `${HOME}/.claude/settings.json`;
+  const LOCAL_SETTINGS = `${REPO}/.claude/settings.local.json`;
+  const PROJECT_SETTINGS = `${REPO}/.claude/settings.json`;
+
+  beforeEach(() => {
+    vol.mkdirSync(`${HOME}/.claude`, { recursive: true });
+    vol.mkdirSync(`${REPO}/.claude`, { recursive: true });
+    vol.writeFileSync(`${REPO}/.mcp.json`, JSON.stringify({ mcpServers: { mittwald: { type: 'http', url: SERVER_URL } } }));
+  });
+
+  const globalFile = (project: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    vol.writeFileSync(`${HOME}/.claude.json`, JSON.stringify({ ...extra, projects: { [REPO]: project } }, null, 2));
+  async function projectActivation(): Promise<unknown> {
+    const entries = await claudeCode.inspect(environment(), { name: 'mittwald', serverUrl: SERVER_URL });
+    return entries.find((entry) => entry.scope === 'project')?.activation;
+  }
+
+  it('is pending until approved, with the step that approves it', async () => {
+    expect(await projectActivation()).toEqual({ state: 'pending-approval', step: expect.stringContaining(`start \`claude\` in ${REPO} and accept "mittwald"`) });
+    expect(await projectActivation()).toMatchObject({ step: expect.stringContaining(`"enabledMcpjsonServers" in ${SETTINGS}`) });
+  });
+
+  it('is approved by the user settings in any project, trusted or not', async () => {
+    vol.writeFileSync(SETTINGS, JSON.stringify({ enabledMcpjsonServers: ['mittwald'] }));
+    expect(await projectActivation()).toEqual({ state: 'active' });
+    vol.writeFileSync(SETTINGS, JSON.stringify({ enableAllProjectMcpServers: true }));
+    expect(await projectActivation()).toEqual({ state: 'active' });
+    vol.writeFileSync(SETTINGS, JSON.stringify({ enabledMcpjsonServers: ['other'] }));
+    expect(await projectActivation()).toMatchObject({ state: 'pending-approval' });
+  });
+
+  it('counts the project\'s own approvals only once the folder is trusted', async () => {
+    for (const [file, write] of [
+      ['projects entry', (values: Record<string, unknown>, trusted: boolean) => globalFile({ ...values, hasTrustDialogAccepted: trusted })],
+      ['settings.local.json', (values: Record<string, unknown>, trusted: boolean) => (vol.writeFileSync(LOCAL_SETTINGS, JSON.stringify(values)), globalFile({ hasTrustDialogAccepted: trusted }))],
+      ['settings.json', (values: Record<string, unknown>, trusted: boolean) => (vol.writeFileSync(PROJECT_SETTINGS, JSON.stringify(values)), globalFile({ hasTrustDialogAccepted: trusted }))],
+    ] as const) {
+      for (const values of [{ enabledMcpjsonServers: ['mittwald'] }, { enableAllProjectMcpServers: true }]) {
+        write(values, false);
+        expect(await projectActivation(), `${file} untrusted`).toMatchObject({ state: 'pending-approval' });
+        write(values, true);
+        expect(await projectActivation(), `${file} trusted`).toEqual({ state: 'active' });
+      }
+      vol.rmSync(LOCAL_SETTINGS, { force: true });
+      vol.rmSync(PROJECT_SETTINGS, { force: true });
+    }
+    // A trusted parent folder does not count.
+    vol.writeFileSync(`${HOME}/.claude.json`, JSON.stringify({ projects: { '/home/ada/work': { hasTrustDialogAccepted: true, enabledMcpjsonServers: ['mittwald'] } } }));
+    vol.writeFileSync(PROJECT_SETTINGS, JSON.stringify({ enabledMcpjsonServers: ['mittwald'] }));
+    expect(await projectActivation()).toMatchObject({ state: 'pending-approval' });
+  });
+
+  it('is rejected by disabledMcpjsonServers anywhere, over every approval, and says where', async () => {
+    vol.writeFileSync(SETTINGS, JSON.stringify({ enableAllProjectMcpServers: true }));
+    vol.writeFileSync(LOCAL_SETTINGS, JSON.stringify({ disabledMcpjsonServers: ['mittwald'] }));
+    expect(await projectActivation()).toEqual({ state: 'disabled', step: expect.stringContaining(`"disabledMcpjsonServers" in ${LOCAL_SETTINGS}`) });
+    vol.rmSync(LOCAL_SETTINGS);
+    globalFile({ disabledMcpjsonServers: ['mittwald'] });
+    expect(await projectActivation()).toMatchObject({ state: 'disabled', step: expect.stringContaining(`${HOME}/.claude.json (projects["${REPO}"])`) });
+  });
+
+  it('ignores settings files it cannot read, as Claude does', async () => {
+    vol.writeFileSync(SETTINGS, '{ "enabledMcpjsonServers": [');
+    vol.writeFileSync(PROJECT_SETTINGS, '["mittwald"]');
+    expect(await projectActivation()).toMatchObject({ state: 'pending-approval' });
+  });
+
+  it('an approved .mcp.json entry wins over the user entry in the project; a pending one does not', async () => {
+    globalFile({}, { mcpServers: { mittwald: { type: 'http', url: SERVER_URL } } });
+    const pending = await claudeCode.inspect(environment(), { name: 'mittwald', serverUrl: SERVER_URL });
+    expect(pending.find((entry) => entry.scope === 'user')).not.toHaveProperty('activation');
+    vol.writeFileSync(SETTINGS, JSON.stringify({ enabledMcpjsonServers: ['mittwald'] }));
+    const approved = await claudeCode.inspect(environment(), { name: 'mittwald', serverUrl: SERVER_URL });
+    expect(approved.find((entry) => entry.scope === 'user')?.activation).toEqual({ state: 'overridden', step: expect.stringContaining(`${REPO}/.mcp.json`) });
+    expect(approved.find((entry) => entry.scope === 'project')?.activation).toEqual({ state: 'active' });
+  });
+});
+
+describe('Claude Code state lines', () => {
+  const where = { environment: environment(), projectDir: REPO, projectFile: `${REPO}/.mcp.json` };
+  /** `claude mcp get mittwald` as 2.1.332 prints it. */
+  const got = (scope: string, status: string, url = SERVER_URL) =>
+    `mittwald:\n  Scope: ${scope}\n  Status: ${status}\n  Type: http\n  URL: ${url}\n\nTo remove this server, run: claude mcp remove mittwald -s user\n`;
+  const USER = 'User config (available in all your projects)';
+  const PROJECT = 'Project config (shared via .mcp.json)';
+  const LOCAL = 'Local config (private to you in this project)';
+
+  it('reads the state from the start of the text, whatever symbol and reason come with it', () => {
+    expect(claudeState('✔ Connected')).toBe('connected');
+    expect(claudeState('✓ Connected')).toBe('connected');
+    expect(claudeState('! Needs authentication')).toBe('needs-auth');
+    expect(claudeState('⏸ Pending approval (run `claude` to approve)')).toBe('pending-approval');
+    expect(claudeState('✘ Failed to connect — ECONNREFUSED')).toBe('failed');
+    expect(claudeState('✗ Failed to connect')).toBe('failed');
+    expect(claudeState('✘ Rejected (see disabledMcpjsonServers in settings)')).toBe('rejected');
+    expect(claudeState('Connecting…')).toBeUndefined();
+    expect(claudeState('✔ Not Connected')).toBeUndefined();
+    expect(claudeState('')).toBeUndefined();
+  });
+
+  it('passes a connected entry, and an OAuth entry that needs its login', () => {
+    expect(judgeMcpGet(got(USER, '✔ Connected'), request({ credential: tokenLiteral }), where)).toMatchObject({ ok: true, activation: { state: 'active' } });
+    expect(judgeMcpGet(got(USER, '! Needs authentication'), request(), where)).toMatchObject({ ok: true, activation: { state: 'active' } });
+  });
+
+  it('gives no word on use where Claude prints no state it is known to print', () => {
+    const shown = judgeMcpGet(`mittwald:\n  URL: ${SERVER_URL}\n`, request(), where);
+    expect(shown).toEqual({ ok: true, detail: '`claude mcp get mittwald` shows it' });
+    expect(judgeMcpGet(got(USER, '◌ Warming up'), request(), where)).not.toHaveProperty('activation');
+  });
+
+  it('fails where Claude shows the entry failing, or a token entry asking for a login, or no entry', () => {
+    const failed = judgeMcpGet(`${got(USER, '✘ Failed to connect')}  Issue: ECONNREFUSED\n`, request({ credential: tokenLiteral }), where);
+    expect(failed).toMatchObject({ ok: false, detail: expect.stringContaining('Failed to connect') });
+    expect(judgeMcpGet(got(USER, '! Needs authentication'), request({ credential: tokenLiteral }), where).ok).toBe(false);
+    expect(judgeMcpGet(undefined, request(), where)).toMatchObject({ ok: false, detail: expect.stringContaining('does not show it') });
+    expect(judgeMcpGet(got(USER, '✔ Connected', 'https://elsewhere.example/mcp'), request(), where).ok).toBe(false);
+  });
+
+  it('lets a reference to an unset variable fail in Claude as in our check, which names the variable', () => {
+    expect(judgeMcpGet(got(USER, '✘ Failed to connect'), request({ credential: tokenRef }), where).ok).toBe(true);
+    const set = { ...where, environment: environment({ env: { MITTWALD_API_TOKEN: TOKEN } }) };
+    expect(judgeMcpGet(got(USER, '✘ Failed to connect'), request({ credential: tokenRef }), set).ok).toBe(false);
+  });
+
+  it('says "not active yet" with the step for a pending, rejected or overridden entry', () => {
+    expect(judgeMcpGet(got(PROJECT, '⏸ Pending approval (run `claude` to approve)'), request({ scope: 'project' }), where)).toMatchObject({
+      ok: true,
+      activation: { state: 'pending-approval', step: expect.stringContaining('accept "mittwald"') },
+    });
+    expect(judgeMcpGet(got(PROJECT, '✘ Rejected (see disabledMcpjsonServers in settings)'), request({ scope: 'project' }), where)).toMatchObject({ ok: true, activation: { state: 'disabled' } });
+    // A local entry wins, whatever URL it has.
+    expect(judgeMcpGet(got(LOCAL, '✔ Connected', 'https://mcp.mittwald.de/sse'), request(), where)).toMatchObject({
+      ok: true,
+      activation: { state: 'overridden', step: expect.stringContaining('claude mcp remove mittwald --scope local') },
+    });
+    expect(judgeMcpGet(got(PROJECT, '✔ Connected'), request(), where)).toMatchObject({ activation: { state: 'overridden', step: expect.stringContaining('.mcp.json') } });
+    // A project entry Claude does not use yet: it answers with the user's entry.
+    expect(judgeMcpGet(got(USER, '✔ Connected'), request({ scope: 'project' }), where)).toMatchObject({ activation: { state: 'pending-approval' } });
+    const rejected = { state: 'disabled' as const, step: 'take it out of there' };
+    expect(judgeMcpGet(got(USER, '✔ Connected'), request({ scope: 'project' }), { ...where, unused: rejected })).toMatchObject({ activation: rejected });
   });
 });

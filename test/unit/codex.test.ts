@@ -447,15 +447,42 @@ command = "npx"
       { tool: 'codex', scope: 'user', file: USER_FILE, name: 'literal', url: SERVER_URL, auth: 'token-literal', authorization: `Bearer ${TOKEN}`, unresolved: [] },
       { tool: 'codex', scope: 'user', file: USER_FILE, name: 'oauth-old', url: 'https://mcp.mittwald.de/sse', auth: 'oauth', unresolved: [] },
       { tool: 'codex', scope: 'user', file: USER_FILE, name: 'by-header-var', url: 'https://mittwald-mcp.fly.dev/mcp', auth: 'token-ref', unresolved: ['MW_HEADER'] },
-      { tool: 'codex', scope: 'project', file: PROJECT_FILE, name: 'shop', url: SERVER_URL, auth: 'oauth', unresolved: [] },
+      // The project is not trusted: Codex does not read its file (observed with 0.171.0).
+      { tool: 'codex', scope: 'project', file: PROJECT_FILE, name: 'shop', url: SERVER_URL, auth: 'oauth', unresolved: [], activation: { state: 'untrusted-project', step: expect.stringContaining(`[projects."${REPO}"]`) } },
     ]);
+  });
+
+  it('reports a project entry as active once the project is trusted, and any table with enabled = false as disabled', async () => {
+    const trust = `[projects."${REPO}"]\ntrust_level = "trusted"\n`;
+    files({ [USER_FILE]: `${trust}\n[mcp_servers.old]\nurl = "https://mcp.mittwald.de/sse"\nenabled = false\n`, [PROJECT_FILE]: `[mcp_servers.shop]\nurl = "${SERVER_URL}"\n` });
+    const entries = await codex.inspect(environment(), { name: 'mittwald', serverUrl: SERVER_URL });
+    expect(entries.map((entry) => [entry.name, entry.activation])).toEqual([
+      ['old', { state: 'disabled', step: expect.stringContaining(`[mcp_servers.old] in ${USER_FILE}`) }],
+      ['shop', { state: 'active' }],
+    ]);
+    // Trust of another folder, or another trust level, does not count.
+    for (const other of [`[projects."/home/ada/work"]\ntrust_level = "trusted"\n`, `[projects."${REPO}"]\ntrust_level = "untrusted"\n`]) {
+      files({ [USER_FILE]: other, [PROJECT_FILE]: `[mcp_servers.shop]\nurl = "${SERVER_URL}"\n` });
+      const [entry] = await codex.inspect(environment(), { name: 'mittwald', serverUrl: SERVER_URL });
+      expect(entry?.activation?.state).toBe('untrusted-project');
+    }
   });
 
   it('reports a project entry merged over a same-named user entry, as Codex reads it', async () => {
     files({ [USER_FILE]: config, [PROJECT_FILE]: `[mcp_servers.mittwald]\nurl = "${SERVER_URL}/"\n` });
     const entries = await codex.inspect(environment({ env: { MITTWALD_API_TOKEN: TOKEN } }), { name: 'mittwald', serverUrl: SERVER_URL });
     expect(entries.filter((entry) => entry.scope === 'project')).toEqual([
-      { tool: 'codex', scope: 'project', file: PROJECT_FILE, name: 'mittwald', url: `${SERVER_URL}/`, auth: 'token-ref', authorization: `Bearer ${TOKEN}`, unresolved: [] },
+      {
+        tool: 'codex',
+        scope: 'project',
+        file: PROJECT_FILE,
+        name: 'mittwald',
+        url: `${SERVER_URL}/`,
+        auth: 'token-ref',
+        authorization: `Bearer ${TOKEN}`,
+        unresolved: [],
+        activation: expect.objectContaining({ state: 'untrusted-project' }),
+      },
     ]);
   });
 

@@ -44,16 +44,16 @@ beforeEach(() => {
 });
 
 describe('one read per config file', () => {
-  it('Claude Code: plan (with its local-scope warning) and inspect of user + local read ~/.claude.json once', async () => {
+  it('Claude Code: plan (with the local-scope entry it reports) and inspect of user + local read ~/.claude.json once', async () => {
     writeOld(CLAUDE_JSON, claudeJson);
     const reads = countReads();
     const [plan] = await claudeCode.plan(environment, request());
-    expect(plan?.warnings.join(' ')).toContain('local-scope');
+    expect(plan?.staleKept.map((entry) => entry.project)).toEqual([REPO]);
     const entries = await claudeCode.inspect(environment, { name: 'mittwald', serverUrl: SERVER_URL });
-    expect(entries.map((entry) => entry.host ?? entry.scope)).toEqual(['local']);
+    expect(entries.map((entry) => entry.scope)).toEqual(['local']);
     expect(reads(CLAUDE_JSON)).toBe(1);
 
-    // A project-scope plan reads the global file (for the warning) from the same read.
+    // A project-scope plan reads the global file (for the local-scope entries) from the same read.
     await claudeCode.plan(environment, request({ scope: 'project' }));
     expect(reads(CLAUDE_JSON)).toBe(1);
   });
