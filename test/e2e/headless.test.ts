@@ -83,10 +83,11 @@ describe('OAuth sign-in over SSH with --no-browser', () => {
     expect(result.stdout).toContain('✓ Signed in as Ada Lovelace <ada@example.test> via OAuth');
     expect(as.requests).toContain('POST /token');
     const entry = JSON.parse(await readFile(path.join(home.dir, '.claude.json'), 'utf8')).mcpServers.mittwald;
-    expect(entry).toEqual({ type: 'http', url: mcp.mcpUrl });
+    // The entry carries what the tools may do: mittwald's read-only defaults when no --access was given.
+    expect(entry).toEqual({ type: 'http', url: mcp.mcpUrl, oauth: { scopes: 'user:read customer:read project:read app:read' } });
     // Each tool signs in itself next, the SSH way: its own --no-browser login takes a pasted redirect too.
     expect(result.stdout).toContain('run `claude mcp login mittwald --no-browser`, open the URL it prints on your own machine');
-    expect(result.stdout).toContain('run `codex mcp login mittwald --no-browser`, open the URL it prints on your own machine');
+    expect(result.stdout).toMatch(/run `codex mcp login mittwald(?: --scopes \S+)? --no-browser`, open the URL it prints on your own machine/);
     expect(await readFile(path.join(home.dir, '.codex', 'config.toml'), 'utf8')).toContain(`url = "${mcp.mcpUrl}"`);
     // The code pasted here is never echoed.
     expect(result.stdout + result.stderr).not.toContain(code!);

@@ -571,6 +571,8 @@ describe("the tools' own sign-in over SSH", () => {
     await session.send(KEYS.enter);
     await session.expect('How should your tools sign in to mittwald?');
     await session.send(KEYS.enter);
+    await session.expect('What may your tools do in your mittwald account?');
+    await session.send(KEYS.enter);
     await session.expect('Show the changes as a diff first?');
     await session.send(KEYS.enter);
     await session.expect('Apply these changes?');
