@@ -7,7 +7,9 @@
  * Settled with the binary (CLI 3.0.65): the CLI reads this flat entry as it reads the `{ transport: { type,
  * url, headers } }` its own `cline mcp add` writes (both are read here too; ours replaces the nested form);
  * a `${VAR}` in a header is sent as written. The CLI has no list command: its settings screen (`cline config`
- * → MCP) marks each server, an OAuth one with "oauth error" until it is signed in. */
+ * → MCP) marks each server with a dot, green once connected. An OAuth entry is tried without a credential (a
+ * 401) and no sign-in starts by itself, so for the CLI a token is the sure way; the extension has an
+ * Authenticate button. */
 import { defineMultiHostAdapter } from '../src/hosts-adapter.js';
 import { headerOf } from '../src/json-servers.js';
 import { appSettingsDir, joinPath } from '../src/paths.js';
@@ -66,7 +68,7 @@ function host(name: string, dir: (environment: Environment) => string, commands:
         keys: { owned: [['type'], ['url'], ['headers', 'Authorization'], ['transport']] },
       },
       nextSteps: (request) => (request.credential.kind === 'oauth' ? [signIn.replace('<name>', request.name)] : []),
-      reloadStep: () => `Start a new ${name} session (Cline reloads its MCP settings file when it changes) to use it.`,
+      reloadStep: () => `Start a new ${name} session to use it.`,
     },
     ['user'],
   );
@@ -81,6 +83,9 @@ export default defineMultiHostAdapter({
       name: EXTENSION,
       adapter: host(EXTENSION, extensionStorage, [], 'In VS Code open Cline → MCP Servers → Installed, find "<name>" and click Authenticate to sign in with mittwald.'),
     },
-    { name: CLI, adapter: host(CLI, clineHome, ['cline'], 'Sign in with mittwald: run `cline config`, open the MCP tab and pick "<name>" (it shows "oauth error" until you sign in).') },
+    {
+      name: CLI,
+      adapter: host(CLI, clineHome, ['cline'], 'The Cline CLI does not start the mittwald sign-in by itself: sign in from the VS Code extension (Cline → MCP Servers → Authenticate), or set it up with an API token (`--token-stdin`); `cline config` → MCP shows whether it connects.'),
+    },
   ],
 });
