@@ -96,7 +96,8 @@ const adapter: Adapter = {
     if (request.replaceStale) for (const old of stale) text = removeYamlValue(text, [SERVERS, old.name], yamlOptions(path));
     const secret = request.credential.kind === 'token' && request.credential.storage === 'literal';
     const after = text === (before ?? '') ? before : text;
-    const added = after !== before && valueAt(document, [SERVERS]) == null ? [[SERVERS]] : [];
+    // `mcp_servers:` with nothing under it was there already: remove leaves it.
+    const added = after !== before && !Object.hasOwn(document, SERVERS) ? [[SERVERS]] : [];
     const step: FileStep = { kind: 'file', path, before, after, secret, ...(after === before ? {} : { record: setupChange(snapshot, request.name, secret, added) }) };
     return [
       {
