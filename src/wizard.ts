@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type * as Clack from '@clack/prompts';
-import { availableTools, loadAdapter } from '../adapters/index.js';
+import { availableTools, loadAdapter, TOOL_GROUPS } from '../adapters/index.js';
 import type { Adapter } from './adapter.js';
 import { planChanges } from './plan.js';
 import { openBrowser } from './browser.js';
@@ -225,12 +225,16 @@ async function chooseTools(context: RunContext): Promise<Adapter[]> {
     return found;
   });
   // clack shows a hint next to the focused and the selected options: installed tools start selected.
+  // Grouped (terminal agents, editors, apps) so that thirteen tools stay readable at 80 columns.
+  const option = ({ adapter, detection }: (typeof found)[number]) => ({ value: adapter.id, label: adapter.name, hint: detectionText(detection) });
+  const groups = Object.fromEntries(TOOL_GROUPS.map((group) => [group.label, found.filter(({ adapter }) => (group.tools as readonly string[]).includes(adapter.id)).map(option)]));
   const chosen = answer(
-    await p.multiselect<ToolId>({
+    await p.groupMultiselect<ToolId>({
       message: 'Which tools should use mittwald?',
-      options: found.map(({ adapter, detection }) => ({ value: adapter.id, label: adapter.name, hint: detectionText(detection) })),
+      options: groups,
       initialValues: found.filter(({ detection }) => detection.state === 'installed').map(({ adapter }) => adapter.id),
       required: true,
+      selectableGroups: false,
     }),
   );
   return found.map(({ adapter }) => adapter).filter((adapter) => chosen.includes(adapter.id));
