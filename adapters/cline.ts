@@ -24,7 +24,7 @@ const FILE = 'cline_mcp_settings.json';
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** `$CLINE_DIR` or `~/.cline`. */
+/** `$CLINE_DIR` or `~/.cline` (3.0.65 writes `<CLINE_DIR>/data/settings/…`). */
 const clineHome = (environment: Environment): string => environment.env.CLINE_DIR ?? joinPath(environment, environment.home, '.cline');
 
 /** The extension's folder in VS Code's global storage. */

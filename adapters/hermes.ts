@@ -18,7 +18,10 @@ import { joinPath, localAppData } from '../src/paths.js';
 import { SHELL_BRACED_SYNTAX } from '../src/references.js';
 import { bridgedUrl, classifyServerUrl, findStaleEntries } from '../src/server-url.js';
 import { readFileRecord, restoreOnRemoval, setupChange, setupStateFile } from '../src/setup-state.js';
-import { parseYamlDocument, removeYamlValue, setYamlValue, valueAt, type YamlOptions } from '../src/yaml-document.js';
+import type { YamlOptions } from '../src/yaml-document.js';
+
+/** The YAML editor and its library (~120 KB) load only when a Hermes file is read. */
+const yamlEditor = () => import('../src/yaml-document.js');
 
 const NAME = 'Hermes Agent';
 const SERVERS = 'mcp_servers';
@@ -86,6 +89,7 @@ const adapter: Adapter = {
     const path = hermesConfigFile(environment);
     const snapshot = await readConfigFile(path);
     const before = snapshot.text;
+    const { parseYamlDocument, removeYamlValue, setYamlValue } = await yamlEditor();
     const document = parseYamlDocument(before ?? '', yamlOptions(path));
     const servers = serversOf(document, path);
     const found = Object.entries(servers).map(([name, raw]) => ({ name, url: readEntry(raw).url ?? bridgedUrl(raw) }));
@@ -118,6 +122,7 @@ const adapter: Adapter = {
     const snapshot = await readConfigFile(path);
     const before = snapshot.text;
     let step: FileStep = { kind: 'file', path, before, after: before, secret: false };
+    const { parseYamlDocument, removeYamlValue, valueAt } = await yamlEditor();
     // removeYamlValue refuses an unparseable file and returns the same text when the entry is absent.
     let text = before === null ? before : removeYamlValue(before, [SERVERS, name], yamlOptions(path));
     if (text !== null && text !== before) {
@@ -144,6 +149,7 @@ const adapter: Adapter = {
     const path = hermesConfigFile(environment);
     const { text } = await readConfigFile(path);
     if (text === null) return [];
+    const { parseYamlDocument } = await yamlEditor();
     const servers = serversOf(parseYamlDocument(text, yamlOptions(path)), path);
     const entries: InstalledEntry[] = [];
     for (const [name, raw] of Object.entries(servers)) {

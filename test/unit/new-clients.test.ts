@@ -208,6 +208,14 @@ describe('Cline (hosts VS Code extension and CLI)', () => {
     expect(entries).toEqual([expect.objectContaining({ host: 'Cline CLI', url: SERVER_URL, auth: 'token-literal', authorization: 'Bearer abc' })]);
   });
 
+  it('follows $CLINE_DIR (settled with the binary: 3.0.65 writes <CLINE_DIR>/data/settings/…)', async () => {
+    const { steps: written } = await planned('cline', tokenLiteral, { CLINE_DIR: '/opt/cline-home' });
+    expect(written.map((step) => step.path)).toEqual([`${HOME}/.config/Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json`]);
+    vol.mkdirSync('/opt/cline-home', { recursive: true });
+    const again = await planned('cline', tokenLiteral, { CLINE_DIR: '/opt/cline-home' });
+    expect(again.steps.map((step) => step.path)).toEqual(['/opt/cline-home/data/settings/cline_mcp_settings.json']);
+  });
+
   it('remove takes the entry out of every host that has it', async () => {
     write(`${HOME}/.cline/data/settings/cline_mcp_settings.json`, JSON.stringify({ mcpServers: { mittwald: { url: SERVER_URL } } }));
     write(`${HOME}/.config/Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json`, JSON.stringify({ mcpServers: { mittwald: { url: SERVER_URL }, x: { url: 'y' } } }));
