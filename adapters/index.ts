@@ -8,14 +8,24 @@ import claudeDesktop from './claude-desktop.js';
 import codex from './codex.js';
 import copilot from './copilot/index.js';
 import cursor from './cursor.js';
-import { TOOL_IDS } from './tool-ids.js';
+import antigravity from './antigravity.js';
+import cline from './cline.js';
+import gemini from './gemini.js';
+import hermes from './hermes.js';
+import opencode from './opencode.js';
+import windsurf from './windsurf.js';
+import zed from './zed.js';
+import { TOOL_GROUPS, TOOL_IDS } from './tool-ids.js';
 
-export { EXAMPLE_TOOLS, TOOL_IDS } from './tool-ids.js';
+export { EXAMPLE_TOOLS, TOOL_GROUPS, TOOL_IDS } from './tool-ids.js';
 
-const ADAPTERS: readonly Adapter[] = [claudeCode, codex, cursor, copilot, claudeDesktop, chatgpt];
+const ADAPTERS: readonly Adapter[] = [claudeCode, codex, cursor, copilot, claudeDesktop, chatgpt, gemini, opencode, hermes, cline, windsurf, zed, antigravity];
 
 const unlisted = ADAPTERS.map((adapter) => adapter.id).filter((id) => !(TOOL_IDS as readonly string[]).includes(id));
 const missing = TOOL_IDS.filter((id) => !ADAPTERS.some((adapter) => adapter.id === id));
+const grouped = TOOL_GROUPS.flatMap((group) => group.tools);
+const ungrouped = TOOL_IDS.filter((id) => grouped.filter((candidate) => candidate === id).length !== 1);
+if (ungrouped.length > 0) throw new Error(`adapters/tool-ids.ts: each tool id belongs to exactly one group: ${ungrouped.join(', ')}`);
 if (unlisted.length > 0 || missing.length > 0) {
   throw new Error(`adapters/tool-ids.ts and the registry disagree: ${[...unlisted.map((id) => `${id} is not listed`), ...missing.map((id) => `${id} has no adapter`)].join('; ')}`);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** `npm run contract:latest`: how the team learns that a real client changed.
  *
- * For each client (Claude Code, Codex CLI, Copilot CLI) it installs the newest release from the npm registry
+ * For each client (Claude Code, Codex CLI, Copilot CLI, Gemini CLI, opencode, Cline CLI) it installs the newest release from the npm registry
  * into a temporary folder (`npm install --prefix <tmp> <package>@latest`; nothing global, the pinned dev
  * dependencies untouched), runs that client's contract suite against it (vitest on the client's file in
  * test/contract/, with CONTRACT_<CLIENT>_BIN pointing at the new executable: see test/contract/clients.ts),
@@ -9,7 +9,7 @@
  * Failing tests are listed under the table. Exit status 0 when every suite passed, 1 otherwise.
  *
  *   npm run contract:latest                     every client
- *   npm run contract:latest -- --client codex   only these (comma-separated: claude, codex, copilot)
+ *   npm run contract:latest -- --client codex   only these (comma-separated: claude, codex, copilot, gemini, opencode, cline)
  *   npm run contract:latest -- --keep           keep the temporary installs (their paths are printed)
  *
  * Not part of `npm test`: it downloads several hundred MB and takes minutes. */
@@ -26,6 +26,9 @@ const CLIENTS = [
   { id: 'claude', display: 'Claude Code', pkg: '@anthropic-ai/claude-code', bin: 'claude', variable: 'CONTRACT_CLAUDE_BIN', suite: 'test/contract/claude-code.test.ts' },
   { id: 'codex', display: 'Codex CLI', pkg: '@openai/codex', bin: 'codex', variable: 'CONTRACT_CODEX_BIN', suite: 'test/contract/codex.test.ts' },
   { id: 'copilot', display: 'Copilot CLI', pkg: '@github/copilot', bin: 'copilot', variable: 'CONTRACT_COPILOT_BIN', suite: 'test/contract/copilot.test.ts' },
+  { id: 'gemini', display: 'Gemini CLI', pkg: '@google/gemini-cli', bin: 'gemini', variable: 'CONTRACT_GEMINI_BIN', suite: 'test/contract/gemini.test.ts' },
+  { id: 'opencode', display: 'opencode', pkg: 'opencode-ai', bin: 'opencode', variable: 'CONTRACT_OPENCODE_BIN', suite: 'test/contract/opencode.test.ts' },
+  { id: 'cline', display: 'Cline CLI', pkg: 'cline', bin: 'cline', variable: 'CONTRACT_CLINE_BIN', suite: 'test/contract/cline.test.ts' },
 ];
 
 function parseArgs(argv) {
@@ -115,7 +118,7 @@ function table(rows) {
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
-  // The Copilot suite runs the built CLI.
+  // The Copilot, Gemini, opencode and Cline suites run the built CLI.
   const build = await run(process.execPath, [path.join(REPO, 'scripts', 'build.mjs')], { capture: true });
   if (build.code !== 0) throw new Error(`the build failed:\n${build.output}`);
 

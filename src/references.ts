@@ -2,7 +2,7 @@
  * credential the tool itself will send. A syntax is data: the adapter picks the one its tool documents. */
 
 /** One spelling of references. `pattern` (global) matches one reference; its named groups say what it is:
- * `variable` an environment variable, `prompt` the id of a prompt the tool shows itself (its answer is not
+ * `variable` (or `bare`, for a spelling without braces) an environment variable, `prompt` the id of a prompt the tool shows itself (its answer is not
  * ours to know), `fallback` the value used when the variable has none. */
 export interface ReferenceSyntax {
   readonly pattern: RegExp;
@@ -14,7 +14,13 @@ export const ENV_PREFIXED_SYNTAX: ReferenceSyntax = { pattern: /\$\{(?:env:(?<va
 /** `${NAME}` and `${NAME:-default}`, as a POSIX shell expands them. */
 export const SHELL_BRACED_SYNTAX: ReferenceSyntax = { pattern: /\$\{(?<variable>[A-Za-z_][A-Za-z0-9_]*)(?::-(?<fallback>[^}]*))?\}/g };
 
-/** For tools that take no references in header values: every value is literal. */
+/** `$NAME` and `${NAME}` (no default), as a POSIX shell spells a variable without a fallback. */
+export const SHELL_SYNTAX: ReferenceSyntax = { pattern: /\$(?:\{(?<variable>[A-Za-z_][A-Za-z0-9_]*)\}|(?<bare>[A-Za-z_][A-Za-z0-9_]*))/g };
+
+/** `{env:NAME}`, braces without a dollar sign. */
+export const BRACED_ENV_SYNTAX: ReferenceSyntax = { pattern: /\{env:(?<variable>[^}]+)\}/g };
+
+/** For a tool that expands nothing: every header value is sent as written. */
 export const NO_REFERENCES: ReferenceSyntax = { pattern: /(?!)/g };
 
 export interface Resolved {
@@ -35,7 +41,7 @@ export function resolveReferences(value: string, syntax: ReferenceSyntax, env: R
       prompts.push(groups.prompt);
       return '';
     }
-    const name = groups.variable ?? '';
+    const name = groups.variable ?? groups.bare ?? '';
     const found = env[name];
     if (found !== undefined && found !== '') return found;
     if (groups.fallback !== undefined) return groups.fallback;

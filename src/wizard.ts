@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type * as Clack from '@clack/prompts';
 import { ACCESS_CHOICES, ACCESS_LEVELS, DEFAULT_ACCESS, describeAccess, grantedScopes, scopesForAccess, type AccessLevel } from './access.js';
+import { TOOL_GROUPS } from '../adapters/index.js';
 import type { Adapter } from './adapter.js';
 import { planChanges } from './plan.js';
 import { describeIdentity } from './credential-check.js';
@@ -72,12 +73,18 @@ function wizardPrompter(options: Options, context: RunContext): Prompter {
         return found;
       });
       // clack shows a hint next to the focused and the selected options: installed tools start selected.
+      // Grouped (terminal agents, editors, apps) so that a dozen tools stay readable at 80 columns.
+      const option = ({ adapter, detection }: (typeof found)[number]) => ({ value: adapter.id, label: adapter.name, hint: detectionText(adapter, detection) });
+      const groups = Object.fromEntries(
+        TOOL_GROUPS.map((group) => [group.label, found.filter(({ adapter }) => (group.tools as readonly string[]).includes(adapter.id)).map(option)]),
+      );
       const chosen = answer(
-        await p.multiselect<ToolId>({
+        await p.groupMultiselect<ToolId>({
           message: 'Which tools should use mittwald?',
-          options: found.map(({ adapter, detection }) => ({ value: adapter.id, label: adapter.name, hint: detectionText(adapter, detection) })),
+          options: groups,
           initialValues: found.filter(({ detection }) => detection.state === 'installed').map(({ adapter }) => adapter.id),
           required: true,
+          selectableGroups: false,
         }),
       );
       return found.map(({ adapter }) => adapter).filter((adapter) => chosen.includes(adapter.id));

@@ -2,7 +2,7 @@
  *
  * By default the pinned dev dependencies in node_modules/.bin; per client an environment variable points at
  * another executable (an absolute path, or one relative to the repository): CONTRACT_CLAUDE_BIN,
- * CONTRACT_CODEX_BIN, CONTRACT_COPILOT_BIN. `npm run contract:latest` (scripts/contract-latest.mjs) sets them
+ * CONTRACT_CODEX_BIN, CONTRACT_COPILOT_BIN, CONTRACT_GEMINI_BIN, CONTRACT_OPENCODE_BIN, CONTRACT_CLINE_BIN. `npm run contract:latest` (scripts/contract-latest.mjs) sets them
  * to each client's newest release, installed in a temp folder, and runs the same suites against it.
  *
  * The version comes from the npm package the executable belongs to (read from its package.json, no process
@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 
-export type ClientId = 'claude' | 'codex' | 'copilot';
+export type ClientId = 'claude' | 'codex' | 'copilot' | 'gemini' | 'opencode' | 'cline';
 
 interface ClientSpec {
   /** The npm package that ships the client. */
@@ -29,6 +29,10 @@ export const CLIENTS: Readonly<Record<ClientId, ClientSpec>> = {
   claude: { pkg: '@anthropic-ai/claude-code', bin: 'claude', variable: 'CONTRACT_CLAUDE_BIN', display: 'Claude Code' },
   codex: { pkg: '@openai/codex', bin: 'codex', variable: 'CONTRACT_CODEX_BIN', display: 'Codex CLI' },
   copilot: { pkg: '@github/copilot', bin: 'copilot', variable: 'CONTRACT_COPILOT_BIN', display: 'Copilot CLI' },
+  gemini: { pkg: '@google/gemini-cli', bin: 'gemini', variable: 'CONTRACT_GEMINI_BIN', display: 'Gemini CLI' },
+  opencode: { pkg: 'opencode-ai', bin: 'opencode', variable: 'CONTRACT_OPENCODE_BIN', display: 'opencode' },
+  // `cline` links to its platform package's executable (@cline/cli-linux-x64, of the same version).
+  cline: { pkg: '@cline/cli', bin: 'cline', variable: 'CONTRACT_CLINE_BIN', display: 'Cline CLI' },
 };
 
 export interface ContractClient {

@@ -1,13 +1,14 @@
 /** The bundle's guard rails: the shims in scripts/shims/ reach into undici's and zod's private files, so a
  * dependency update that moves those files must fail here (not ship a bundle twice the size), the versions
- * they rely on are pinned exactly, and the built package stays under 1 MB. */
+ * they rely on are pinned exactly, and the built package stays under 1.1 MB. */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { staticallyLoaded } from '../support/bundle.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const MAX_DIST_BYTES = 1_000_000;
+/** 1 MB before the YAML library (~120 KB minified, for Hermes Agent's config.yaml, a chunk of its own). */
+const MAX_DIST_BYTES = 1_100_000;
 
 interface BuildModule {
   SHIMS: Array<{ target: string; file: string }>;
@@ -58,12 +59,13 @@ describe('the build', () => {
   it('loads neither undici, zod, openid-client nor the prompts for a run that needs none of them', async () => {
     // Everything run.mjs imports statically, i.e. what every command loads; the rest is reached by import().
     const { code: eager, files } = await staticallyLoaded(path.join(ROOT, 'dist', 'run.mjs'));
-    // undici (only behind a proxy), zod (only OAuth), openid-client (only OAuth), clack (only the wizard).
-    for (const marker of ['EnvHttpProxyAgent', 'llhttp', 'ZodError', 'oauth-authorization-server', 'isCancel']) expect(eager, marker).not.toContain(marker);
+    // undici (only behind a proxy), zod (only OAuth), openid-client (only OAuth), clack (only the wizard),
+    // yaml (only for a Hermes file).
+    for (const marker of ['EnvHttpProxyAgent', 'llhttp', 'ZodError', 'oauth-authorization-server', 'isCancel', 'Implicit keys need to be on a single line']) expect(eager, marker).not.toContain(marker);
     expect(files.length).toBeLessThanOrEqual(8);
   });
 
-  it('keeps dist/ under 1 MB', async () => {
+  it('keeps dist/ under 1.1 MB', async () => {
     expect(await sizeOf(path.join(ROOT, 'dist'))).toBeLessThan(MAX_DIST_BYTES);
   });
 });

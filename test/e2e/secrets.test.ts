@@ -11,7 +11,11 @@ import { PATH_WITHOUT_PACKAGES, runCli, useCliFixture } from '../support/cli.js'
 const fixture = useCliFixture();
 const { token, urls } = fixture;
 /** Tools with a project scope, from the registry: a tool added later is covered without touching this file. */
-const PROJECT_TOOLS = (await Promise.all(availableTools().map(loadAdapter))).filter((adapter) => adapter.scopes.includes('project')).map((adapter) => adapter.id);
+const PROJECT_ADAPTERS = (await Promise.all(availableTools().map(loadAdapter))).filter((adapter) => adapter.scopes.includes('project'));
+const PROJECT_TOOLS = PROJECT_ADAPTERS.map((adapter) => adapter.id);
+/** Those that can refer to a token (the rest, such as Zed, take none in a project file). */
+const REFERENCING_PROJECT_TOOLS = PROJECT_ADAPTERS.filter((adapter) => adapter.secretReference !== 'none').map((adapter) => adapter.id);
+const LITERAL_ONLY_PROJECT_TOOLS = PROJECT_ADAPTERS.filter((adapter) => adapter.secretReference === 'none').map((adapter) => adapter.id);
 
 let project: string;
 const git = (...args: string[]) =>
@@ -48,7 +52,14 @@ describe('a token in project scope', () => {
     expect(run.stdout + run.stderr).not.toContain(token);
   });
 
-  it.each(PROJECT_TOOLS)('%s: a project-scope token setup puts the token bytes into no file of the project', async (tool) => {
+  it.each(LITERAL_ONLY_PROJECT_TOOLS)('%s (no references): a project-scope token setup is refused and writes nothing', async (tool) => {
+    const run = await cli(['--tool', tool, '--scope', 'project', '--token-stdin', '--json'], { input: token });
+    expect(run.exitCode).toBe(1);
+    expect(JSON.parse(run.stdout).tools[0].error).toMatchObject({ code: 'SECRET_IN_SHARED_FILE' });
+    expect(await filesUnder(project)).toEqual({});
+  });
+
+  it.each(REFERENCING_PROJECT_TOOLS)('%s: a project-scope token setup puts the token bytes into no file of the project', async (tool) => {
     const run = await cli(['--tool', tool, '--scope', 'project', '--token-stdin', '--json'], { input: token });
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     const written = await filesUnder(project);

@@ -14,7 +14,8 @@ import { startOAuthServer, type OAuthServer } from '../support/oauth-server.js';
 import { colourSequences, KEYS, spawnCli, type PtyOptions, type PtySession } from '../support/pty.js';
 
 const HEADLESS_BROWSER = fileURLToPath(new URL('../support/headless-browser.mjs', import.meta.url));
-const TOOL_ORDER = ['claude-code', 'codex', 'cursor', 'copilot', 'claude-desktop', 'chatgpt'] as const;
+/** The wizard's list, in the order it shows it: grouped as adapters/tool-ids.ts TOOL_GROUPS says. */
+const TOOL_ORDER = ['claude-code', 'codex', 'gemini', 'opencode', 'hermes', 'cursor', 'copilot', 'cline', 'windsurf', 'zed', 'antigravity', 'claude-desktop', 'chatgpt'] as const;
 
 const user = createTestUser({ person: { firstName: 'Ada', lastName: 'Lovelace' }, email: 'ada@example.test' });
 const token = createTestToken();
@@ -332,6 +333,20 @@ describe('detection', () => {
     await session.expect(/◼ Codex CLI \(installed\)/);
     await session.expect(/◻ Cursor/);
     await session.expect(/◼ GitHub Copilot \(found: VS Code\)/);
+    await session.send(KEYS.esc);
+    expect((await session.waitForExit()).exitCode).toBe(130);
+  });
+});
+
+describe('the tool list', () => {
+  it('groups the thirteen tools under terminal agents, editors and apps, each on one 80-column line', async () => {
+    const session = wizard();
+    await session.expect('Which tools should use mittwald?');
+    await session.expect(/Terminal agents[\s\S]*Claude Code[\s\S]*Hermes Agent[\s\S]*Editors[\s\S]*Cursor[\s\S]*Antigravity[\s\S]*Apps[\s\S]*ChatGPT/);
+    // Every line of the list (the focused one with its hint) fits the 80-column terminal.
+    const listLines = session.text.split('\n').filter((line) => /[◻◼]/.test(line));
+    expect(listLines.length).toBeGreaterThanOrEqual(13);
+    for (const line of listLines) expect(line.trimEnd().length, line).toBeLessThanOrEqual(80);
     await session.send(KEYS.esc);
     expect((await session.waitForExit()).exitCode).toBe(130);
   });
