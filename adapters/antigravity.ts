@@ -2,11 +2,11 @@
  * `~/.gemini/antigravity/mcp_config.json`, written only when that folder is here — with `mcpServers.<name> = {
  * serverUrl, headers? }`. Antigravity documents no references in headers, so a token is written literally
  * (mode 0600). No binary here: the shape follows its documentation. */
-import { defineMultiHostAdapter } from '../src/hosts-adapter.js';
-import { headerOf } from '../src/json-servers.js';
-import { joinPath, localAppData } from '../src/paths.js';
-import { NO_REFERENCES } from '../src/references.js';
-import { defineServersFileAdapter } from '../src/servers-file-adapter.js';
+import { defineMultiHostAdapter } from '../src/kit/hosts-adapter.js';
+import { headerOf } from '../src/kit/json-servers.js';
+import { joinPath, localAppData } from '../src/kit/paths.js';
+import { NO_REFERENCES } from '../src/kit/references.js';
+import { defineServersFileAdapter } from '../src/kit/servers-file-adapter.js';
 
 import type { Environment, SetupRequest } from '../src/model.js';
 

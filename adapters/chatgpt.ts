@@ -3,7 +3,7 @@
  * OAuth only, nothing to install or detect. */
 import official from '../templates/chatgpt.md?raw';
 import custom from '../templates/chatgpt-custom.md?raw';
-import { defineSettingsScreenAdapter } from '../src/instructions-adapter.js';
+import { defineSettingsScreenAdapter } from '../src/kit/instructions-adapter.js';
 
 export default defineSettingsScreenAdapter({
   id: 'chatgpt',

@@ -21,19 +21,19 @@
  * `projects["<dir>"]` of the global file, `.claude/settings.local.json` or `.claude/settings.json` only once
  * the folder is trusted (`projects["<dir>"].hasTrustDialogAccepted`, the project's own key: a trusted parent
  * folder does not count); else it stays "Pending approval". */
-import type { Adapter, Confirmation } from '../src/adapter.js';
-import { readConfigFile } from '../src/config-file.js';
-import { detectFromClues } from '../src/detect.js';
-import { findOnPath, pathExists, remoteSession } from '../src/environment.js';
-import { bearerValue, inspectServersFile, readRemoteEntry, planServersFile, planServersFileRemoval, type EntryShape, type ServersFile } from '../src/json-servers.js';
-import { getJsonValue, parseJsonDocument, removeJsonValue, selectJsonMembers } from '../src/jsonc-document.js';
+import type { Adapter, Confirmation } from '../src/kit/adapter.js';
+import { readConfigFile } from '../src/files/config-file.js';
+import { detectFromClues } from '../src/kit/detect.js';
+import { findOnPath, pathExists, remoteSession } from '../src/system/environment.js';
+import { bearerValue, inspectServersFile, readRemoteEntry, planServersFile, planServersFileRemoval, type EntryShape, type ServersFile } from '../src/kit/json-servers.js';
+import { getJsonValue, parseJsonDocument, removeJsonValue, selectJsonMembers } from '../src/files/jsonc-document.js';
 import { DEFAULT_SERVER_URL, type Activation, type EntryScope, type Environment, type FileStep, type InstalledEntry, type SetupRequest, type StaleEntry, type ToolPlan } from '../src/model.js';
-import { exportVariableSteps } from '../src/next-steps.js';
-import { joinPath } from '../src/paths.js';
-import { lastLine, runToolCommand } from '../src/tool-command.js';
-import { projectDirectory } from '../src/servers-file-adapter.js';
-import { SHELL_BRACED_SYNTAX } from '../src/references.js';
-import { findStaleEntries, mayNameMittwald } from '../src/server-url.js';
+import { exportVariableSteps } from '../src/kit/next-steps.js';
+import { joinPath } from '../src/kit/paths.js';
+import { lastLine, runToolCommand } from '../src/kit/tool-command.js';
+import { projectDirectory } from '../src/kit/servers-file-adapter.js';
+import { SHELL_BRACED_SYNTAX } from '../src/kit/references.js';
+import { findStaleEntries, mayNameMittwald } from '../src/kit/server-url.js';
 
 /** Claude Code's main file: `~/.claude.json`, or `$CLAUDE_CONFIG_DIR/.claude.json`. */
 export function claudeCodeUserFile(environment: Environment): string {
@@ -46,7 +46,7 @@ export function claudeCodeConfigDir(environment: Environment): string {
   return environment.env.CLAUDE_CONFIG_DIR ?? joinPath(environment, environment.home, '.claude');
 }
 
-import { findStoreRecord, numberField, readSignInStore, signInFromTokens, storeRecordKeys, stringField, type StoredSignIn } from '../src/sign-in-store.js';
+import { findStoreRecord, numberField, readSignInStore, signInFromTokens, storeRecordKeys, stringField, type StoredSignIn } from '../src/kit/sign-in-store.js';
 
 const NAME = 'Claude Code';
 

@@ -5,10 +5,10 @@
  * consent, taken out. */
 import official from '../templates/claude-desktop.md?raw';
 import custom from '../templates/claude-desktop-custom.md?raw';
-import { pathExists } from '../src/environment.js';
-import { defineSettingsScreenAdapter } from '../src/instructions-adapter.js';
+import { pathExists } from '../src/system/environment.js';
+import { defineSettingsScreenAdapter } from '../src/kit/instructions-adapter.js';
 import type { Environment } from '../src/model.js';
-import { appData, joinPath, localAppData, macApplicationSupport, xdgConfig } from '../src/paths.js';
+import { appData, joinPath, localAppData, macApplicationSupport, xdgConfig } from '../src/kit/paths.js';
 
 /** Claude Desktop's config folder (it takes only local servers in its file; we only detect it). Current
  * Windows MSIX installs keep it under the package's LocalCache instead of APPDATA. */

@@ -10,11 +10,11 @@
  * → MCP) marks each server with a dot, green once connected. An OAuth entry is tried without a credential (a
  * 401) and no sign-in starts by itself, so for the CLI a token is the sure way; the extension has an
  * Authenticate button. */
-import { defineMultiHostAdapter } from '../src/hosts-adapter.js';
-import { headerOf } from '../src/json-servers.js';
-import { appSettingsDir, joinPath } from '../src/paths.js';
-import { NO_REFERENCES } from '../src/references.js';
-import { defineServersFileAdapter } from '../src/servers-file-adapter.js';
+import { defineMultiHostAdapter } from '../src/kit/hosts-adapter.js';
+import { headerOf } from '../src/kit/json-servers.js';
+import { appSettingsDir, joinPath } from '../src/kit/paths.js';
+import { NO_REFERENCES } from '../src/kit/references.js';
+import { defineServersFileAdapter } from '../src/kit/servers-file-adapter.js';
 
 import type { Environment, SetupRequest } from '../src/model.js';
 

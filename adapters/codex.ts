@@ -7,22 +7,22 @@
  * the user's comments. Codex rejects an inline `bearer_token` and silently ignores a `headers` key, so
  * neither is ever written. */
 import { isDeepStrictEqual } from 'node:util';
-import type { Adapter } from '../src/adapter.js';
-import { readConfigFile, type ConfigFileSnapshot } from '../src/config-file.js';
-import { updateEntry, type EntryKeys } from '../src/entry-keys.js';
-import { findOnPath, remoteSession } from '../src/environment.js';
+import type { Adapter } from '../src/kit/adapter.js';
+import { readConfigFile, type ConfigFileSnapshot } from '../src/files/config-file.js';
+import { updateEntry, type EntryKeys } from '../src/kit/entry-keys.js';
+import { findOnPath, remoteSession } from '../src/system/environment.js';
 import { SetupError } from '../src/errors.js';
-import { headerOf } from '../src/json-servers.js';
+import { headerOf } from '../src/kit/json-servers.js';
 import { DEFAULT_ENTRY_NAME, type Activation, type Environment, type InstalledEntry, type Scope, type SetupRequest } from '../src/model.js';
-import { exportVariableSteps } from '../src/next-steps.js';
-import { joinPath } from '../src/paths.js';
-import { bridgedUrl, classifyServerUrl } from '../src/server-url.js';
-import type { ServersFile } from '../src/json-servers.js';
-import { NO_REFERENCES } from '../src/references.js';
-import { defineServersFileAdapter, projectDirectory } from '../src/servers-file-adapter.js';
-import { parseTomlDocument } from '../src/toml-document.js';
-import { runToolCommand } from '../src/tool-command.js';
-import { findStoreRecord, numberField, readSignInStore, signInFromTokens, stringField, type StoredSignIn } from '../src/sign-in-store.js';
+import { exportVariableSteps } from '../src/kit/next-steps.js';
+import { joinPath } from '../src/kit/paths.js';
+import { bridgedUrl, classifyServerUrl } from '../src/kit/server-url.js';
+import type { ServersFile } from '../src/kit/json-servers.js';
+import { NO_REFERENCES } from '../src/kit/references.js';
+import { defineServersFileAdapter, projectDirectory } from '../src/kit/servers-file-adapter.js';
+import { parseTomlDocument } from '../src/files/toml-document.js';
+import { runToolCommand } from '../src/kit/tool-command.js';
+import { findStoreRecord, numberField, readSignInStore, signInFromTokens, stringField, type StoredSignIn } from '../src/kit/sign-in-store.js';
 
 const NAME = 'Codex CLI';
 /** How next steps name the program the user runs. */

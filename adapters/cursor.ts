@@ -1,10 +1,10 @@
 /** Cursor: `~/.cursor/mcp.json` or `<project>/.cursor/mcp.json`, `mcpServers.<name> = { url, headers? }`
  * (no `type` key). Cursor expands `${env:NAME}` in headers and signs in with OAuth on first use. */
-import { bearerValue, readRemoteEntry } from '../src/json-servers.js';
-import { joinPath, localAppData } from '../src/paths.js';
-import { ENV_PREFIXED_SYNTAX } from '../src/references.js';
-import { defineServersFileAdapter } from '../src/servers-file-adapter.js';
-import { exportVariableSteps } from '../src/next-steps.js';
+import { bearerValue, readRemoteEntry } from '../src/kit/json-servers.js';
+import { joinPath, localAppData } from '../src/kit/paths.js';
+import { ENV_PREFIXED_SYNTAX } from '../src/kit/references.js';
+import { defineServersFileAdapter } from '../src/kit/servers-file-adapter.js';
+import { exportVariableSteps } from '../src/kit/next-steps.js';
 
 import type { Environment } from '../src/model.js';
 

@@ -6,11 +6,11 @@
  * which older releases misread), so we write `httpUrl` and own `url`/`type`. `gemini mcp list` shows
  * "Connected" or "Disconnected" — an OAuth entry before its sign-in is "Disconnected", there is no
  * needs-authentication state — and in a folder that is not trusted it disables every server, the user's too. */
-import { bearerValue, headerOf } from '../src/json-servers.js';
-import { exportVariableSteps } from '../src/next-steps.js';
-import { joinPath } from '../src/paths.js';
-import { SHELL_SYNTAX } from '../src/references.js';
-import { defineServersFileAdapter } from '../src/servers-file-adapter.js';
+import { bearerValue, headerOf } from '../src/kit/json-servers.js';
+import { exportVariableSteps } from '../src/kit/next-steps.js';
+import { joinPath } from '../src/kit/paths.js';
+import { SHELL_SYNTAX } from '../src/kit/references.js';
+import { defineServersFileAdapter } from '../src/kit/servers-file-adapter.js';
 
 import type { Environment } from '../src/model.js';
 

@@ -2,26 +2,26 @@
  * `mcp_servers.<name>: { url, auth: oauth, enabled: true }`, or with `headers: { Authorization: "Bearer
  * ${MITTWALD_API_TOKEN}" }` instead of `auth` (Hermes expands `${VAR}` when it connects). User file only.
  *
- * The file is the user's whole Hermes config, edited as text (src/yaml-document.ts) so that their comments and
+ * The file is the user's whole Hermes config, edited as text (src/files/yaml-document.ts) so that their comments and
  * layout stay; Hermes is a Python program reading YAML 1.1, which is how the file is parsed here too. No binary
  * here (Hermes installs from PyPI): the shape follows mittwald's documentation; `hermes mcp test <name>` is the
  * user's own check. */
-import type { Adapter } from '../src/adapter.js';
-import { readConfigFile } from '../src/config-file.js';
-import { detectFromClues } from '../src/detect.js';
-import { entryWarnings, updateEntry, type EntryKeys } from '../src/entry-keys.js';
+import type { Adapter } from '../src/kit/adapter.js';
+import { readConfigFile } from '../src/files/config-file.js';
+import { detectFromClues } from '../src/kit/detect.js';
+import { entryWarnings, updateEntry, type EntryKeys } from '../src/kit/entry-keys.js';
 import { SetupError } from '../src/errors.js';
-import { bearerValue, describeAuthorization, headerOf } from '../src/json-servers.js';
+import { bearerValue, describeAuthorization, headerOf } from '../src/kit/json-servers.js';
 import type { Environment, FileStep, InstalledEntry, SetupRequest, ToolPlan } from '../src/model.js';
-import { exportVariableSteps } from '../src/next-steps.js';
-import { joinPath, localAppData } from '../src/paths.js';
-import { SHELL_BRACED_SYNTAX } from '../src/references.js';
-import { bridgedUrl, classifyServerUrl, findStaleEntries } from '../src/server-url.js';
-import { readFileRecord, restoreOnRemoval, setupChange, setupStateFile } from '../src/setup-state.js';
-import type { YamlOptions } from '../src/yaml-document.js';
+import { exportVariableSteps } from '../src/kit/next-steps.js';
+import { joinPath, localAppData } from '../src/kit/paths.js';
+import { SHELL_BRACED_SYNTAX } from '../src/kit/references.js';
+import { bridgedUrl, classifyServerUrl, findStaleEntries } from '../src/kit/server-url.js';
+import { readFileRecord, restoreOnRemoval, setupChange, setupStateFile } from '../src/files/setup-state.js';
+import type { YamlOptions } from '../src/files/yaml-document.js';
 
 /** The YAML editor and its library (~120 KB) load only when a Hermes file is read. */
-const yamlEditor = () => import('../src/yaml-document.js');
+const yamlEditor = () => import('../src/files/yaml-document.js');
 
 const NAME = 'Hermes Agent';
 const SERVERS = 'mcp_servers';

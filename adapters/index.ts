@@ -1,6 +1,6 @@
 /** The registry of tool adapters, and with tool-ids.ts the only modules of adapters/ the core imports. They are bundled with the commands rather than loaded one by one:
  * each separately loaded module costs start-up time (about 1.5 ms on Node 20), more than compiling them all. */
-import type { Adapter } from '../src/adapter.js';
+import type { Adapter } from '../src/kit/adapter.js';
 import type { ToolId } from '../src/model.js';
 import chatgpt from './chatgpt.js';
 import claudeCode from './claude-code.js';

@@ -6,13 +6,13 @@
  * `config.json`, `opencode.json` and `opencode.jsonc` of the folder, so an entry of ours in `opencode.json`
  * is read beside a `.jsonc` of the user's; `opencode mcp list` says "connected", "needs authentication" or
  * "failed" (an unset `{env:…}` variable fails). */
-import { bearerValue, readRemoteEntry } from '../src/json-servers.js';
-import { exportVariableSteps } from '../src/next-steps.js';
-import { joinPath, xdgConfig } from '../src/paths.js';
-import { BRACED_ENV_SYNTAX } from '../src/references.js';
-import { defineServersFileAdapter } from '../src/servers-file-adapter.js';
+import { bearerValue, readRemoteEntry } from '../src/kit/json-servers.js';
+import { exportVariableSteps } from '../src/kit/next-steps.js';
+import { joinPath, xdgConfig } from '../src/kit/paths.js';
+import { BRACED_ENV_SYNTAX } from '../src/kit/references.js';
+import { defineServersFileAdapter } from '../src/kit/servers-file-adapter.js';
 
-import type { Adapter } from '../src/adapter.js';
+import type { Adapter } from '../src/kit/adapter.js';
 import type { Environment } from '../src/model.js';
 
 const opencodeHome = (environment: Environment): string => joinPath(environment, xdgConfig(environment), 'opencode');

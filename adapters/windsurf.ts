@@ -3,12 +3,12 @@
  * `~/.config/devin/config.json` (Windows `%APPDATA%\devin\config.json`; project `.devin/config.json`),
  * `mcpServers.<name> = { url, transport: "http", headers? }`. Both expand `${env:VAR}` in headers and sign in
  * with OAuth themselves. No binary here: the shapes follow Windsurf's and Devin's documentation. */
-import { defineMultiHostAdapter } from '../src/hosts-adapter.js';
-import { bearerValue, headerOf } from '../src/json-servers.js';
-import { exportVariableSteps } from '../src/next-steps.js';
-import { appData, joinPath, localAppData, xdgConfig } from '../src/paths.js';
-import { ENV_PREFIXED_SYNTAX } from '../src/references.js';
-import { defineServersFileAdapter } from '../src/servers-file-adapter.js';
+import { defineMultiHostAdapter } from '../src/kit/hosts-adapter.js';
+import { bearerValue, headerOf } from '../src/kit/json-servers.js';
+import { exportVariableSteps } from '../src/kit/next-steps.js';
+import { appData, joinPath, localAppData, xdgConfig } from '../src/kit/paths.js';
+import { ENV_PREFIXED_SYNTAX } from '../src/kit/references.js';
+import { defineServersFileAdapter } from '../src/kit/servers-file-adapter.js';
 
 import type { Environment, SetupRequest } from '../src/model.js';
 

@@ -3,10 +3,10 @@
  * headers? }`. That file holds all of the user's editor settings (JSONC, often with comments and trailing
  * commas): only our key is edited. Zed expands no references in headers, so a token is written literally
  * (the file then gets mode 0600). No binary here: the shape follows Zed's documentation. */
-import { readRemoteEntry } from '../src/json-servers.js';
-import { appData, joinPath, localAppData, xdgConfig } from '../src/paths.js';
-import { defineServersFileAdapter } from '../src/servers-file-adapter.js';
-import { NO_REFERENCES } from '../src/references.js';
+import { readRemoteEntry } from '../src/kit/json-servers.js';
+import { appData, joinPath, localAppData, xdgConfig } from '../src/kit/paths.js';
+import { defineServersFileAdapter } from '../src/kit/servers-file-adapter.js';
+import { NO_REFERENCES } from '../src/kit/references.js';
 
 import type { Environment } from '../src/model.js';
 

@@ -56,7 +56,7 @@ const runModule = {
   },
 };
 
-/** Bundles src/run.ts (ES modules, split) and src/cli.ts (one CommonJS file). Returns the ES build's result
+/** Bundles src/cli/run.ts (ES modules, split) and src/cli/cli.ts (one CommonJS file). Returns the ES build's result
  * (with a metafile) and the targets the shims replaced; throws when a shim replaced nothing. `write: false`
  * keeps the output in memory (for the build test). */
 export async function bundle({ outdir = 'dist', write = true } = {}) {
@@ -73,7 +73,7 @@ export async function bundle({ outdir = 'dist', write = true } = {}) {
   };
   await build({
     ...common,
-    entryPoints: ['src/cli.ts'],
+    entryPoints: ['src/cli/cli.ts'],
     outfile: path.join(outdir, 'cli.js'),
     format: 'cjs',
     banner: { js: '#!/usr/bin/env node' },
@@ -81,7 +81,7 @@ export async function bundle({ outdir = 'dist', write = true } = {}) {
   });
   const result = await build({
     ...common,
-    entryPoints: { run: 'src/run.ts' },
+    entryPoints: { run: 'src/cli/run.ts' },
     outdir,
     outExtension: { '.js': '.mjs' },
     bundle: true,

@@ -61,7 +61,7 @@ export interface FileStep {
   /** Permission bits to write the file with, over `secret`: the mode a file had before setup tightened it,
    * given back by `remove` once the secret is gone. */
   mode?: number;
-  /** What to note in the setup state (src/setup-state.ts) once the step is written. */
+  /** What to note in the setup state (src/files/setup-state.ts) once the step is written. */
   record?: FileRecordChange;
 }
 

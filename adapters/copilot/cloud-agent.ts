@@ -1,5 +1,5 @@
 /** GitHub's Copilot cloud agent, for `ci github`: the repository MCP configuration it reads on GitHub. */
-import type { HostedAgent } from '../../src/adapter.js';
+import type { HostedAgent } from '../../src/kit/adapter.js';
 import { TOKEN_ENV_VAR } from '../../src/model.js';
 
 /** The secret the cloud agent's MCP configuration refers to: its secret store only hands names with this

@@ -1,11 +1,11 @@
 /** The Copilot hosts with files of their own: Copilot for JetBrains and for Xcode (`servers.<name>`, headers
  * under `requestInit`) and Visual Studio (`servers.<name> = { type, url, headers? }`). None documents a
  * secret reference, so a token goes into the file literally (0600). */
-import type { DetectionClues } from '../../src/detect.js';
-import { readRemoteEntry, type EntryShape, type ServersFile } from '../../src/json-servers.js';
-import { isJsonObject } from '../../src/json-object.js';
+import type { DetectionClues } from '../../src/kit/detect.js';
+import { readRemoteEntry, type EntryShape, type ServersFile } from '../../src/kit/json-servers.js';
+import { isJsonObject } from '../../src/files/json-object.js';
 import type { Credential, Environment, SetupRequest } from '../../src/model.js';
-import { ENV_PREFIXED_SYNTAX } from '../../src/references.js';
+import { ENV_PREFIXED_SYNTAX } from '../../src/kit/references.js';
 import { copilotIdeFile, dirname, visualStudioInstallPaths, visualStudioUserFile } from './paths.js';
 
 export interface IdeHost {

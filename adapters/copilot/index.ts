@@ -4,14 +4,14 @@
  * one plan. Copilot for JetBrains, Xcode and Visual Studio keep their own files (./ide.ts), one plan each, and
  * take a token literally (0600): they document no reference. plan() returns the plans for the hosts found (the
  * portable one when none is found). */
-import type { Adapter } from '../../src/adapter.js';
-import { detectFromClues } from '../../src/detect.js';
+import type { Adapter } from '../../src/kit/adapter.js';
+import { detectFromClues } from '../../src/kit/detect.js';
 import { SetupError } from '../../src/errors.js';
-import { inspectServersFile, planServersFile, planServersFileRemoval, type ServersFile } from '../../src/json-servers.js';
-import { planChanges } from '../../src/plan.js';
+import { inspectServersFile, planServersFile, planServersFileRemoval, type ServersFile } from '../../src/kit/json-servers.js';
+import { planChanges } from '../../src/kit/plan.js';
 import type { Credential, Detection, Environment, FileStep, Scope, SetupRequest, ToolPlan } from '../../src/model.js';
-import { joinPath } from '../../src/paths.js';
-import { projectDirectory } from '../../src/servers-file-adapter.js';
+import { joinPath } from '../../src/kit/paths.js';
+import { projectDirectory } from '../../src/kit/servers-file-adapter.js';
 import { cloudAgent } from './cloud-agent.js';
 import { IDE_HOSTS, type IdeHost } from './ide.js';
 import { copilotCliFile, dirname, vscodeInstallPaths, vscodeUserDir } from './paths.js';

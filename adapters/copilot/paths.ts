@@ -1,7 +1,7 @@
 /** Where each GitHub Copilot host keeps its files and is installed, on each platform. */
 import path from 'node:path';
 import type { Environment } from '../../src/model.js';
-import { appSettingsDir, joinPath, localAppData, xdgConfig } from '../../src/paths.js';
+import { appSettingsDir, joinPath, localAppData, xdgConfig } from '../../src/kit/paths.js';
 
 /** The folder that holds VS Code's `User` folder, for stable (`Code`) or Insiders (`Code - Insiders`). */
 export function vscodeUserDir(environment: Environment, edition: 'Code' | 'Code - Insiders'): string {

@@ -18,16 +18,16 @@
  * `${input:<name>-token}` prompt), which VS Code now calls the deprecated "Local" format and whose `${input:}`
  * servers it does not forward to the agent: writing the portable entry takes that one out, with our input. */
 import { isDeepStrictEqual } from 'node:util';
-import type { ExtraEdit, EntryShape, ServersFile } from '../../src/json-servers.js';
-import { bearerValue, inspectServersFile, planServersFileRemoval, readRemoteEntry } from '../../src/json-servers.js';
-import { getJsonValue, removeJsonValue } from '../../src/jsonc-document.js';
-import { isJsonObject } from '../../src/json-object.js';
+import type { ExtraEdit, EntryShape, ServersFile } from '../../src/kit/json-servers.js';
+import { bearerValue, inspectServersFile, planServersFileRemoval, readRemoteEntry } from '../../src/kit/json-servers.js';
+import { getJsonValue, removeJsonValue } from '../../src/files/jsonc-document.js';
+import { isJsonObject } from '../../src/files/json-object.js';
 import type { Environment, FileStep, Scope, SetupRequest } from '../../src/model.js';
-import { exportVariableSteps } from '../../src/next-steps.js';
-import { joinPath } from '../../src/paths.js';
-import { ENV_PREFIXED_SYNTAX, SHELL_BRACED_SYNTAX } from '../../src/references.js';
-import { classifyServerUrl } from '../../src/server-url.js';
-import { projectDirectory } from '../../src/servers-file-adapter.js';
+import { exportVariableSteps } from '../../src/kit/next-steps.js';
+import { joinPath } from '../../src/kit/paths.js';
+import { ENV_PREFIXED_SYNTAX, SHELL_BRACED_SYNTAX } from '../../src/kit/references.js';
+import { classifyServerUrl } from '../../src/kit/server-url.js';
+import { projectDirectory } from '../../src/kit/servers-file-adapter.js';
 import { copilotCliFile, copilotHome, vscodeUserDir } from './paths.js';
 
 /** The host name of the portable entry, in plans, results and `status`. */

@@ -1,4 +1,4 @@
-// Build-time stand-in for `undici`'s index: only what src/http-proxy.ts uses, so the bundle leaves out
+// Build-time stand-in for `undici`'s index: only what src/net/http-proxy.ts uses, so the bundle leaves out
 // undici's WebSocket, EventSource, cache and mock modules. Types still come from the real package.
 'use strict'
 const { fetch } = require('undici/lib/web/fetch/index.js')

@@ -8,16 +8,16 @@
  * command, its own key, its agent command line — is the adapter's `ci`. */
 import path from 'node:path';
 import { availableTools, loadAdapter } from '../../adapters/index.js';
-import type { Adapter, CiSupport, HostedAgent } from '../adapter.js';
-import { readConfigFile, withConfigFileLock, writeConfigFile } from '../config-file.js';
-import { unifiedDiff } from '../diff.js';
-import { findProjectRoot } from '../environment.js';
+import type { Adapter, CiSupport, HostedAgent } from '../kit/adapter.js';
+import { readConfigFile, withConfigFileLock, writeConfigFile } from '../files/config-file.js';
+import { unifiedDiff } from '../files/diff.js';
+import { findProjectRoot } from '../system/environment.js';
 import { SetupError, usageError } from '../errors.js';
 import { DEFAULT_API_URL, DEFAULT_ENTRY_NAME, DEFAULT_SERVER_URL, TOKEN_ENV_VAR, type CiProvider, type Environment } from '../model.js';
-import type { Options } from '../options.js';
-import { SYMBOLS, type Output } from '../output.js';
-import type { RunContext } from '../run-context.js';
-import { backupDirectory, selectTools } from '../setup-steps.js';
+import type { Options } from '../cli/options.js';
+import { SYMBOLS, type Output } from '../cli/output.js';
+import type { RunContext } from '../cli/run-context.js';
+import { backupDirectory, selectTools } from '../flow/setup-steps.js';
 
 type CiAdapter = Adapter & { ci: CiSupport };
 

@@ -6,27 +6,27 @@
  * wrong, 1 otherwise. */
 import { randomBytes } from 'node:crypto';
 import { availableTools, loadAdapter, TOOL_IDS } from '../../adapters/index.js';
-import type { Adapter, StoredSignIn } from '../adapter.js';
-import { applyPlan } from '../apply.js';
-import { planChanges } from '../plan.js';
-import { browserCommand } from '../browser.js';
-import { EntryChecker, type CheckResult } from '../credential-check.js';
-import { findOnPath, pathExists } from '../environment.js';
+import type { Adapter, StoredSignIn } from '../kit/adapter.js';
+import { applyPlan } from '../flow/apply.js';
+import { planChanges } from '../kit/plan.js';
+import { browserCommand } from '../system/browser.js';
+import { EntryChecker, type CheckResult } from '../mcp/credential-check.js';
+import { findOnPath, pathExists } from '../system/environment.js';
 import { errorDetails } from '../errors.js';
-import type { HttpClient } from '../http.js';
+import type { HttpClient } from '../net/http.js';
 import { type EntryScope, type Environment, type InstalledEntry, type Scope, type StaleEntry, type ToolId, type ToolPlan } from '../model.js';
-import { exportVariableSteps } from '../next-steps.js';
-import { authorizationServerMetadataUrls } from '../oauth-discovery.js';
-import type { Options } from '../options.js';
-import { SYMBOLS, type Output } from '../output.js';
-import { portHolder, portIsFree } from '../port-holder.js';
-import type { RunContext } from '../run-context.js';
-import { classifyServerUrl } from '../server-url.js';
-import { setupStateFile } from '../setup-state.js';
-import { backupDirectory, samePlan, selectTools, staleReason } from '../setup-steps.js';
-import { describeSignIn, formatTime } from '../sign-in-store.js';
-import { isJsonObject } from '../json-object.js';
-import { runToolCommand } from '../tool-command.js';
+import { exportVariableSteps } from '../kit/next-steps.js';
+import { authorizationServerMetadataUrls } from '../oauth/oauth-discovery.js';
+import type { Options } from '../cli/options.js';
+import { SYMBOLS, type Output } from '../cli/output.js';
+import { portHolder, portIsFree } from '../system/port-holder.js';
+import type { RunContext } from '../cli/run-context.js';
+import { classifyServerUrl } from '../kit/server-url.js';
+import { setupStateFile } from '../files/setup-state.js';
+import { backupDirectory, samePlan, selectTools, staleReason } from '../flow/setup-steps.js';
+import { describeSignIn, formatTime } from '../kit/sign-in-store.js';
+import { isJsonObject } from '../files/json-object.js';
+import { runToolCommand } from '../kit/tool-command.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 

@@ -1,15 +1,15 @@
 /** `remove --tool <id>`: takes our entry out again (and what we added with it), nothing else. */
-import { applyPlan, type AppliedFile } from '../apply.js';
-import { planChanges, plannedFiles } from '../plan.js';
+import { applyPlan, type AppliedFile } from '../flow/apply.js';
+import { planChanges, plannedFiles } from '../kit/plan.js';
 import { errorDetails, ExitCode } from '../errors.js';
-import { claimInterrupt } from '../interrupt.js';
-import type { Options } from '../options.js';
-import { SYMBOLS } from '../output.js';
-import type { RunContext } from '../run-context.js';
-import { setupStateFile } from '../setup-state.js';
-import { backupDirectory, samePlan, scopeFor, selectTools, showPlans } from '../setup-steps.js';
+import { claimInterrupt } from '../cli/interrupt.js';
+import type { Options } from '../cli/options.js';
+import { SYMBOLS } from '../cli/output.js';
+import type { RunContext } from '../cli/run-context.js';
+import { setupStateFile } from '../files/setup-state.js';
+import { backupDirectory, samePlan, scopeFor, selectTools, showPlans } from '../flow/setup-steps.js';
 import type { Scope, ToolPlan } from '../model.js';
-import { gitStates, projectFiles, withGitStates } from '../git-status.js';
+import { gitStates, projectFiles, withGitStates } from '../files/git-status.js';
 
 export async function runRemove(options: Options, context: RunContext): Promise<number> {
   const { environment, out } = context;

@@ -5,14 +5,14 @@
  * and every credential the rule recognises (bearer tokens, JWTs, values under a secret's name, cookies). */
 import os from 'node:os';
 import { availableTools, loadAdapter } from '../../adapters/index.js';
-import type { Adapter } from '../adapter.js';
-import { findOnPath } from '../environment.js';
-import type { Options } from '../options.js';
-import type { RunContext } from '../run-context.js';
+import type { Adapter } from '../kit/adapter.js';
+import { findOnPath } from '../system/environment.js';
+import type { Options } from '../cli/options.js';
+import type { RunContext } from '../cli/run-context.js';
 import { maskCredentials } from '../secrets.js';
-import { selectTools } from '../setup-steps.js';
-import { describeSignIn } from '../sign-in-store.js';
-import { runToolCommand } from '../tool-command.js';
+import { selectTools } from '../flow/setup-steps.js';
+import { describeSignIn } from '../kit/sign-in-store.js';
+import { runToolCommand } from '../kit/tool-command.js';
 import { diagnose, publicFinding, type Diagnosis } from './doctor.js';
 
 interface ToolReport {

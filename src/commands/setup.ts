@@ -2,20 +2,20 @@
  * from the flags, its steps shown as plain lines (or one JSON object). Without --tool on a terminal it is the
  * wizard (wizard.ts), the same pipeline with the questions asked. */
 import { grantedScopes } from '../access.js';
-import { connectedMessage } from '../credential-check.js';
+import { connectedMessage } from '../mcp/credential-check.js';
 import { usageError, type SetupError } from '../errors.js';
 import { exitCode, runSetupFlow, type Prompter, type SetupView } from '../flow/setup-flow.js';
 import { EXAMPLE_TOOLS, TOOL_IDS } from '../../adapters/index.js';
 import { TOKEN_ENV_VAR } from '../model.js';
-import { PASTE_HINT, signedInMessage } from '../oauth-sign-in-check.js';
-import type { Options } from '../options.js';
-import { SYMBOLS, type Output } from '../output.js';
-import type { RunContext } from '../run-context.js';
-import { printResults, selectTools, showPlans, succeeded } from '../setup-steps.js';
+import { PASTE_HINT, signedInMessage } from '../oauth/oauth-sign-in-check.js';
+import type { Options } from '../cli/options.js';
+import { SYMBOLS, type Output } from '../cli/output.js';
+import type { RunContext } from '../cli/run-context.js';
+import { printResults, selectTools, showPlans, succeeded } from '../flow/setup-steps.js';
 
 export async function runSetup(options: Options, context: RunContext): Promise<number> {
   if (options.tools.length === 0 && context.interactive && !options.yes && !options.json) {
-    const { runWizard } = await import('../wizard.js');
+    const { runWizard } = await import('./wizard.js');
     return runWizard(options, context);
   }
   const outcome = await runSetupFlow({ ask: flagPrompter(options, context), view: plainView(options, context) }, options, context);

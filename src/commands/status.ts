@@ -1,16 +1,16 @@
 /** `status`: per tool and scope, what is configured, whether the tool uses it (its own CLI's word where it is
  * installed, else what its adapter reads from its files) and whether it connects now. Changes nothing. */
 import { availableTools, loadAdapter } from '../../adapters/index.js';
-import { EntryChecker, type CheckResult } from '../credential-check.js';
+import { EntryChecker, type CheckResult } from '../mcp/credential-check.js';
 import { errorDetails } from '../errors.js';
-import type { Adapter, Confirmation } from '../adapter.js';
+import type { Adapter, Confirmation } from '../kit/adapter.js';
 import { TOKEN_ENV_VAR, type Credential, type Detection, type Environment, type InstalledEntry, type Scope, type SetupRequest } from '../model.js';
-import type { Options } from '../options.js';
-import { SYMBOLS } from '../output.js';
-import type { RunContext } from '../run-context.js';
-import { classifyServerUrl } from '../server-url.js';
-import { pendingActivation, selectTools } from '../setup-steps.js';
-import { describeSignIn, type SignInState } from '../sign-in-store.js';
+import type { Options } from '../cli/options.js';
+import { SYMBOLS } from '../cli/output.js';
+import type { RunContext } from '../cli/run-context.js';
+import { classifyServerUrl } from '../kit/server-url.js';
+import { pendingActivation, selectTools } from '../flow/setup-steps.js';
+import { describeSignIn, type SignInState } from '../kit/sign-in-store.js';
 
 interface StatusEntry extends Omit<InstalledEntry, 'authorization'> {
   /** Whether the credential resolves here (always true for OAuth entries). */

@@ -4,21 +4,21 @@
  * what happens; the flow decides what happens, in which order, and the exit status. */
 import { availableTools, loadAdapter } from '../../adapters/index.js';
 import { describeAccess, type AccessLevel } from '../access.js';
-import type { Adapter } from '../adapter.js';
-import { openBrowser } from '../browser.js';
-import { clipboardCommand, copyToClipboard } from '../clipboard.js';
-import { checkToken, describeIdentity, EntryChecker, type CheckedCredential, type CheckResult, type TokenCheck } from '../credential-check.js';
-import { findOnPath, remoteSession } from '../environment.js';
-import { planChanges } from '../plan.js';
+import type { Adapter } from '../kit/adapter.js';
+import { openBrowser } from '../system/browser.js';
+import { clipboardCommand, copyToClipboard } from '../system/clipboard.js';
+import { checkToken, describeIdentity, EntryChecker, type CheckedCredential, type CheckResult, type TokenCheck } from '../mcp/credential-check.js';
+import { findOnPath, remoteSession } from '../system/environment.js';
+import { planChanges } from '../kit/plan.js';
 import { ExitCode, isSetupError, SetupError } from '../errors.js';
-import { gitStates, withGitStates, type GitView } from '../git-status.js';
-import type { HttpClient } from '../http.js';
-import { claimInterrupt } from '../interrupt.js';
+import { gitStates, withGitStates, type GitView } from '../files/git-status.js';
+import type { HttpClient } from '../net/http.js';
+import { claimInterrupt } from '../cli/interrupt.js';
 import type { Identity } from '../mcp/api-token.js';
 import { type Detection, type Scope, type StaleEntry, type ToolPlan } from '../model.js';
-import { canSignIn, checkReachable, runOAuthCheck, signInTimeout, type OAuthCheck } from '../oauth-sign-in-check.js';
-import type { Options, TokenSource } from '../options.js';
-import type { RunContext } from '../run-context.js';
+import { canSignIn, checkReachable, runOAuthCheck, signInTimeout, type OAuthCheck } from '../oauth/oauth-sign-in-check.js';
+import type { Options, TokenSource } from '../cli/options.js';
+import type { RunContext } from '../cli/run-context.js';
 import { cleanToken, tokenProblem } from '../secrets.js';
 import {
   applyTool,
@@ -33,8 +33,8 @@ import {
   verifyTool,
   type PlannedTool,
   type ToolResult,
-} from '../setup-steps.js';
-import { runToolCommand } from '../tool-command.js';
+} from './setup-steps.js';
+import { runToolCommand } from '../kit/tool-command.js';
 
 /** A tool with what detection found, for the tool question. */
 export interface FoundTool {

@@ -1,8 +1,8 @@
 /** The REST token check: `GET <api>/v2/users/self` says whom an API token belongs to, or that the mittwald
  * API rejects it. Also the user shape that the API and the `mittwald_user_get` tool share. */
 import { SetupError } from '../errors.js';
-import type { HttpClient } from '../http.js';
-import { isJsonObject } from '../json-object.js';
+import type { HttpClient } from '../net/http.js';
+import { isJsonObject } from '../files/json-object.js';
 import { commonFailure, fetchRespectingRateLimit, parseJsonOrUndefined, readFailureIfNotOk, readText, TOKEN_HINT, type RetryOptions } from './failures.js';
 
 export interface Identity {

@@ -3,9 +3,9 @@
  * tools/list at once, then DELETE — and the unauthenticated probe. Our own client rather than the SDK's: the bundle stays small and every failure can
  * be told apart (see failures.ts). Nothing here ever puts the credential into a message. */
 import { SetupError } from '../errors.js';
-import type { HttpClient, Response } from '../http.js';
+import type { HttpClient, Response } from '../net/http.js';
 import { redact } from '../secrets.js';
-import { isJsonObject } from '../json-object.js';
+import { isJsonObject } from '../files/json-object.js';
 import { readIdentity, type Identity } from './api-token.js';
 import { EventStreamParser } from './event-stream.js';
 import {

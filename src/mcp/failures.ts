@@ -3,7 +3,7 @@
  * an expired session; a 404 is a wrong URL, or a session the server forgot; 429 and 503 say how long to wait.
  * Short Retry-After waits are waited out here, once. Nothing here ever puts the credential into a message. */
 import { SetupError } from '../errors.js';
-import { networkError, type HttpClient, type HttpRequestInit, type Response } from '../http.js';
+import { networkError, type HttpClient, type HttpRequestInit, type Response } from '../net/http.js';
 import { redact } from '../secrets.js';
 import { parseBearerChallenge } from './www-authenticate.js';
 

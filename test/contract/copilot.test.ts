@@ -24,7 +24,7 @@ import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import claudeCode from '../../adapters/claude-code.js';
-import { applyPlan } from '../../src/apply.js';
+import { applyPlan } from '../../src/flow/apply.js';
 import type { Environment } from '../../src/model.js';
 import { PATH_WITHOUT_PACKAGES, runCli, tempHome } from '../support/cli.js';
 import { startTrapProxy, type TrapProxy } from '../support/trap-proxy.js';

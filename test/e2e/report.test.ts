@@ -3,7 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { serverStoreKey } from '../../src/sign-in-store.js';
+import { serverStoreKey } from '../../src/kit/sign-in-store.js';
 import { PATH_WITHOUT_PACKAGES, runCli, tempHome } from '../support/cli.js';
 import { createTestToken, createTestUser, startMittwaldServer, type MittwaldTestServer } from '../support/mittwald-server.js';
 

@@ -6,7 +6,7 @@ import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, sy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readConfigFile, writeConfigFile } from '../../src/config-file.js';
+import { readConfigFile, writeConfigFile } from '../../src/files/config-file.js';
 import { SetupError } from '../../src/errors.js';
 
 const isRoot = process.getuid?.() === 0;

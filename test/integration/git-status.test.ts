@@ -1,10 +1,10 @@
-/** What git makes of a project file (src/git-status.ts), asked of the real git in temp repositories. */
+/** What git makes of a project file (src/files/git-status.ts), asked of the real git in temp repositories. */
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Environment } from '../../src/model.js';
-import { gitLine, gitStates, projectFiles } from '../../src/git-status.js';
+import { gitLine, gitStates, projectFiles } from '../../src/files/git-status.js';
 import { tempHome } from '../support/cli.js';
 
 let temp: Awaited<ReturnType<typeof tempHome>>;

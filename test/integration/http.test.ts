@@ -2,7 +2,7 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHttpClient } from '../../src/http.js';
+import { createHttpClient } from '../../src/net/http.js';
 import { maskSecret, redact } from '../../src/secrets.js';
 import { closedPort } from '../support/cli.js';
 

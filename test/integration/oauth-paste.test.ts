@@ -1,7 +1,7 @@
 /** The loopback listener's pasted responses (LoopbackListener.paste): what a person copies from a browser on
  * another machine is judged like a request that reached the listener, and anything else is explained. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startLoopbackListener, type LoopbackListener } from '../../src/oauth-loopback.js';
+import { startLoopbackListener, type LoopbackListener } from '../../src/oauth/oauth-loopback.js';
 
 let listener: LoopbackListener | undefined;
 afterEach(async () => {

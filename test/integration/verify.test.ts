@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SetupError, type ErrorCode } from '../../src/errors.js';
-import { createHttpClient } from '../../src/http.js';
+import { createHttpClient } from '../../src/net/http.js';
 import { checkApiToken } from '../../src/mcp/api-token.js';
 import { checkMcp, probeMcpAuth } from '../../src/mcp/client.js';
 import { API_TOKENS_URL, retryAfterSeconds } from '../../src/mcp/failures.js';

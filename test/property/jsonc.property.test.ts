@@ -15,7 +15,7 @@ import type { Credential, Environment, FileStep, SetupRequest, ToolPlan } from '
 vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
 
 const { loadAdapter } = await import('../../adapters/index.js');
-const { applyPlan } = await import('../../src/apply.js');
+const { applyPlan } = await import('../../src/flow/apply.js');
 
 const SEED = Number(process.env.FC_SEED ?? 20_251_201);
 const RUNS = Number(process.env.FC_RUNS ?? 500);

@@ -1,8 +1,8 @@
 /** Access levels → OAuth scopes (mittwald's knowledge, one module), and the flags that choose them. */
 import { describe, expect, it } from 'vitest';
 import { ACCESS_LEVELS, describeAccess, grantedScopes, MITTWALD_DEFAULT_SCOPES as CORE_DEFAULTS, MITTWALD_RESOURCE_SCOPES, scopesForAccess } from '../../src/access.js';
-import { parseCommandLine } from '../../src/cli-args.js';
-import { resolveOptions } from '../../src/options.js';
+import { parseCommandLine } from '../../src/cli/cli-args.js';
+import { resolveOptions } from '../../src/cli/options.js';
 import { MITTWALD_DEFAULT_SCOPES, MITTWALD_SCOPES } from '../support/mittwald-tools.js';
 
 const options = (argv: string[], env: Record<string, string> = {}) =>

@@ -3,10 +3,10 @@ import { parse as parseJsonc } from 'jsonc-parser';
 import { vol } from 'memfs';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import cursor from '../../adapters/cursor.js';
-import { applyPlan, MAX_REPLANS } from '../../src/apply.js';
-import { fileChange, planChanges } from '../../src/plan.js';
+import { applyPlan, MAX_REPLANS } from '../../src/flow/apply.js';
+import { fileChange, planChanges } from '../../src/kit/plan.js';
 import type { Environment, FileStep, SetupRequest, ToolPlan } from '../../src/model.js';
-import { samePlan } from '../../src/setup-steps.js';
+import { samePlan } from '../../src/flow/setup-steps.js';
 
 vi.mock('node:fs/promises', async () => (await import('memfs')).fs.promises);
 

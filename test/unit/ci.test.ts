@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { loadAdapter } from '../../adapters/index.js';
-import type { Adapter, CiSupport } from '../../src/adapter.js';
+import type { Adapter, CiSupport } from '../../src/kit/adapter.js';
 import { githubWorkflow, gitlabJob, shellWord, yamlScalar } from '../../src/commands/ci.js';
 
 const SEED = Number(process.env.FC_SEED ?? 20_261_201);

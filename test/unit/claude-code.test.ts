@@ -5,7 +5,7 @@ import type { Credential, Environment, FileStep, SetupRequest, ToolPlan } from '
 vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
 
 const { default: claudeCode, claudeState, judgeMcpGet } = await import('../../adapters/claude-code.js');
-const { planTools } = await import('../../src/setup-steps.js');
+const { planTools } = await import('../../src/flow/setup-steps.js');
 
 const HOME = '/home/ada';
 const REPO = '/home/ada/work/shop';

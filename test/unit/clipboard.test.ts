@@ -9,7 +9,7 @@ vi.mock('node:fs/promises', async () => {
 const execa = vi.fn();
 vi.mock('execa', () => ({ execa }));
 
-const { clipboardCommand, copyToClipboard } = await import('../../src/clipboard.js');
+const { clipboardCommand, copyToClipboard } = await import('../../src/system/clipboard.js');
 
 function environment(platform: Environment['platform'], env: Record<string, string> = {}): Environment {
   return { platform, home: '/home/ann', cwd: '/home/ann', env: { PATH: '/usr/local/bin:/usr/bin', ...env } };

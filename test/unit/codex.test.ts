@@ -7,7 +7,7 @@ import type { Credential, Environment, FileStep, SetupRequest, ToolPlan } from '
 vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
 
 const { default: codex, codexEntry, codexUserFile } = await import('../../adapters/codex.js');
-const { planTools } = await import('../../src/setup-steps.js');
+const { planTools } = await import('../../src/flow/setup-steps.js');
 
 const HOME = '/home/ada';
 const REPO = '/home/ada/work/shop';

@@ -1,6 +1,6 @@
 import { fs as memfs, vol } from 'memfs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { backupFileName, deleteConfigFile, KEPT_BACKUPS, readConfigFile, writeConfigFile } from '../../src/config-file.js';
+import { backupFileName, deleteConfigFile, KEPT_BACKUPS, readConfigFile, writeConfigFile } from '../../src/files/config-file.js';
 import { SetupError } from '../../src/errors.js';
 
 vi.mock('node:fs/promises', async () => (await import('memfs')).fs.promises);

@@ -15,7 +15,7 @@ vi.mock('node:fs/promises', async () => {
 const { default: copilot, PORTABLE_HOST } = await import('../../adapters/copilot/index.js');
 const { default: claudeCode } = await import('../../adapters/claude-code.js');
 const { loadAdapter } = await import('../../adapters/index.js');
-const { applyTool, planTools } = await import('../../src/setup-steps.js');
+const { applyTool, planTools } = await import('../../src/flow/setup-steps.js');
 
 const SERVER = 'https://mcp.mittwald.de/mcp';
 const TOKEN = 'mw-secret-token-1234';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { updateEntry, type EntryKeys } from '../../src/entry-keys.js';
+import { updateEntry, type EntryKeys } from '../../src/kit/entry-keys.js';
 
 const KEYS: EntryKeys = { owned: [['type'], ['url'], ['headers', 'Authorization']], conflicting: { transportOptions: 'this tool refuses it on a URL server' } };
 const BUILT = { type: 'http', url: 'https://mcp.mittwald.de/mcp', headers: { Authorization: 'Bearer ${T}' }, tools: ['*'] };

@@ -1,6 +1,6 @@
 /** Which folder is "home" on each platform: the one the tools themselves use. */
 import { describe, expect, it } from 'vitest';
-import { homeFolder } from '../../src/environment.js';
+import { homeFolder } from '../../src/system/environment.js';
 
 describe('homeFolder', () => {
   it('on Windows is the user profile, also when HOME points elsewhere (Git Bash, a company H: drive)', () => {

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { vol } from 'memfs';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { lockPathFor, withFileLock } from '../../src/file-lock.js';
+import { lockPathFor, withFileLock } from '../../src/files/file-lock.js';
 
 vi.mock('node:fs/promises', async () => (await import('memfs')).fs.promises);
 

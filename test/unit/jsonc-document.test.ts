@@ -9,7 +9,7 @@ import {
   removeJsonValue,
   renderKeyPath,
   setJsonValue,
-} from '../../src/jsonc-document.js';
+} from '../../src/files/jsonc-document.js';
 
 const ENTRY = { type: 'http', url: 'https://mcp.mittwald.de/mcp', headers: { Authorization: 'Bearer ${MITTWALD_API_TOKEN}' } };
 const PATH = ['mcpServers', 'mittwald'] as const;

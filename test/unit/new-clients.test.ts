@@ -10,8 +10,8 @@ import type { Credential, Environment, FileStep, SetupRequest, ToolPlan } from '
 vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
 
 const { loadAdapter } = await import('../../adapters/index.js');
-const { resolveReferences, SHELL_SYNTAX, BRACED_ENV_SYNTAX, NO_REFERENCES } = await import('../../src/references.js');
-const { setYamlValue, removeYamlValue, parseYamlDocument } = await import('../../src/yaml-document.js');
+const { resolveReferences, SHELL_SYNTAX, BRACED_ENV_SYNTAX, NO_REFERENCES } = await import('../../src/kit/references.js');
+const { setYamlValue, removeYamlValue, parseYamlDocument } = await import('../../src/files/yaml-document.js');
 
 const HOME = '/home/ada';
 const SERVER_URL = 'https://mcp.mittwald.de/mcp';

@@ -1,7 +1,7 @@
 /** The next step that makes a token variable visible to a tool, per platform and shell. */
 import { describe, expect, it } from 'vitest';
 import type { Environment } from '../../src/model.js';
-import { exportVariableSteps } from '../../src/next-steps.js';
+import { exportVariableSteps } from '../../src/kit/next-steps.js';
 
 const on = (platform: Environment['platform'], env: Record<string, string> = {}): Environment => ({
   platform,

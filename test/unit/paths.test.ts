@@ -6,7 +6,7 @@ import { claudeDesktopDirs } from '../../adapters/claude-desktop.js';
 import { codexHome } from '../../adapters/codex.js';
 import { copilotCliFile, copilotIdeFile, visualStudioUserFile, vscodeUserDir } from '../../adapters/copilot/index.js';
 import { cursorUserFile } from '../../adapters/cursor.js';
-import { mittwaldCliTokenFile } from '../../src/paths.js';
+import { mittwaldCliTokenFile } from '../../src/kit/paths.js';
 
 const linux: Environment = { platform: 'linux', home: '/home/ada', cwd: '/home/ada', env: {} };
 const darwin: Environment = { platform: 'darwin', home: '/Users/ada', cwd: '/Users/ada', env: {} };

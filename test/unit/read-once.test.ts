@@ -3,7 +3,7 @@
 import { fs as memfs, vol } from 'memfs';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import claudeCode from '../../adapters/claude-code.js';
-import { readConfigFile, writeConfigFile } from '../../src/config-file.js';
+import { readConfigFile, writeConfigFile } from '../../src/files/config-file.js';
 import type { Environment, SetupRequest } from '../../src/model.js';
 
 vi.mock('node:fs/promises', async () => (await import('memfs')).fs.promises);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bridgedUrl, classifyServerUrl, findStaleEntries } from '../../src/server-url.js';
+import { bridgedUrl, classifyServerUrl, findStaleEntries } from '../../src/kit/server-url.js';
 
 const SERVER = 'https://mcp.mittwald.de/mcp';
 

@@ -3,14 +3,14 @@
 import { fs as memfsFs, vol } from 'memfs';
 import { parse } from 'smol-toml';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { EntryShape, ServersFile } from '../../src/json-servers.js';
+import type { EntryShape, ServersFile } from '../../src/kit/json-servers.js';
 import type { SetupRequest } from '../../src/model.js';
-import { SHELL_BRACED_SYNTAX } from '../../src/references.js';
+import { SHELL_BRACED_SYNTAX } from '../../src/kit/references.js';
 
 vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
 
-const { planServersFile, planServersFileRemoval, inspectServersFile } = await import('../../src/json-servers.js');
-const { serversDocument } = await import('../../src/servers-document.js');
+const { planServersFile, planServersFileRemoval, inspectServersFile } = await import('../../src/kit/json-servers.js');
+const { serversDocument } = await import('../../src/files/servers-document.js');
 
 const SERVER_URL = 'https://mcp.mittwald.de/mcp';
 const environment = { platform: 'linux' as const, home: '/home/ada', cwd: '/home/ada', env: { MITTWALD_API_TOKEN: 'mw-fake-token-0000' } };

@@ -6,19 +6,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fs as memfsFs, vol } from 'memfs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Adapter } from '../../src/adapter.js';
+import type { Adapter } from '../../src/kit/adapter.js';
 import type { Prompter, SetupView } from '../../src/flow/setup-flow.js';
 import type { Environment } from '../../src/model.js';
-import type { RunContext } from '../../src/run-context.js';
+import type { RunContext } from '../../src/cli/run-context.js';
 import { createTestToken, createTestUser, startMittwaldServer, type MittwaldTestServer } from '../support/mittwald-server.js';
 
 vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
 
 const { exitCode, runSetupFlow } = await import('../../src/flow/setup-flow.js');
 const { flagPrompter, plainView } = await import('../../src/commands/setup.js');
-const { resolveOptions } = await import('../../src/options.js');
-const { createOutput } = await import('../../src/output.js');
-const { createHttpClient } = await import('../../src/http.js');
+const { resolveOptions } = await import('../../src/cli/options.js');
+const { createOutput } = await import('../../src/cli/output.js');
+const { createHttpClient } = await import('../../src/net/http.js');
 const { loadAdapter } = await import('../../adapters/index.js');
 
 const HOME = '/home/ada';

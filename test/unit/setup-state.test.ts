@@ -5,8 +5,8 @@ import type { Environment, FileRecordChange, FileStep, ToolPlan } from '../../sr
 
 vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
 
-const { applyPlan } = await import('../../src/apply.js');
-const { applyChange, readFileRecord, recordFileChange, restoreOnRemoval, setupChange } = await import('../../src/setup-state.js');
+const { applyPlan } = await import('../../src/flow/apply.js');
+const { applyChange, readFileRecord, recordFileChange, restoreOnRemoval, setupChange } = await import('../../src/files/setup-state.js');
 const { loadAdapter } = await import('../../adapters/index.js');
 
 const HOME = '/home/ada';

@@ -2,12 +2,12 @@
  * the adapter would write and whatever the person asked for. */
 import { fs as memfsFs, vol } from 'memfs';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Adapter } from '../../src/adapter.js';
+import type { Adapter } from '../../src/kit/adapter.js';
 import type { Credential, Environment, SetupRequest, ToolPlan } from '../../src/model.js';
 
 vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
 
-const { planTools, sharedFileRequest } = await import('../../src/setup-steps.js');
+const { planTools, sharedFileRequest } = await import('../../src/flow/setup-steps.js');
 const { loadAdapter } = await import('../../adapters/index.js');
 
 const HOME = '/home/ada';
@@ -134,7 +134,7 @@ describe('planTools applies the rule for every adapter', () => {
 describe('the reload step', () => {
   it.each(['claude-code', 'codex', 'cursor'] as const)('%s: asked for when the run changed the file, not when it left it as it was', async (id) => {
     vol.reset();
-    const { resultFromPlan } = await import('../../src/setup-steps.js');
+    const { resultFromPlan } = await import('../../src/flow/setup-steps.js');
     const adapter = await loadAdapter(id);
     const user = request({ scope: 'user' });
     const [first] = await adapter.plan(environment, user);

@@ -6,7 +6,7 @@ vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promi
 
 const { default: claudeCode } = await import('../../adapters/claude-code.js');
 const { default: codex } = await import('../../adapters/codex.js');
-const { describeSignIn, serverStoreKey, signInFromTokens } = await import('../../src/sign-in-store.js');
+const { describeSignIn, serverStoreKey, signInFromTokens } = await import('../../src/kit/sign-in-store.js');
 
 const HOME = '/home/ada';
 const URL = 'https://mcp.mittwald.de/mcp';

@@ -5,10 +5,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import chatgpt from '../../adapters/chatgpt.js';
 import claudeDesktop, { customConnectorLink } from '../../adapters/claude-desktop.js';
-import type { Adapter } from '../../src/adapter.js';
-import { signInNote } from '../../src/instructions-adapter.js';
+import type { Adapter } from '../../src/kit/adapter.js';
+import { signInNote } from '../../src/kit/instructions-adapter.js';
 import type { Environment, SetupRequest } from '../../src/model.js';
-import { CONNECTOR_DESCRIPTION, renderTemplate, SIGN_IN_NOTE_TEMPLATE, VERIFICATION_PROMPT, type TemplateValues } from '../../src/templates.js';
+import { CONNECTOR_DESCRIPTION, renderTemplate, SIGN_IN_NOTE_TEMPLATE, VERIFICATION_PROMPT, type TemplateValues } from '../../src/kit/templates.js';
 
 const DEFAULT_URL = 'https://mcp.mittwald.de/mcp';
 const CUSTOM_URL = 'https://mcp.staging.example.test/v2/mcp';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { SetupError } from '../../src/errors.js';
-import { formatTomlValue, parseTomlDocument, removeTomlTable, setTomlTable } from '../../src/toml-document.js';
+import { formatTomlValue, parseTomlDocument, removeTomlTable, setTomlTable } from '../../src/files/toml-document.js';
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`../fixtures/toml/${name}`, import.meta.url), 'utf8');

@@ -2,7 +2,7 @@
  * path quoted and only plain arguments; everything else as given. (Run for real under Wine: test/windows/.) */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { spawnArguments } from '../../src/tool-command.js';
+import { spawnArguments } from '../../src/kit/tool-command.js';
 
 const SHIM = 'C:\\Users\\Ada Lovelace (x86)\\AppData\\Roaming\\npm\\claude.cmd';
 const COMSPEC = 'C:\\Windows\\system32\\cmd.exe';

@@ -230,13 +230,13 @@ describe.skipIf(skip)(`the built CLI on Windows Node under Wine${skip ? ` (${ski
     });
   });
 
-  describe('runToolCommand (src/tool-command.ts, bundled) on Windows Node', () => {
+  describe('runToolCommand (src/kit/tool-command.ts, bundled) on Windows Node', () => {
     let bundle: string;
     beforeAll(async () => {
       const { build } = await import('esbuild');
       bundle = await mkdtemp(path.join(tmpdir(), 'mms-tool-command-'));
       await build({
-        entryPoints: [path.resolve(import.meta.dirname, '../../src/tool-command.ts')],
+        entryPoints: [path.resolve(import.meta.dirname, '../../src/kit/tool-command.ts')],
         bundle: true,
         platform: 'node',
         format: 'esm',

@@ -1,0 +1,76 @@
+/** Everything after `--help` / `--version`: options, output, the command, and error reporting. Loaded
+ * lazily by cli.ts so that those two stay instant. */
+import type { ParsedArgs } from './cli-args.js';
+import { currentEnvironment } from '../system/environment.js';
+import { errorDetails, ExitCode, isSetupError, SetupError } from '../errors.js';
+import { setInterruptFallback } from './interrupt.js';
+import { createHttpClient, type HttpClient } from '../net/http.js';
+import { resolveOptions } from './options.js';
+import { createOutput, SYMBOLS, type Output } from './output.js';
+import type { RunContext } from './run-context.js';
+import { runCi } from '../commands/ci.js';
+import { runRemove } from '../commands/remove.js';
+import { runSetup } from '../commands/setup.js';
+import { runStatus } from '../commands/status.js';
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function run(parsed: ParsedArgs): Promise<number> {
+  const json = Boolean(parsed.values.json);
+  let out: Output = createOutput({ json, color: false });
+  const debug = Boolean(parsed.values.debug);
+  try {
+    const options = await resolveOptions(parsed, { env: process.env, readStdin, colorCapable: Boolean(process.stdout.isTTY) });
+    out = createOutput({ json: options.json, color: options.color });
+    if (options.token) out.addSecret(options.token.value.trim());
+    let http: HttpClient | undefined;
+    const context: RunContext = {
+      environment: currentEnvironment(),
+      out,
+      interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+      http: async () =>
+        (http ??= createHttpClient({ version: __VERSION__, ...(options.debug ? { trace: (line: string) => out.note(out.paint.dim(line)) } : {}) })),
+    };
+    // Until a phase claims Ctrl-C, nothing has been written: end at once, with the one JSON object promised.
+    setInterruptFallback(() => {
+      process.exitCode = reportError(out, new SetupError('CANCELLED', 'Cancelled — nothing was changed.'), { json: options.json, debug, command: options.command });
+      process.exit();
+    });
+    switch (options.command) {
+      case 'setup':
+        return await runSetup(options, context);
+      case 'status':
+        return await runStatus(options, context);
+      case 'remove':
+        return await runRemove(options, context);
+      // Loaded on demand: doctor's registration check brings the OAuth discovery code (and zod) with it.
+      case 'doctor':
+        return await (await import('../commands/doctor.js')).runDoctor(options, context);
+      case 'report':
+        return await (await import('../commands/report.js')).runReport(options, context);
+      case 'ci':
+        return await runCi(options, context);
+    }
+  } catch (error) {
+    return reportError(out, error, { json, debug, command: parsed.command });
+  }
+}
+
+/** Prints a failure as one or two lines (a stack trace only with --debug) and returns the exit status. */
+export function reportError(out: Output, error: unknown, options: { json: boolean; debug: boolean; command: ParsedArgs['command'] }): number {
+  const details = errorDetails(error);
+  const exitCode = isSetupError(error) ? (error.code === 'USAGE' ? ExitCode.usage : error.code === 'CANCELLED' ? ExitCode.cancelled : ExitCode.failed) : ExitCode.failed;
+  if (options.json) {
+    out.json({ ok: false, command: options.command, error: details });
+  } else {
+    out.note(`${out.paint.red(SYMBOLS.fail)} ${details.message}`);
+    if (details.hint) out.note(`  ${details.hint}`);
+    if (!isSetupError(error) && !options.debug) out.note('  This is a bug in mittwald-mcp-setup; run again with --debug for details.');
+  }
+  if (options.debug && error instanceof Error && error.stack) out.note(error.stack);
+  return exitCode;
+}
