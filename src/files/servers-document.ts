@@ -1,5 +1,6 @@
 /** One interface over the document formats agent tools keep their servers map in, so that one planner
- * (json-servers.ts) serves them all: JSON/JSONC (jsonc-document.ts) and TOML (toml-document.ts). A backend
+ * (kit/json-servers.ts) serves them all: JSON/JSONC (jsonc-document.ts), TOML (toml-document.ts) and YAML
+ * (yaml-document.ts, read as YAML 1.1 like the Python tools that use it; its library loads only for a YAML file). A backend
  * edits text and keeps every byte it does not have to change; each edit is checked to parse back. */
 import { isDeepStrictEqual } from 'node:util';
 import { isJsonObject } from './json-object.js';
@@ -17,7 +18,7 @@ import {
 } from './jsonc-document.js';
 import { formatTomlValue, parseTomlDocument, removeTomlTable, setTomlTable } from './toml-document.js';
 
-export type DocumentFormat = JsonFormat | 'toml';
+export type DocumentFormat = JsonFormat | 'toml' | 'yaml';
 
 export interface ServersDocument {
   /** @throws SetupError('CONFIG_PARSE') naming `path` when `text` does not parse (empty text does). */
@@ -110,11 +111,49 @@ const tomlDocument: ServersDocument = {
   isEmpty: (text) => /^\uFEFF?\s*$/.test(text),
 };
 
+/** YAML maps parse whole (the `yaml` library); an empty block map (`key:` with nothing under it) reads as
+ * null and counts as an empty map. */
+function yamlDocument(editor: typeof import('./yaml-document.js')): ServersDocument {
+  const { parseYamlDocument, removeYamlValue, setYamlValue } = editor;
+  const options = (path: string) => ({ version: '1.1' as const, path });
+  /** The value at `keyPath`: undefined when a key is missing, null for an empty map. */
+  const at = (text: string, keyPath: JsonKeyPath, path: string): unknown => {
+    let value: unknown = parseYamlDocument(text, options(path));
+    for (const key of keyPath) {
+      if (!isJsonObject(value) || !Object.hasOwn(value, String(key))) return undefined;
+      value = value[String(key)];
+    }
+    return value;
+  };
+  return {
+    check: (text, path) => void parseYamlDocument(text, options(path)),
+    select(text, mapPath, wanted, path) {
+      const map = at(text, mapPath, path);
+      if (map === undefined || map === null) return 'absent';
+      if (!isJsonObject(map)) return 'not-a-map';
+      return Object.entries(map)
+        .filter(([name, value]) => wanted(name, JSON.stringify(value) ?? ''))
+        .map(([key, value]) => ({ key, value }));
+    },
+    write: (text, keyPath, before, after, path) => (isDeepStrictEqual(before, after) ? text : setYamlValue(text, keyPath, after, options(path))),
+    remove: (text, keyPath, path) => removeYamlValue(text, keyPath.map(String), options(path)),
+    keepLast: (text) => text,
+    has: (text, keyPath, path) => at(text, keyPath, path) !== undefined,
+    memberCount(text, keyPath, path) {
+      const value = at(text, keyPath, path);
+      if (value === null) return 0;
+      return isJsonObject(value) ? Object.keys(value).length : undefined;
+    },
+    show: (key, value) => `${key}: ${JSON.stringify(value)}`,
+    isEmpty: (text) => text.replace(/^\uFEFF/, '').trim() === '',
+  };
+}
+
 const JSON_DOCUMENT = jsonDocument('json');
 const JSONC_DOCUMENT = jsonDocument('jsonc');
 
 /** The backend for a file format. */
-export function serversDocument(format: DocumentFormat): ServersDocument {
+export async function serversDocument(format: DocumentFormat): Promise<ServersDocument> {
   switch (format) {
     case 'json':
       return JSON_DOCUMENT;
@@ -122,5 +161,7 @@ export function serversDocument(format: DocumentFormat): ServersDocument {
       return JSONC_DOCUMENT;
     case 'toml':
       return tomlDocument;
+    case 'yaml':
+      return yamlDocument(await import('./yaml-document.js'));
   }
 }

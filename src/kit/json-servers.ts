@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { readConfigFile } from '../files/config-file.js';
 import { SetupError } from '../errors.js';
 import { renderKeyPath, type JsonKeyPath, type JsonMember } from '../files/jsonc-document.js';
-import { serversDocument, type DocumentFormat } from '../files/servers-document.js';
+import { serversDocument, type DocumentFormat, type ServersDocument } from '../files/servers-document.js';
 import type { AuthMode, Environment, FileStep, InstalledEntry, Scope, SetupRequest, StaleEntry, ToolId } from '../model.js';
 import { entryWarnings, updateEntry, type EntryKeys } from './entry-keys.js';
 import { hasReference, resolveReferences, type ReferenceSyntax } from './references.js';
@@ -48,8 +48,8 @@ export interface ServersFilePlan {
 
 /** Entries of the file's servers map that `wanted` picks (by name, or by their JSON text), with every
  * duplicate name; only those are parsed. */
-function serversEntries(text: string, file: ServersFile, wanted: (name: string, entryText: string) => boolean): JsonMember[] {
-  const members = serversDocument(file.format).select(text, file.serversPath, wanted, file.path);
+function serversEntries(document: ServersDocument, text: string, file: ServersFile, wanted: (name: string, entryText: string) => boolean): JsonMember[] {
+  const members = document.select(text, file.serversPath, wanted, file.path);
   if (members === 'not-a-map') {
     throw new SetupError('CONFIG_PARSE', `${file.path}: "${file.serversPath.join('.')}" is not ${file.format === 'toml' ? 'a table' : 'an object'}.`, {
       hint: 'Fix that key by hand (it must map server names to entries), then run again.',
@@ -60,8 +60,8 @@ function serversEntries(text: string, file: ServersFile, wanted: (name: string, 
 
 /** The entries that can matter to us: ours by name, and any whose text may point at mittwald or at the
  * server (the others are never stale, and reading thousands of them would cost a large file dearly). */
-function relevantEntries(text: string, file: ServersFile, name: string, serverUrl: string): JsonMember[] {
-  return serversEntries(text, file, (entryName, entryText) => entryName === name || mayNameMittwald(entryText, serverUrl));
+function relevantEntries(document: ServersDocument, text: string, file: ServersFile, name: string, serverUrl: string): JsonMember[] {
+  return serversEntries(document, text, file, (entryName, entryText) => entryName === name || mayNameMittwald(entryText, serverUrl));
 }
 
 export async function planServersFile(
@@ -70,10 +70,10 @@ export async function planServersFile(
   request: SetupRequest,
   extraEdit?: ExtraEdit,
 ): Promise<ServersFilePlan> {
-  const document = serversDocument(file.format);
+  const document = await serversDocument(file.format);
   const snapshot = await readConfigFile(file.path);
   const before = snapshot.text;
-  const servers = relevantEntries(before ?? '', file, request.name, request.serverUrl);
+  const servers = relevantEntries(document, before ?? '', file, request.name, request.serverUrl);
   const found = servers.map(({ key: name, value: entry }) => ({ name, url: shape.read(entry).url ?? bridgedUrl(entry) }));
   const stale = findStaleEntries(found, request.name, request.serverUrl, file.path);
 
@@ -126,7 +126,7 @@ function containers(file: ServersFile): JsonKeyPath[] {
  * and the mode setup tightened for a literal secret comes back. A file set up by an older version (no record)
  * keeps its emptied servers map. */
 export async function planServersFileRemoval(file: ServersFile, name: string, extraEdit?: ExtraEdit, environment?: Environment): Promise<FileStep> {
-  const document = serversDocument(file.format);
+  const document = await serversDocument(file.format);
   const snapshot = await readConfigFile(file.path);
   const before = snapshot.text;
   if (before === null) return { kind: 'file', path: file.path, before, after: before, secret: false };
@@ -168,7 +168,7 @@ export async function inspectServersFile(
   const snapshot = await readConfigFile(file.path);
   if (snapshot.text === null) return [];
   // The last of duplicate names is the one the tool reads.
-  const servers = new Map(relevantEntries(snapshot.text, file, options.name, options.serverUrl).map(({ key, value }) => [key, value]));
+  const servers = new Map(relevantEntries(await serversDocument(file.format), snapshot.text, file, options.name, options.serverUrl).map(({ key, value }) => [key, value]));
   const entries: InstalledEntry[] = [];
   for (const [name, raw] of servers) {
     const { url: direct, authorization } = shape.read(raw);

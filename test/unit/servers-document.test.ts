@@ -87,8 +87,10 @@ describe('each backend', () => {
     ['json', '{ "servers": { "a": 1 } }', ['servers', 'b'], false],
     ['toml', '[servers.a]\nurl = "x"\n', ['servers'], true],
     ['toml', 'a = 1\n[servers.a]\nurl = "x"\n', ['servers'], false],
-  ] as const)('%s: %j without %j is empty: %s', (format, text, keyPath, empty) => {
-    const document = serversDocument(format);
+    ['yaml', 'mcp_servers:\n  a:\n    url: x\n', ['mcp_servers'], true],
+    ['yaml', '# mine\nmodel: x\nmcp_servers:\n  a:\n    url: x\n', ['mcp_servers'], false],
+  ] as const)('%s: %j without %j is empty: %s', async (format, text, keyPath, empty) => {
+    const document = await serversDocument(format);
     expect(document.isEmpty(document.remove(text, keyPath, 'f'))).toBe(empty);
   });
 });
