@@ -34,7 +34,7 @@ import {
   type PlannedTool,
   type ToolResult,
 } from './setup-steps.js';
-import { runToolCommand } from '../kit/tool-command.js';
+import { runInteractiveToolCommand, runToolCommand } from '../kit/tool-command.js';
 
 /** A tool with what detection found, for the tool question. */
 export interface FoundTool {
@@ -495,9 +495,7 @@ async function offerLogins(front: FrontEnd, planned: readonly PlannedTool[], res
     const program = await findOnPath(context.environment, argv[0]!);
     if (!program) continue;
     if (!(await front.ask.offerLogin(item.adapter, argv))) continue;
-    const { execa } = await import('execa');
-    const run = await execa(program, argv.slice(1), { stdio: 'inherit', reject: false });
-    const exitCode = run.exitCode ?? undefined;
+    const exitCode = await runInteractiveToolCommand([program, ...argv.slice(1)], { env: context.environment.env });
     const verdict = exitCode === 0 && item.adapter.listCommand ? await toolVerdict(item.adapter.listCommand, options.name, context) : undefined;
     const outcome: LoginOutcome = { tool: item.adapter.id, argv, exitCode, ...(verdict ? { verdict } : {}) };
     front.view.login(item.adapter, outcome);

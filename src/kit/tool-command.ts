@@ -1,5 +1,6 @@
 /** Running an agent tool's own CLI (`claude`, `codex`): no shell, no input, bounded in time. The one place
  * the CLI starts other programs for their answer. */
+import { runProgram } from '../system/child-process.js';
 
 export interface ToolCommandResult {
   exitCode: number;
@@ -13,20 +14,32 @@ export async function runToolCommand(
   argv: readonly string[],
   options: { timeoutMs?: number; cwd?: string; env?: Readonly<Record<string, string | undefined>> } = {},
 ): Promise<ToolCommandResult> {
-  const { execa } = await import('execa');
   const spawn = spawnArguments(argv, process.platform, process.env.ComSpec);
   if ('refused' in spawn) return { exitCode: 1, stdout: '', output: spawn.refused };
   const { file, args, verbatim } = spawn;
-  const child = await execa(file, args, {
-    reject: false,
-    stdin: 'ignore',
-    all: true,
-    timeout: options.timeoutMs ?? 120_000,
+  const run = await runProgram(file, args, {
+    io: 'capture',
+    timeoutMs: options.timeoutMs ?? 120_000,
     ...(options.cwd ? { cwd: options.cwd } : {}),
     ...(verbatim ? { windowsVerbatimArguments: true } : {}),
-    ...(options.env ? { env: options.env, extendEnv: false } : {}),
+    ...(options.env ? { env: options.env } : {}),
   });
-  return { exitCode: child.exitCode ?? 1, stdout: child.stdout ?? '', output: child.all ?? '' };
+  return { exitCode: run.exitCode ?? 1, stdout: run.stdout, output: run.output };
+}
+
+/** Runs a tool's own command at this terminal (its sign-in: it prints a URL, asks, waits for the browser),
+ * started the same careful way as runToolCommand. Resolves its exit code (undefined: not started). */
+export async function runInteractiveToolCommand(argv: readonly string[], options: { env?: Readonly<Record<string, string | undefined>> } = {}): Promise<number | undefined> {
+  const spawn = spawnArguments(argv, process.platform, process.env.ComSpec);
+  if ('refused' in spawn) return undefined;
+  const run = await runProgram(spawn.file, spawn.args, {
+    io: 'inherit',
+    // A sign-in waits for the person; it ends when they finish or give up.
+    timeoutMs: 2 ** 31 - 1,
+    ...(spawn.verbatim ? { windowsVerbatimArguments: true } : {}),
+    ...(options.env ? { env: options.env } : {}),
+  });
+  return run.exitCode;
 }
 
 /** Arguments that mean the same to cmd.exe as to the program: no quote, space, `%`, `!`, `^`, `&`, `|`, `<`,

@@ -2,6 +2,7 @@
  * URL to a settings screen; never through a shell, and never fatal: the URL is always printed as well. */
 import { findOnPath } from './environment.js';
 import type { Environment } from '../model.js';
+import { runProgram } from './child-process.js';
 
 export interface ClipboardCommand {
   /** The program's full path, as found on PATH. */
@@ -32,16 +33,7 @@ export async function clipboardCommand(environment: Environment): Promise<Clipbo
 export async function copyToClipboard(text: string, environment: Environment): Promise<boolean> {
   const tool = await clipboardCommand(environment);
   if (!tool) return false;
-  const { execa } = await import('execa');
   // xclip and wl-copy stay behind to serve the selection; with no pipes of ours they do not hold us up.
-  const run = await execa(tool.command, tool.args, {
-    input: text,
-    stdout: 'ignore',
-    stderr: 'ignore',
-    env: { ...environment.env },
-    extendEnv: false,
-    reject: false,
-    timeout: 5000,
-  });
+  const run = await runProgram(tool.command, tool.args, { io: { input: text }, env: environment.env, timeoutMs: 5000 });
   return run.exitCode === 0;
 }
