@@ -24,7 +24,9 @@ export async function runToolCommand(
     ...(verbatim ? { windowsVerbatimArguments: true } : {}),
     ...(options.env ? { env: options.env } : {}),
   });
-  return { exitCode: run.exitCode ?? 1, stdout: run.stdout, output: run.output };
+  // Without the one final line break, as the tool's answer is quoted in messages.
+  const trimmed = (text: string) => text.replace(/\r?\n$/, '');
+  return { exitCode: run.exitCode ?? 1, stdout: trimmed(run.stdout), output: trimmed(run.output) };
 }
 
 /** Runs a tool's own command at this terminal (its sign-in: it prints a URL, asks, waits for the browser),

@@ -69,9 +69,16 @@ describe.skipIf(skip)(`the built CLI on Windows Node under Wine${skip ? ` (${ski
       'Claude Code (user)': [`${home}\\.claude.json`],
       'Codex CLI (user)': [`${home}\\.codex\\config.toml`],
       'Cursor (user)': [`${home}\\.cursor\\mcp.json`],
-      'VS Code (user)': [`${home}\\AppData\\Roaming\\Code\\User\\mcp.json`],
+      'VS Code, Copilot CLI and app (user)': [`${home}\\.copilot\\mcp-config.json`],
       'Claude Desktop': [],
       ChatGPT: [],
+      'Gemini CLI (user)': [`${home}\\.gemini\\settings.json`],
+      'opencode (user)': [`${home}\\.config\\opencode\\opencode.json`],
+      'Hermes Agent (user)': [`${home}\\AppData\\Local\\hermes\\config.yaml`],
+      'Cline for VS Code (user)': [`${home}\\AppData\\Roaming\\Code\\User\\globalStorage\\saoudrizwan.claude-dev\\settings\\cline_mcp_settings.json`],
+      'Devin Local (user)': [`${home}\\AppData\\Roaming\\devin\\config.json`],
+      'Zed (user)': [`${home}\\AppData\\Roaming\\Zed\\settings.json`],
+      'Antigravity (user)': [`${home}\\.gemini\\config\\mcp_config.json`],
     });
     for (const file of Object.values(filesOf(first)).flat()) expect(JSON.stringify(await readFile(linux(file), 'utf8'))).not.toContain('\\n\\n\\n');
     const cursor = JSON.parse(await readFile(linux(`${home}\\.cursor\\mcp.json`), 'utf8'));
@@ -81,7 +88,9 @@ describe.skipIf(skip)(`the built CLI on Windows Node under Wine${skip ? ` (${ski
 
     const mtimes = await Promise.all(Object.values(filesOf(first)).flat().map(async (file) => (await stat(linux(file))).mtimeMs));
     const second = await json(['--tool', 'all', '--token', TOKEN, '--no-verify', '--yes']);
-    expect(second.tools.filter((tool) => tool.files.length > 0).map((tool) => tool.status)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+    const written = second.tools.filter((tool) => tool.files.length > 0);
+    expect(written.length).toBe(11);
+    expect(written.map((tool) => tool.status)).toEqual(written.map(() => 'unchanged'));
     expect(await Promise.all(Object.values(filesOf(first)).flat().map(async (file) => (await stat(linux(file))).mtimeMs))).toEqual(mtimes);
     const text = await cli(['--tool', 'cursor', '--token', TOKEN, '--no-verify']);
     expect(text.stdout).toContain(`unchanged  ${home}\\.cursor\\mcp.json`);
@@ -115,14 +124,14 @@ describe.skipIf(skip)(`the built CLI on Windows Node under Wine${skip ? ` (${ski
     expect(filesOf(result)).toEqual({
       'Claude Code (user)': [`${elsewhere}\\claude\\.claude.json`],
       'Codex CLI (user)': [`${elsewhere}\\codex\\config.toml`],
-      'VS Code Insiders (user)': [`${home}\\AppData\\Roaming\\Code - Insiders\\User\\mcp.json`],
+      // VS Code Insiders and the Copilot CLI read the one portable entry under COPILOT_HOME.
+      'VS Code, Copilot CLI and app (user)': [`${elsewhere}\\copilot\\mcp-config.json`],
       'Copilot for JetBrains (user)': [`${home}\\AppData\\Local\\github-copilot\\intellij\\mcp.json`],
       'Visual Studio (user)': [`${home}\\.mcp.json`],
-      'Copilot CLI (user)': [`${elsewhere}\\copilot\\mcp-config.json`],
     });
     for (const file of Object.values(filesOf(result)).flat()) await expect(stat(linux(file))).resolves.toBeTruthy();
     // The message about a literal token names no file mode on Windows, where 0600 means nothing.
-    const copilotCli = result.tools.find((tool) => tool.target === 'Copilot CLI (user)')!;
+    const copilotCli = result.tools.find((tool) => tool.target === 'Visual Studio (user)')!;
     expect(JSON.stringify(copilotCli)).not.toContain('0600');
   });
 
@@ -135,7 +144,8 @@ describe.skipIf(skip)(`the built CLI on Windows Node under Wine${skip ? ` (${ski
       'Claude Code (project)': [`${project}\\.mcp.json`],
       'Codex CLI (project)': [`${project}\\.codex\\config.toml`],
       'Cursor (project)': [`${project}\\.cursor\\mcp.json`],
-      'VS Code (project)': [`${project}\\.vscode\\mcp.json`],
+      // The workspace .mcp.json is Claude Code's project file too: one entry serves both.
+      'VS Code, Copilot CLI and app (project)': [`${project}\\.mcp.json`],
     });
     const steps = result.tools.flatMap((tool) => tool.nextSteps).join('\n');
     expect(steps).toContain('setx MITTWALD_API_TOKEN "<your token>"');
@@ -206,7 +216,7 @@ describe.skipIf(skip)(`the built CLI on Windows Node under Wine${skip ? ` (${ski
         ['Claude Code (user)', 'connected'],
         ['Codex CLI (user)', 'connected'],
         ['Cursor (user)', 'connected'],
-        ['VS Code (user)', 'needs-env'],
+        ['VS Code, Copilot CLI and app (user)', 'connected'],
       ]);
     });
 
@@ -223,7 +233,7 @@ describe.skipIf(skip)(`the built CLI on Windows Node under Wine${skip ? ` (${ski
       });
       expect(result.tools.map((tool) => [tool.tool, tool.confirmation])).toEqual([
         ['claude-code', { ok: true, detail: '`claude mcp get mittwald` shows it' }],
-        ['codex', { ok: true, detail: '`codex mcp get mittwald --json` shows it' }],
+        ['codex', { ok: true, detail: '`codex mcp get mittwald --json` shows it', activation: { state: 'active' } }],
       ]);
       expect((await readFile(linux(argsFile('claude')), 'utf8')).trim()).toBe('mcp get mittwald');
       expect((await readFile(linux(argsFile('codex')), 'utf8')).trim()).toBe('mcp get mittwald --json');
