@@ -342,3 +342,76 @@ describe('remove of an OAuth entry', () => {
     expect(await readFile(file, 'utf8')).toBe(before);
   });
 });
+
+describe('doctor: entries the tool does not use', () => {
+  /** A git project with our token entry in its .mcp.json (Claude Code's project scope). */
+  async function claudeProject(): Promise<string> {
+    const project = path.join(home.dir, 'shop');
+    await mkdir(path.join(project, '.git'), { recursive: true });
+    await writeFile(path.join(project, '.mcp.json'), JSON.stringify({ mcpServers: { mittwald: { type: 'http', url: mcp.mcpUrl, headers: { Authorization: `Bearer ${token}` } } } }, null, 2));
+    return project;
+  }
+  const inProject = async (project: string, args: string[]) => {
+    const run = await runCli(['doctor', '--json', '--tool', 'claude-code', ...args, '--server-url', mcp.mcpUrl], { home: home.dir, cwd: project, env: DESKTOP });
+    return { run, result: JSON.parse(run.stdout) as DoctorJson };
+  };
+
+  it('a .mcp.json server not approved: ENTRY_PENDING_APPROVAL with the step; --fix --yes approves it in the user settings (the folder is not trusted); then nothing wrong', async () => {
+    const project = await claudeProject();
+    const { run, result } = await inProject(project, []);
+    expect(run.exitCode).toBe(1);
+    expect(codes(result)).toEqual(['ENTRY_PENDING_APPROVAL']);
+    expect(result.findings[0]).toMatchObject({ severity: 'warning', tool: 'claude-code', fixable: true });
+    expect(result.findings[0]!.action).toContain('enabledMcpjsonServers');
+
+    const fixed = await inProject(project, ['--fix', '--yes']);
+    expect(fixed.result.fixes).toEqual([expect.objectContaining({ kind: 'activate', ok: true })]);
+    expect(fixed.result.findings).toEqual([]);
+    expect(fixed.run.exitCode).toBe(0);
+    expect(JSON.parse(await readFile(path.join(home.dir, '.claude', 'settings.json'), 'utf8'))).toEqual({ enabledMcpjsonServers: ['mittwald'] });
+  });
+
+  it('in a trusted folder the approval goes to the project in ~/.claude.json, next to what is listed there already', async () => {
+    const project = await claudeProject();
+    const global = path.join(home.dir, '.claude.json');
+    await writeFile(global, JSON.stringify({ numStartups: 3, projects: { [project]: { hasTrustDialogAccepted: true, enabledMcpjsonServers: ['other'] } } }, null, 2));
+    const fixed = await inProject(project, ['--fix', '--yes']);
+    expect(fixed.result.fixes).toEqual([expect.objectContaining({ kind: 'activate', ok: true })]);
+    expect(fixed.run.exitCode).toBe(0);
+    expect(JSON.parse(await readFile(global, 'utf8'))).toEqual({ numStartups: 3, projects: { [project]: { hasTrustDialogAccepted: true, enabledMcpjsonServers: ['other', 'mittwald'] } } });
+    await expect(stat(path.join(home.dir, '.claude', 'settings.json'))).rejects.toThrow();
+  });
+
+  it('rejected in the settings: ENTRY_DISABLED with where, no fix (the person rejected it); a local-scope entry: ENTRY_OVERRIDDEN', async () => {
+    const project = await claudeProject();
+    await mkdir(path.join(home.dir, '.claude'), { recursive: true });
+    const settings = path.join(home.dir, '.claude', 'settings.json');
+    await writeFile(settings, JSON.stringify({ disabledMcpjsonServers: ['mittwald'] }));
+    const { result } = await inProject(project, ['--fix', '--yes']);
+    expect(codes(result)).toEqual(['ENTRY_DISABLED']);
+    expect(result.findings[0]).toMatchObject({ fixable: false, action: expect.stringContaining(settings) });
+
+    await writeFile(settings, '{}');
+    await writeFile(path.join(home.dir, '.claude.json'), JSON.stringify({ projects: { [project]: { mcpServers: { mittwald: { type: 'http', url: mcp.mcpUrl, headers: { Authorization: `Bearer ${token}` } } } } } }));
+    const overridden = await inProject(project, []);
+    expect(codes(overridden.result)).toContain('ENTRY_OVERRIDDEN');
+    expect(overridden.result.findings.find((finding) => finding.code === 'ENTRY_OVERRIDDEN')?.action).toContain('claude mcp remove mittwald --scope local');
+    expect(codes(overridden.result)).not.toContain('ENTRY_SHADOWED');
+  });
+
+  it('Codex: a project file in an untrusted project is ENTRY_UNTRUSTED_PROJECT, with the trust step and no fix; a disabled table is ENTRY_DISABLED once', async () => {
+    const project = path.join(home.dir, 'shop');
+    await mkdir(path.join(project, '.git'), { recursive: true });
+    await mkdir(path.join(project, '.codex'), { recursive: true });
+    await writeFile(path.join(project, '.codex', 'config.toml'), `[mcp_servers.mittwald]\nurl = "${mcp.mcpUrl}"\nbearer_token_env_var = "MITTWALD_API_TOKEN"\n`);
+    const run = await runCli(['doctor', '--json', '--tool', 'codex', '--server-url', mcp.mcpUrl], { home: home.dir, cwd: project, env: { ...DESKTOP, MITTWALD_API_TOKEN: token } });
+    const result = JSON.parse(run.stdout) as DoctorJson;
+    expect(codes(result)).toEqual(['ENTRY_UNTRUSTED_PROJECT']);
+    expect(result.findings[0]).toMatchObject({ fixable: false, action: expect.stringContaining('trust_level = "trusted"') });
+
+    await mkdir(path.join(home.dir, '.codex'), { recursive: true });
+    await writeFile(path.join(home.dir, '.codex', 'config.toml'), `[mcp_servers.mittwald]\nurl = "${mcp.mcpUrl}"\nbearer_token_env_var = "MITTWALD_API_TOKEN"\nenabled = false\n`);
+    const off = await runCli(['doctor', '--json', '--tool', 'codex', '--server-url', mcp.mcpUrl], { home: home.dir, env: { ...DESKTOP, MITTWALD_API_TOKEN: token } });
+    expect(codes(JSON.parse(off.stdout) as DoctorJson)).toEqual(['ENTRY_DISABLED']);
+  });
+});
