@@ -415,3 +415,36 @@ describe('doctor: entries the tool does not use', () => {
     expect(codes(JSON.parse(off.stdout) as DoctorJson)).toEqual(['ENTRY_DISABLED']);
   });
 });
+
+describe("doctor and status: opencode's sign-in (mcp-auth.json, the shape opencode 1.18.33 writes)", () => {
+  async function opencodeSetup(tokens: Record<string, unknown> | undefined): Promise<void> {
+    await mkdir(path.join(home.dir, '.config', 'opencode'), { recursive: true });
+    await writeFile(path.join(home.dir, '.config', 'opencode', 'opencode.json'), JSON.stringify({ mcp: { mittwald: { type: 'remote', url: mcp.mcpUrl, enabled: true } } }));
+    const data = path.join(home.dir, '.local', 'share', 'opencode');
+    await mkdir(data, { recursive: true });
+    const record = { ...(tokens ? { tokens } : { codeVerifier: 'fake-verifier-0123456789', oauthState: 'fake-state-0123456789' }), clientInfo: { clientId: 'client-not-probed', clientIdIssuedAt: 1796172084 }, serverUrl: mcp.mcpUrl };
+    await writeFile(path.join(data, 'mcp-auth.json'), JSON.stringify({ mittwald: record }, null, 2), { mode: 0o600 });
+  }
+
+  it('expired without a refresh token: SIGNIN_EXPIRED, log out and in with opencode; a login left half-way is no sign-in; no token printed', async () => {
+    await opencodeSetup({ accessToken: ACCESS, expiresAt: (Date.now() - HOUR) / 1000, scope: 'user:read project:read' });
+    const { run, result } = await doctor(['--tool', 'opencode']);
+    const finding = result.findings.find((candidate) => candidate.code === 'SIGNIN_EXPIRED');
+    expect(finding).toMatchObject({ tool: 'opencode', fixable: true });
+    expect(finding?.action).toBe('Sign in again: `opencode mcp logout mittwald`, then `opencode mcp auth mittwald`.');
+    expect(run.stdout + run.stderr).not.toContain(ACCESS);
+
+    await opencodeSetup(undefined);
+    expect(codes((await doctor(['--tool', 'opencode'])).result)).toContain('SIGNIN_NONE');
+  });
+
+  it('signed in: status shows expiry, refresh and scopes, never the tokens', async () => {
+    const expiresAt = Date.now() + HOUR;
+    await opencodeSetup({ accessToken: ACCESS, refreshToken: REFRESH, expiresAt: expiresAt / 1000, scope: 'user:read project:read' });
+    const status = await cli(['status', '--tool', 'opencode', '--json']);
+    const entry = JSON.parse(status.stdout).tools[0].entries[0];
+    expect(entry.signIn).toMatchObject({ status: 'signed-in', refresh: true, expiresAt: new Date(Math.round(expiresAt)).toISOString(), scopes: ['user:read', 'project:read'], client: { clientId: 'client-not-probed' } });
+    expect(status.stdout + status.stderr).not.toContain(ACCESS);
+    expect(status.stdout + status.stderr).not.toContain(REFRESH);
+  });
+});
