@@ -26,6 +26,7 @@ import { setupStateFile } from '../files/setup-state.js';
 import { backupDirectory, samePlan, selectTools, staleReason } from '../flow/setup-steps.js';
 import { describeSignIn, formatTime } from '../kit/sign-in-store.js';
 import { isJsonObject } from '../files/json-object.js';
+import { grantsWrites } from '../access.js';
 import { runToolCommand } from '../kit/tool-command.js';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -53,6 +54,7 @@ export type FindingCode =
   | 'SIGNIN_FORBIDDEN'
   | 'SIGNIN_UNREADABLE'
   | 'SIGNIN_RENEWS'
+  | 'SIGNIN_READ_ONLY'
   | 'PORT_TAKEN'
   | 'BROWSER_MISSING'
   | 'BROWSER_NO_DISPLAY'
@@ -384,6 +386,20 @@ async function signInFindings(adapter: Adapter, entry: InstalledEntry, label: st
         ...(rejected ? relogin(true) : { action: `Sign in again with the scopes you need (the entry's oauth scopes, or mittwald-mcp-setup --tool ${adapter.id} --scopes …), then ${login ? `\`${login}\`` : 'sign in from the tool'}.` }),
       });
     }
+  }
+  // What a working sign-in was granted, as the tool stored it: without a write scope every write tool answers
+  // 403. Doctor never calls a write tool to find out (that would change the person's account).
+  if (findings.every((finding) => finding.severity === 'info') && state.scopes?.length && !grantsWrites(state.scopes)) {
+    const then = `${logout ? `\`${logout}\`, then ` : ''}${login ? `\`${login}\`` : `sign in again from ${adapter.name}`}`;
+    findings.push({
+      ...base,
+      code: 'SIGNIN_READ_ONLY',
+      severity: 'info',
+      message: `${label}: the sign-in grants read-only access (${state.scopes.join(' ')}): mittwald answers write tools with 403 Forbidden.`,
+      action: adapter.entryCarriesScopes
+        ? `To let ${adapter.name} change things: mittwald-mcp-setup --tool ${adapter.id} --access write --yes (or --scopes …), then ${then}.`
+        : `To let ${adapter.name} change things: ${then}, and allow the write access on mittwald's consent page.`,
+    });
   }
   if (state.client?.issuer) {
     const known = await registrationKnown(context.http, state.client.issuer, state.client.clientId);

@@ -6,6 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { serverStoreKey } from '../../src/kit/sign-in-store.js';
 import { closedPort, PATH_WITHOUT_PACKAGES, runCli, tempHome } from '../support/cli.js';
 import { createTestToken, createTestUser, startMittwaldServer, type MittwaldTestServer } from '../support/mittwald-server.js';
@@ -130,7 +132,7 @@ describe('doctor: the tool\'s sign-in', () => {
     await claudeSignIn({ expiresAt: Date.now() - HOUR, refreshToken: undefined });
     expect(codes((await doctor()).result)).toContain('SIGNIN_EXPIRED');
 
-    await claudeSignIn({ expiresAt: Date.now() - 10 * 60 * 1000 });
+    await claudeSignIn({ expiresAt: Date.now() - 10 * 60 * 1000, scope: 'user:read project:read project:write' });
     const renews = await doctor();
     expect(renews.result.findings).toEqual([expect.objectContaining({ code: 'SIGNIN_RENEWS', severity: 'info' })]);
     expect(renews.run.exitCode).toBe(0);
@@ -446,5 +448,46 @@ describe("doctor and status: opencode's sign-in (mcp-auth.json, the shape openco
     expect(entry.signIn).toMatchObject({ status: 'signed-in', refresh: true, expiresAt: new Date(Math.round(expiresAt)).toISOString(), scopes: ['user:read', 'project:read'], client: { clientId: 'client-not-probed' } });
     expect(status.stdout + status.stderr).not.toContain(ACCESS);
     expect(status.stdout + status.stderr).not.toContain(REFRESH);
+  });
+});
+
+describe('doctor: a sign-in that may only read', () => {
+  /** What the stand-in answers `tool` called with `accessToken` (a tool error's text, or "ok"). */
+  async function callTool(accessToken: string, tool: string): Promise<string> {
+    const client = new Client({ name: 'doctor-test', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(mcp.mcpUrl), { requestInit: { headers: { Authorization: `Bearer ${accessToken}` } } }));
+    try {
+      const result = await client.callTool({ name: tool, arguments: {} });
+      return result.isError ? JSON.stringify(result.content) : 'ok';
+    } finally {
+      await client.close();
+    }
+  }
+
+  it('read-only scopes: SIGNIN_READ_ONLY (info, exit 0) with how to grant more; the server does answer write tools with 403 for it; none with a write scope', async () => {
+    // The stand-in takes the fixture's access token as a sign-in granted these scopes.
+    const grant = async (scopes: string[]) => mcp.setAccessTokenVerifier(async (accessToken) => (accessToken === ACCESS ? { ...user, scopes } : as.verifyAccessToken(accessToken)));
+    try {
+      await grant(['user:read', 'project:read']);
+      mcp.clearLog();
+      await claudeOAuthEntry();
+      await claudeSignIn({ scope: 'user:read project:read' });
+      const { run, result } = await doctor();
+      expect(run.exitCode).toBe(0);
+      expect(result.findings).toEqual([expect.objectContaining({ code: 'SIGNIN_READ_ONLY', severity: 'info', fixable: false })]);
+      expect(result.findings[0]!.message).toContain('read-only access (user:read project:read)');
+      expect(result.findings[0]!.action).toBe('To let Claude Code change things: mittwald-mcp-setup --tool claude-code --access write --yes (or --scopes …), then `claude mcp logout mittwald`, then `claude mcp login mittwald`.');
+      // What the finding says is what the server does; doctor itself called no write tool.
+      const called = mcp.log.flatMap((record) => record.toolCalls ?? []);
+      expect(called.filter((tool) => !/_(get|list)$/.test(tool))).toEqual([]);
+      expect(await callTool(ACCESS, 'mittwald_project_create')).toContain('403');
+      expect(await callTool(ACCESS, 'mittwald_project_list')).toBe('ok');
+
+      await grant(['user:read', 'project:read', 'project:write']);
+      await claudeSignIn({ scope: 'user:read project:read project:write' });
+      expect((await doctor()).result.findings).toEqual([]);
+    } finally {
+      mcp.setAccessTokenVerifier((accessToken) => as.verifyAccessToken(accessToken));
+    }
   });
 });
