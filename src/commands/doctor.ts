@@ -2,7 +2,8 @@
  * and the one thing to do about each, most serious first. Reads the tools' files and sign-ins (never printing
  * a secret), asks the server the way each tool will, and looks at what a sign-in needs on this machine
  * (callback ports, a browser). With `--fix` (after asking, or with `--yes`) it runs the safe fixes: stale
- * entries replaced through the setup planner, and the tool's own logout and login. Exit 0 when nothing is
+ * entries replaced through the setup planner, the tool's own logout and login, and the adapter's approval
+ * of a project server the tool waits to be allowed to use. Exit 0 when nothing is
  * wrong, 1 otherwise. */
 import { randomBytes } from 'node:crypto';
 import { availableTools, loadAdapter, TOOL_IDS } from '../../adapters/index.js';
@@ -176,7 +177,7 @@ export async function diagnose(options: Options, context: RunContext): Promise<D
         continue;
       }
       if (entry.name !== options.name) continue;
-      const unused = await activationFinding(adapter, entry, label, environment);
+      const unused = await activationFinding(adapter, entry, entries, label, environment);
       if (unused) findings.push(unused);
       if (entry.unresolved.length > 0) {
         const variables = entry.unresolved.filter((name) => !name.startsWith('input:'));
@@ -234,16 +235,18 @@ const ACTIVATION_CODES = { 'pending-approval': 'ENTRY_PENDING_APPROVAL', 'untrus
 const ACTIVATION_WORDS = { 'pending-approval': 'waits for an approval', 'untrusted-project': 'is in a project the tool does not trust', disabled: 'is switched off', overridden: 'is overridden by another entry' } as const;
 
 /** The tool does not use `entry` (by the adapter's reading of its rules): the state, its one step, and the
- * adapter's safe change where it has one. A planner that fails leaves the finding without a fix. */
-async function activationFinding(adapter: Adapter, entry: InstalledEntry, label: string, environment: Environment): Promise<Finding | undefined> {
+ * adapter's safe change where it has one. A planner that fails leaves the finding without a fix. An entry
+ * overridden by another of ours that is the same (URL and auth) is only noted: the tool uses one like it. */
+async function activationFinding(adapter: Adapter, entry: InstalledEntry, entries: readonly InstalledEntry[], label: string, environment: Environment): Promise<Finding | undefined> {
   const activation = entry.activation;
   if (!activation || activation.state === 'active') return undefined;
+  const differs = entries.some((other) => other !== entry && other.name === entry.name && (other.host ?? '') === (entry.host ?? '') && (other.url !== entry.url || other.auth !== entry.auth));
   const plans = adapter.planActivation ? await adapter.planActivation(environment, entry).catch(() => []) : [];
   const fixable = plans.some(planChanges);
   const step = activation.step ?? `make ${adapter.name} use it`;
   return {
     code: ACTIVATION_CODES[activation.state],
-    severity: 'warning',
+    severity: activation.state === 'overridden' && !differs ? 'info' : 'warning',
     tool: adapter.id,
     entry: entryRef(entry),
     message: `${label} ${ACTIVATION_WORDS[activation.state]}: ${adapter.name} does not use it here.`,

@@ -399,6 +399,11 @@ describe('doctor: entries the tool does not use', () => {
     expect(codes(overridden.result)).toContain('ENTRY_OVERRIDDEN');
     expect(overridden.result.findings.find((finding) => finding.code === 'ENTRY_OVERRIDDEN')?.action).toContain('claude mcp remove mittwald --scope local');
     expect(codes(overridden.result)).not.toContain('ENTRY_SHADOWED');
+    // The same entry in both scopes: Claude uses one like it, which is only noted.
+    expect(overridden.result.findings.filter((finding) => finding.code === 'ENTRY_OVERRIDDEN').map((finding) => finding.severity)).toEqual(['info']);
+    await writeFile(path.join(home.dir, '.claude.json'), JSON.stringify({ projects: { [project]: { mcpServers: { mittwald: { type: 'http', url: mcp.mcpUrl } } } } }));
+    const differing = await inProject(project, []);
+    expect(differing.result.findings.find((finding) => finding.code === 'ENTRY_OVERRIDDEN')).toMatchObject({ severity: 'warning' });
   });
 
   it('Codex: a project file in an untrusted project is ENTRY_UNTRUSTED_PROJECT, with the trust step and no fix; a disabled table is ENTRY_DISABLED once', async () => {
