@@ -10,7 +10,6 @@ import { createOutput, SYMBOLS, type Output } from './output.js';
 import type { RunContext } from './run-context.js';
 import { runCi } from '../commands/ci.js';
 import { recentErrorsFile, recordRecentError } from '../files/recent-errors.js';
-import { backupDirectory } from '../flow/setup-steps.js';
 import { maskCredentials } from '../secrets.js';
 import { runRemove } from '../commands/remove.js';
 import { runSetup } from '../commands/setup.js';
@@ -73,7 +72,7 @@ async function keepError(out: Output, error: unknown, command: ParsedArgs['comma
     const environment = currentEnvironment();
     const details = errorDetails(error);
     const code = isSetupError(error) ? error.code : 'INTERNAL';
-    await recordRecentError(recentErrorsFile(environment), { time: new Date().toISOString(), command, code, message: maskCredentials(out.redact(details.message)) }, backupDirectory(environment));
+    await recordRecentError(recentErrorsFile(environment), { time: new Date().toISOString(), command, code, message: maskCredentials(out.redact(details.message)) });
   } catch {
     // The log is a convenience: the run's own result stands.
   }

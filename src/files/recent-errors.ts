@@ -1,6 +1,6 @@
 /** The last few errors that ended a run, for the support report ("recent errors"): weeks after setup the
  * person no longer has the terminal that showed them. Kept in `~/.mittwald-mcp-setup/errors.json` (0600,
- * written atomically under the file's lock by the config-file writer), at most RECENT_ERRORS_KEPT, newest
+ * written atomically under the file's lock by the config-file writer, without backups), at most RECENT_ERRORS_KEPT, newest
  * last. Only what the run printed goes in — code, message with every secret masked, command, time — never
  * a hint that quotes a file, never a stack. */
 import path from 'node:path';
@@ -43,11 +43,11 @@ function isRecentError(value: unknown): value is RecentError {
 }
 
 /** Adds `error` (its message already masked) and drops the oldest beyond RECENT_ERRORS_KEPT. */
-export async function recordRecentError(file: string, error: RecentError, backupDir: string): Promise<void> {
+export async function recordRecentError(file: string, error: RecentError): Promise<void> {
   const entry: RecentError = { ...error, message: error.message.length > MESSAGE_LIMIT ? `${error.message.slice(0, MESSAGE_LIMIT - 1)}…` : error.message };
   await withConfigFileLock(file, { secret: true }, async () => {
     const { text } = await readConfigFile(file, { fresh: true });
     const errors = [...(await readRecentErrors(file)), entry].slice(-RECENT_ERRORS_KEPT);
-    await writeConfigFile(file, `${JSON.stringify({ version: 1, errors }, null, 2)}\n`, { secret: true, backupDir, expected: text });
+    await writeConfigFile(file, `${JSON.stringify({ version: 1, errors }, null, 2)}\n`, { secret: true, backupDir: null, expected: text });
   });
 }
