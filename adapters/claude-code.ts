@@ -26,7 +26,7 @@ import { readConfigFile } from '../src/files/config-file.js';
 import { detectFromClues } from '../src/kit/detect.js';
 import { findOnPath, pathExists, remoteSession } from '../src/system/environment.js';
 import { bearerValue, inspectServersFile, readRemoteEntry, planServersFile, planServersFileRemoval, type EntryShape, type ServersFile } from '../src/kit/json-servers.js';
-import { getJsonValue, parseJsonDocument, removeJsonValue, selectJsonMembers } from '../src/files/jsonc-document.js';
+import { getJsonValue, parseJsonDocument, removeJsonValue, selectJsonMembers, setJsonValue } from '../src/files/jsonc-document.js';
 import { DEFAULT_SERVER_URL, type Activation, type EntryScope, type Environment, type FileStep, type InstalledEntry, type SetupRequest, type StaleEntry, type ToolPlan } from '../src/model.js';
 import { exportVariableSteps } from '../src/kit/next-steps.js';
 import { joinPath } from '../src/kit/paths.js';
@@ -164,6 +164,34 @@ async function mcpjsonActivation(environment: Environment, files: ClaudeFiles, n
   if (rejected) return { state: 'disabled', step: `Claude Code rejects "${name}" from .mcp.json: take it out of "disabledMcpjsonServers" in ${rejected.file}` };
   const approved = sources.some((source) => source.counts && (source.values?.['enableAllProjectMcpServers'] === true || lists(source.values?.['enabledMcpjsonServers'], name)));
   return approved ? { state: 'active' } : { state: 'pending-approval', step: approvalStep(environment, files.projectDir, name) };
+}
+
+/** The approval of this project's .mcp.json server `name` that Claude honours: the project's own
+ * `enabledMcpjsonServers` in the global file once the folder is trusted (it counts only there), else the
+ * user settings' list, which counts in every folder (both seen with 2.1.332). Undefined when it is not
+ * pending, or the list there is not a list (Claude's own, not ours to replace). */
+async function planApproval(environment: Environment, files: ClaudeFiles, name: string): Promise<ToolPlan | undefined> {
+  if ((await mcpjsonActivation(environment, files, name)).state !== 'pending-approval') return undefined;
+  const project = await readSettings(files.user.path, ['projects', files.projectKey]);
+  const trusted = project?.['hasTrustDialogAccepted'] === true;
+  const file = trusted ? files.user.path : userSettingsFile(environment);
+  const keyPath = trusted ? ['projects', files.projectKey, 'enabledMcpjsonServers'] : ['enabledMcpjsonServers'];
+  const { text } = await readConfigFile(file);
+  const before = text ?? '';
+  const listed = before.trim() === '' ? undefined : getJsonValue(before, keyPath);
+  if (listed !== undefined && !Array.isArray(listed)) return undefined;
+  const after = setJsonValue(before, [...keyPath, listed?.length ?? 0], name);
+  const where = trusted ? `for ${files.projectDir}` : 'in the user settings (for every project)';
+  return {
+    tool: 'claude-code',
+    target: `${NAME} (project)`,
+    steps: [{ kind: 'file', path: file, before: text, after, secret: false }],
+    stale: [],
+    staleKept: [],
+    nextSteps: [`"${name}" from ${files.project.path} is approved ${where}.`],
+    reloadStep: 'Start a new Claude Code session to load the change (running sessions keep their list).',
+    warnings: [],
+  };
 }
 
 /** The step that takes this project's local-scope `name` out, which wins over the other scopes' entries. */
@@ -437,6 +465,11 @@ const adapter: Adapter = {
   loginCommand: (name, _scopes, options) => ['claude', 'mcp', 'login', name, ...(options?.noBrowser ? ['--no-browser'] : [])],
   logoutCommand: (name) => ['claude', 'mcp', 'logout', name],
   signInState: claudeSignIn,
+  async planActivation(environment, entry) {
+    if (entry.scope !== 'project' || entry.activation?.state !== 'pending-approval') return [];
+    const plan = await planApproval(environment, await claudeFiles(environment), entry.name);
+    return plan ? [plan] : [];
+  },
   versionCommand: ['claude', '--version'],
   // `-p` runs one prompt and exits; MCP tools need permission there (`mcp__<server>` allows all of one server).
   ci: {

@@ -8,12 +8,14 @@
  * "failed" (an unset `{env:…}` variable fails). */
 import { bearerValue, readRemoteEntry } from '../src/kit/json-servers.js';
 import { exportVariableSteps } from '../src/kit/next-steps.js';
-import { joinPath, xdgConfig } from '../src/kit/paths.js';
+import { joinPath, xdgConfig, xdgData } from '../src/kit/paths.js';
+import { numberField, readSignInStore, signInFromTokens, stringField, type StoredSignIn } from '../src/kit/sign-in-store.js';
+import { isJsonObject } from '../src/files/json-object.js';
 import { BRACED_ENV_SYNTAX } from '../src/kit/references.js';
 import { defineServersFileAdapter } from '../src/kit/servers-file-adapter.js';
 
 import type { Adapter } from '../src/kit/adapter.js';
-import type { Environment } from '../src/model.js';
+import type { Environment, InstalledEntry } from '../src/model.js';
 
 const opencodeHome = (environment: Environment): string => joinPath(environment, xdgConfig(environment), 'opencode');
 
@@ -53,9 +55,41 @@ const adapter = defineServersFileAdapter({
   reloadStep: () => 'Start a new opencode session to load the change.',
 });
 
+/** Where opencode keeps its MCP sign-ins: `mcp-auth.json` in its data folder (`$XDG_DATA_HOME/opencode`, also
+ * on macOS), `{ "<name>": { tokens?: { accessToken, refreshToken?, expiresAt (seconds, fractional), scope },
+ * clientInfo: { clientId, clientIdIssuedAt, clientSecret? }, serverUrl, codeVerifier?, oauthState? } }`, keyed
+ * by the entry's name alone; a login in progress leaves the verifier and state without tokens (seen with
+ * 1.18.33). The issuer is not stored. */
+export const opencodeAuthFile = (environment: Environment): string => joinPath(environment, xdgData(environment), 'opencode', 'mcp-auth.json');
+
+/** opencode's sign-in redirect is `http://127.0.0.1:19876/mcp/oauth/callback` for every server (1.18.33). */
+const CALLBACK_PORT = 19876;
+
+async function opencodeSignIn(environment: Environment, entry: InstalledEntry): Promise<StoredSignIn> {
+  const file = opencodeAuthFile(environment);
+  const records = await readSignInStore(file);
+  const record = records?.[entry.name];
+  // A record for another URL is no sign-in for this entry: opencode signs in again for the new one.
+  if (!isJsonObject(record) || (record.serverUrl !== undefined && record.serverUrl !== entry.url)) return { state: { status: 'not-signed-in', file } };
+  const tokens = isJsonObject(record.tokens) ? record.tokens : {};
+  const client = isJsonObject(record.clientInfo) ? record.clientInfo : {};
+  const expiresAt = numberField(tokens, 'expiresAt');
+  const clientId = stringField(client, 'clientId');
+  return signInFromTokens(file, {
+    accessToken: stringField(tokens, 'accessToken'),
+    refreshToken: stringField(tokens, 'refreshToken'),
+    expiresAt: expiresAt === undefined ? undefined : Math.round(expiresAt * 1000),
+    clientId,
+    scopes: stringField(tokens, 'scope')?.split(' ').filter(Boolean),
+  });
+}
+
 const opencode: Adapter = {
   ...adapter,
   loginCommand: (name: string) => ['opencode', 'mcp', 'auth', name],
+  logoutCommand: (name: string) => ['opencode', 'mcp', 'logout', name],
+  signInState: opencodeSignIn,
+  callbackPorts: (entry) => (entry.auth === 'oauth' ? [CALLBACK_PORT] : []),
   listCommand: ['opencode', 'mcp', 'list'],
 };
 

@@ -72,3 +72,9 @@ export function describeAccess(scopes: readonly string[]): { level: AccessLevel 
 export function grantedScopes(options: { scopes?: readonly string[] }): string[] {
   return options.scopes?.length ? [...options.scopes] : scopesForAccess(DEFAULT_ACCESS);
 }
+
+/** Whether `scopes` let the tools change anything at mittwald: one scope of the bridge's list beyond reading.
+ * Without one every write tool answers 403 (the bridge's default grant is read-only). */
+export function grantsWrites(scopes: readonly string[]): boolean {
+  return scopes.some((scope) => MITTWALD_RESOURCE_SCOPES.includes(scope) && !scope.endsWith(':read'));
+}

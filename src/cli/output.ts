@@ -11,6 +11,8 @@ export interface Output {
   json(value: unknown): void;
   /** Registers a secret that must never be printed. */
   addSecret(secret: string): void;
+  /** `text` as it would be printed: every registered secret masked (for what is kept beyond the run). */
+  redact(text: string): string;
   paint: Painter;
 }
 
@@ -53,6 +55,7 @@ export function createOutput(options: { json: boolean; color: boolean }, streams
     addSecret(secret) {
       if (secret) secrets.add(secret);
     },
+    redact: clean,
   };
 }
 

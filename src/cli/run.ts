@@ -9,6 +9,8 @@ import { resolveOptions } from './options.js';
 import { createOutput, SYMBOLS, type Output } from './output.js';
 import type { RunContext } from './run-context.js';
 import { runCi } from '../commands/ci.js';
+import { recentErrorsFile, recordRecentError } from '../files/recent-errors.js';
+import { maskCredentials } from '../secrets.js';
 import { runRemove } from '../commands/remove.js';
 import { runSetup } from '../commands/setup.js';
 import { runStatus } from '../commands/status.js';
@@ -56,7 +58,23 @@ export async function run(parsed: ParsedArgs): Promise<number> {
         return await runCi(options, context);
     }
   } catch (error) {
-    return reportError(out, error, { json, debug, command: parsed.command });
+    const exitCode = reportError(out, error, { json, debug, command: parsed.command });
+    await keepError(out, error, parsed.command);
+    return exitCode;
+  }
+}
+
+/** Notes an error that ended the run for the next support report, masked as it was printed (and by the rule
+ * for whatever else looks like a secret). A cancel is no error; a failure to note it changes nothing. */
+async function keepError(out: Output, error: unknown, command: ParsedArgs['command']): Promise<void> {
+  if (isSetupError(error) && error.code === 'CANCELLED') return;
+  try {
+    const environment = currentEnvironment();
+    const details = errorDetails(error);
+    const code = isSetupError(error) ? error.code : 'INTERNAL';
+    await recordRecentError(recentErrorsFile(environment), { time: new Date().toISOString(), command, code, message: maskCredentials(out.redact(details.message)) });
+  } catch {
+    // The log is a convenience: the run's own result stands.
   }
 }
 

@@ -2,7 +2,8 @@
  * and the one thing to do about each, most serious first. Reads the tools' files and sign-ins (never printing
  * a secret), asks the server the way each tool will, and looks at what a sign-in needs on this machine
  * (callback ports, a browser). With `--fix` (after asking, or with `--yes`) it runs the safe fixes: stale
- * entries replaced through the setup planner, and the tool's own logout and login. Exit 0 when nothing is
+ * entries replaced through the setup planner, the tool's own logout and login, and the adapter's approval
+ * of a project server the tool waits to be allowed to use. Exit 0 when nothing is
  * wrong, 1 otherwise. */
 import { randomBytes } from 'node:crypto';
 import { availableTools, loadAdapter, TOOL_IDS } from '../../adapters/index.js';
@@ -26,6 +27,7 @@ import { setupStateFile } from '../files/setup-state.js';
 import { backupDirectory, samePlan, selectTools, staleReason } from '../flow/setup-steps.js';
 import { describeSignIn, formatTime } from '../kit/sign-in-store.js';
 import { isJsonObject } from '../files/json-object.js';
+import { grantsWrites } from '../access.js';
 import { runToolCommand } from '../kit/tool-command.js';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -37,6 +39,9 @@ export type FindingCode =
   | 'ENTRY_DUPLICATE'
   | 'ENTRY_SHADOWED'
   | 'ENTRY_DISABLED'
+  | 'ENTRY_PENDING_APPROVAL'
+  | 'ENTRY_UNTRUSTED_PROJECT'
+  | 'ENTRY_OVERRIDDEN'
   | 'ENTRY_CLEANUP'
   | 'TOKEN_ENV_MISSING'
   | 'TOKEN_REJECTED'
@@ -50,6 +55,7 @@ export type FindingCode =
   | 'SIGNIN_FORBIDDEN'
   | 'SIGNIN_UNREADABLE'
   | 'SIGNIN_RENEWS'
+  | 'SIGNIN_READ_ONLY'
   | 'PORT_TAKEN'
   | 'BROWSER_MISSING'
   | 'BROWSER_NO_DISPLAY'
@@ -59,9 +65,13 @@ export type FindingCode =
   | 'SERVICE_ERROR'
   | 'NO_ENTRIES';
 
-/** A safe fix doctor can run: replace stale entries through the setup planner, or the tool's own logout
- * (when its stored client or tokens are dead) and login. */
-export type Fix = { kind: 'replace'; tool: ToolId; scope: Scope; stale: StaleEntry[]; ours: 'keep' | 'write' } | { kind: 'relogin'; tool: ToolId; name: string; logout: boolean };
+/** A safe fix doctor can run: replace stale entries through the setup planner, the tool's own logout (when
+ * its stored client or tokens are dead) and login, or the adapter's change that makes the tool use an entry
+ * it does not (approve a project server). */
+export type Fix =
+  | { kind: 'replace'; tool: ToolId; scope: Scope; stale: StaleEntry[]; ours: 'keep' | 'write' }
+  | { kind: 'relogin'; tool: ToolId; name: string; logout: boolean }
+  | { kind: 'activate'; tool: ToolId; name: string; scope: EntryScope; file: string };
 
 export interface Finding {
   code: FindingCode;
@@ -167,6 +177,8 @@ export async function diagnose(options: Options, context: RunContext): Promise<D
         continue;
       }
       if (entry.name !== options.name) continue;
+      const unused = await activationFinding(adapter, entry, entries, label, environment);
+      if (unused) findings.push(unused);
       if (entry.unresolved.length > 0) {
         const variables = entry.unresolved.filter((name) => !name.startsWith('input:'));
         if (variables.length > 0) {
@@ -217,6 +229,30 @@ export async function diagnose(options: Options, context: RunContext): Promise<D
   }
   if (needsLogin(findings)) findings.push(...(await browserFindings(environment)));
   return { findings: sortFindings(findings), tools };
+}
+
+const ACTIVATION_CODES = { 'pending-approval': 'ENTRY_PENDING_APPROVAL', 'untrusted-project': 'ENTRY_UNTRUSTED_PROJECT', disabled: 'ENTRY_DISABLED', overridden: 'ENTRY_OVERRIDDEN' } as const;
+const ACTIVATION_WORDS = { 'pending-approval': 'waits for an approval', 'untrusted-project': 'is in a project the tool does not trust', disabled: 'is switched off', overridden: 'is overridden by another entry' } as const;
+
+/** The tool does not use `entry` (by the adapter's reading of its rules): the state, its one step, and the
+ * adapter's safe change where it has one. A planner that fails leaves the finding without a fix. An entry
+ * overridden by another of ours that is the same (URL and auth) is only noted: the tool uses one like it. */
+async function activationFinding(adapter: Adapter, entry: InstalledEntry, entries: readonly InstalledEntry[], label: string, environment: Environment): Promise<Finding | undefined> {
+  const activation = entry.activation;
+  if (!activation || activation.state === 'active') return undefined;
+  const differs = entries.some((other) => other !== entry && other.name === entry.name && (other.host ?? '') === (entry.host ?? '') && (other.url !== entry.url || other.auth !== entry.auth));
+  const plans = adapter.planActivation ? await adapter.planActivation(environment, entry).catch(() => []) : [];
+  const fixable = plans.some(planChanges);
+  const step = activation.step ?? `make ${adapter.name} use it`;
+  return {
+    code: ACTIVATION_CODES[activation.state],
+    severity: activation.state === 'overridden' && !differs ? 'info' : 'warning',
+    tool: adapter.id,
+    entry: entryRef(entry),
+    message: `${label} ${ACTIVATION_WORDS[activation.state]}: ${adapter.name} does not use it here.`,
+    action: `${step.charAt(0).toUpperCase()}${step.slice(1)}${fixable ? ' (or doctor --fix).' : '.'}`,
+    ...(fixable ? { fix: { kind: 'activate', tool: adapter.id, name: entry.name, scope: entry.scope, file: entry.file } as Fix } : {}),
+  };
 }
 
 function entryRef(entry: InstalledEntry): NonNullable<Finding['entry']> {
@@ -354,6 +390,20 @@ async function signInFindings(adapter: Adapter, entry: InstalledEntry, label: st
       });
     }
   }
+  // What a working sign-in was granted, as the tool stored it: without a write scope every write tool answers
+  // 403. Doctor never calls a write tool to find out (that would change the person's account).
+  if (findings.every((finding) => finding.severity === 'info') && state.scopes?.length && !grantsWrites(state.scopes)) {
+    const then = `${logout ? `\`${logout}\`, then ` : ''}${login ? `\`${login}\`` : `sign in again from ${adapter.name}`}`;
+    findings.push({
+      ...base,
+      code: 'SIGNIN_READ_ONLY',
+      severity: 'info',
+      message: `${label}: the sign-in grants read-only access (${state.scopes.join(' ')}): mittwald answers write tools with 403 Forbidden.`,
+      action: adapter.entryCarriesScopes
+        ? `To let ${adapter.name} change things: mittwald-mcp-setup --tool ${adapter.id} --access write --yes (or --scopes …), then ${then}.`
+        : `To let ${adapter.name} change things: ${then}, and allow the write access on mittwald's consent page.`,
+    });
+  }
   if (state.client?.issuer) {
     const known = await registrationKnown(context.http, state.client.issuer, state.client.clientId);
     if (known === false) {
@@ -483,9 +533,12 @@ async function plannerFindings(adapter: Adapter, entries: readonly InstalledEntr
           fix: { kind: 'replace', tool: adapter.id, scope, stale: [old], ours: ours ? 'keep' : 'write' },
         });
       }
+      // The adapter's own reading of a switched-off entry is reported with the entry (activationFinding).
+      const offSeen = entries.some((entry) => entry.scope === scope && entry.name === options.name && entry.activation?.state === 'disabled');
       for (const warning of plan.warnings) {
         if (/takes precedence/.test(warning)) continue;
         const disabled = /stays disabled/.test(warning);
+        if (disabled && offSeen) continue;
         findings.push({
           code: disabled ? 'ENTRY_DISABLED' : 'ENTRY_CLEANUP',
           severity: 'warning',
@@ -506,7 +559,8 @@ function shadowFindings(adapter: Adapter, entries: readonly InstalledEntry[], op
   for (const entry of ours) byHost.set(entry.host ?? '', [...(byHost.get(entry.host ?? '') ?? []), entry]);
   const findings: Finding[] = [];
   for (const group of byHost.values()) {
-    if (group.length < 2) continue;
+    // An adapter that knows which one the tool uses has said so for each (activationFinding).
+    if (group.length < 2 || group.some((entry) => entry.activation && entry.activation.state !== 'active')) continue;
     const places = group.map((entry) => `${entry.scope}${entry.project ? ` (${entry.project})` : ''} in ${entry.file}`);
     const differ = new Set(group.map((entry) => `${entry.url}\n${entry.auth}`)).size > 1;
     findings.push({
@@ -526,7 +580,12 @@ function uniqueFixes(findings: readonly Finding[]): Fix[] {
   for (const finding of findings) {
     const fix = finding.fix;
     if (!fix) continue;
-    const same = fixes.find((other) => other.kind === fix.kind && other.tool === fix.tool && (fix.kind === 'relogin' ? other.kind === 'relogin' && other.name === fix.name : other.kind === 'replace' && other.scope === fix.scope));
+    const same = fixes.find(
+      (other) =>
+        other.kind === fix.kind &&
+        other.tool === fix.tool &&
+        (fix.kind === 'relogin' ? other.kind === 'relogin' && other.name === fix.name : fix.kind === 'activate' ? other.kind === 'activate' && other.name === fix.name && other.scope === fix.scope && other.file === fix.file : other.kind === 'replace' && other.scope === fix.scope),
+    );
     if (!same) fixes.push(fix.kind === 'replace' ? { ...fix, stale: [...fix.stale] } : { ...fix });
     else if (same.kind === 'replace' && fix.kind === 'replace') {
       same.stale.push(...fix.stale);
@@ -541,6 +600,7 @@ function describeFix(fix: Fix, options: Options): string {
     const names = fix.stale.map((old) => `"${old.name}"`).join(', ');
     return fix.ours === 'write' ? `${fix.tool} (${fix.scope}): write a current "${options.name}" OAuth entry${names ? ` in place of ${names}` : ''}` : `${fix.tool} (${fix.scope}): remove ${names}`;
   }
+  if (fix.kind === 'activate') return `${fix.tool} (${fix.scope}): make it use "${fix.name}" from ${fix.file}`;
   return `${fix.tool}: ${fix.logout ? 'log out and ' : ''}sign in again for "${fix.name}"`;
 }
 
@@ -580,6 +640,20 @@ async function runFix(fix: Fix, options: Options, context: RunContext): Promise<
         }
       }
       return { fix, ok: true, message: describeFix(fix, options) };
+    }
+    if (fix.kind === 'activate') {
+      // Planned again from the files as they are now (the entry found afresh), and re-planned under the lock.
+      const replan = async (): Promise<ToolPlan[]> => {
+        const entry = (await adapter.inspect(environment, { name: options.name, serverUrl: options.serverUrl })).find((candidate) => candidate.name === fix.name && candidate.scope === fix.scope && candidate.file === fix.file);
+        return entry && adapter.planActivation ? adapter.planActivation(environment, entry) : [];
+      };
+      const plans = await replan();
+      if (!plans.some(planChanges)) return { fix, ok: false, message: `${describeFix(fix, options)}: nothing left to change` };
+      for (const plan of plans) {
+        if (!planChanges(plan)) continue;
+        await applyPlan(plan, { backupDir: backupDirectory(environment), stateFile: setupStateFile(environment), replan: async () => samePlan(plan, await replan()) });
+      }
+      return { fix, ok: true, message: `${describeFix(fix, options)}: ${plans.flatMap((plan) => plan.nextSteps).join(' ')}` };
     }
     const steps = [...(fix.logout && adapter.logoutCommand ? [adapter.logoutCommand(fix.name)] : []), ...(adapter.loginCommand ? [adapter.loginCommand(fix.name)] : [])];
     for (const argv of steps) {

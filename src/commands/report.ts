@@ -1,5 +1,6 @@
 /** `report [--json]`: a support report a person can paste into a mail to mittwald support — versions (OS,
- * Node, this tool, each detected client whose CLI tells), each tool's entries, and doctor's findings.
+ * Node, this tool, each detected client whose CLI tells), each tool's entries, doctor's findings, and the
+ * errors that ended earlier runs (src/files/recent-errors.ts).
  * Changes nothing. No secret survives: every text that goes in, whatever file or program it came from, passes
  * the one masking rule (src/secrets.ts) — the secrets this run knows (tokens found in entries and sign-ins)
  * and every credential the rule recognises (bearer tokens, JWTs, values under a secret's name, cookies). */
@@ -10,6 +11,7 @@ import { findOnPath } from '../system/environment.js';
 import type { Options } from '../cli/options.js';
 import type { RunContext } from '../cli/run-context.js';
 import { maskCredentials } from '../secrets.js';
+import { readRecentErrors, recentErrorsFile, type RecentError } from '../files/recent-errors.js';
 import { selectTools } from '../flow/setup-steps.js';
 import { describeSignIn } from '../kit/sign-in-store.js';
 import { runToolCommand } from '../kit/tool-command.js';
@@ -45,6 +47,7 @@ export async function runReport(options: Options, context: RunContext): Promise<
     environment: environmentNotes(environment.env),
     tools,
     findings: diagnosis.findings.map(publicFinding),
+    recentErrors: await readRecentErrors(recentErrorsFile(environment)),
   };
   const ok = !diagnosis.findings.some((finding) => finding.severity !== 'info');
   // The output redacts the secrets registered while diagnosing; the rule masks whatever else looks like one.
@@ -83,6 +86,7 @@ type Report = {
   environment: Record<string, string>;
   tools: ToolReport[];
   findings: ReturnType<typeof publicFinding>[];
+  recentErrors: RecentError[];
 };
 
 function renderMarkdown(report: Report): string {
@@ -110,6 +114,10 @@ function renderMarkdown(report: Report): string {
   lines.push('## Doctor', '');
   if (report.findings.length === 0) lines.push('Nothing wrong found.');
   for (const finding of report.findings) lines.push(`- **${finding.severity}** \`${finding.code}\` ${finding.message}`, `  - to do: ${finding.action}`);
+  lines.push('', '## Recent errors', '');
+  if (report.recentErrors.length === 0) lines.push('None kept.');
+  // Newest first: the one the person calls about is usually the last.
+  for (const error of [...report.recentErrors].reverse()) lines.push(`- ${error.time} \`${error.command}\` \`${error.code}\`: ${error.message}`);
   return lines.join('\n');
 }
 

@@ -33,8 +33,9 @@ export interface WriteResult {
 export interface WriteOptions {
   /** The content holds a literal secret: the file ends up 0600 (new folders 0700). */
   secret: boolean;
-  /** Folder for backups of previous content; created 0700. */
-  backupDir: string;
+  /** Folder for backups of previous content; created 0700. `null`: no backup, for a file that is only our
+   * own log (the recent errors), whose earlier bytes nobody needs back. */
+  backupDir: string | null;
   /** The text the caller read (null: the file did not exist). When the file no longer matches, nothing is
    * written. Undefined: no check. */
   expected?: string | null;
@@ -172,7 +173,7 @@ export async function writeConfigFile(path: string, text: string, options: Write
   // the two syncs are most of the run. The rename waits for both.
   const [written, backedUp] = await Promise.allSettled([
     writeTempFile(path, folder, basename(target), data, mode, current),
-    current === null ? Promise.resolve(undefined) : writeBackup(path, current.bytes, options.backupDir),
+    current === null || options.backupDir === null ? Promise.resolve(undefined) : writeBackup(path, current.bytes, options.backupDir),
   ]);
   const temp = written.status === 'fulfilled' ? written.value : undefined;
   const backup = backedUp.status === 'fulfilled' ? backedUp.value : undefined;
@@ -187,7 +188,7 @@ export async function writeConfigFile(path: string, text: string, options: Write
   }
   await syncFolder(folder);
   if (backup === undefined) return { path, created: current === null };
-  await pruneBackups(options.backupDir, path, backup);
+  if (options.backupDir !== null) await pruneBackups(options.backupDir, path, backup);
   return { path, backup, created: current === null };
 }
 

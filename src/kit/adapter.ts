@@ -75,6 +75,10 @@ export interface Adapter {
   /** The tool's OAuth sign-in for an OAuth entry, read from the file where the tool keeps it. Undefined when
    * this tool (or this install: a keychain instead of a file) keeps it where we cannot read it. */
   signInState?(environment: Environment, entry: InstalledEntry): Promise<StoredSignIn | undefined>;
+  /** The safe change that makes the tool use `entry`, which its activation says it does not (e.g. the approval
+   * of a shared project file's server): plans the core shows and applies like a setup's. Empty when the tool
+   * has no such change for this state (a folder's trust is the person's decision, never made for them). */
+  planActivation?(environment: Environment, entry: InstalledEntry): Promise<ToolPlan[]>;
   /** Fixed loopback ports the tool's OAuth redirect for `entry` listens on (Cursor 8787): a sign-in fails
    * while another program holds one. A port the tool registered itself comes from its sign-in state instead. */
   callbackPorts?(entry: InstalledEntry): number[];

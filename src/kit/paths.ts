@@ -1,5 +1,5 @@
 /** The platform folders adapters build their paths from. Pure functions of an Environment, so the Windows and
- * macOS paths are tested on Linux. Overrides honoured: APPDATA, LOCALAPPDATA, XDG_CONFIG_HOME. Where a tool
+ * macOS paths are tested on Linux. Overrides honoured: APPDATA, LOCALAPPDATA, XDG_CONFIG_HOME, XDG_DATA_HOME. Where a tool
  * keeps its files is the tool's adapter's knowledge, not this module's. */
 import path from 'node:path';
 import type { Environment } from '../model.js';
@@ -26,6 +26,11 @@ export function localAppData(environment: Environment): string {
 /** XDG config folder (`$XDG_CONFIG_HOME` or `~/.config`). Many CLI tools use `~/.config` on macOS too. */
 export function xdgConfig(environment: Environment): string {
   return environment.env.XDG_CONFIG_HOME ?? joinPath(environment, environment.home, '.config');
+}
+
+/** XDG data folder (`$XDG_DATA_HOME` or `~/.local/share`), where such tools keep state such as sign-ins. */
+export function xdgData(environment: Environment): string {
+  return environment.env.XDG_DATA_HOME ?? joinPath(environment, environment.home, '.local', 'share');
 }
 
 /** `~/Library/Application Support` (macOS). */

@@ -418,6 +418,40 @@ describe.skipIf(!runnable)(`Claude Code contract (real claude CLI: ${client.labe
   );
 
   it(
+    "planActivation approves a pending .mcp.json server where Claude honours it: the user settings in an untrusted folder, the project's own list in a trusted one",
+    async () => {
+      const results = await Promise.all(
+        [false, true].map(async (trusted) => {
+          const box = await createSandbox();
+          try {
+            await writeFile(path.join(box.project, '.mcp.json'), JSON.stringify({ mcpServers: { mittwald: { type: 'http', url: server.mcpUrl, headers: { Authorization: `Bearer ${token}` } } } }));
+            // Trusted: the folder's trust, with another server approved already (Claude keeps the list a list).
+            if (trusted) await writeFile(path.join(box.home, '.claude.json'), JSON.stringify({ projects: { [box.project]: { hasTrustDialogAccepted: true, enabledMcpjsonServers: ['other'] } } }));
+            const lookup = { name: 'mittwald', serverUrl: server.mcpUrl };
+            const before = (await claudeCode.inspect(box.environment(), lookup)).find((entry) => entry.scope === 'project')!;
+            const plans = await claudeCode.planActivation!(box.environment(), before);
+            expect(plans).toHaveLength(1);
+            const written = plans[0]!.steps.map((step) => path.relative(box.home, step.path));
+            for (const plan of plans) await box.apply(plan);
+            const got = await box.claude(['mcp', 'get', 'mittwald']);
+            const after = (await claudeCode.inspect(box.environment(), lookup)).find((entry) => entry.scope === 'project')!;
+            // Once active there is nothing left to plan.
+            const again = await claudeCode.planActivation!(box.environment(), after);
+            return { trusted, before: before.activation?.state, written, claude: claudeState(/^\s*Status:\s*(.*)$/m.exec(got.output)?.[1] ?? got.output), after: after.activation?.state, again };
+          } finally {
+            await rm(box.home, { recursive: true, force: true });
+          }
+        }),
+      );
+      const files = (trusted: boolean) => (trusted ? ['.claude.json'] : [path.join('.claude', 'settings.json')]);
+      expect(results).toEqual(
+        [false, true].map((trusted) => ({ trusted, before: 'pending-approval', written: files(trusted), claude: 'connected', after: 'active', again: [] })),
+      );
+    },
+    TIMEOUT,
+  );
+
+  it(
     'local scope wins over user and an approved .mcp.json entry: reported for every project, replaced with --yes',
     async () => {
       const blog = path.join(sandbox.home, 'blog');

@@ -3,13 +3,14 @@
  * access tokens that live 3 s, refreshes the bridge refuses and registrations it lost. What each tool writes
  * is read back by its adapter (signInState) the way `status` and `doctor` do, and `remove` takes Claude's
  * tokens out as `claude mcp remove` would. HOME is a temp folder; nothing leaves 127.0.0.1. */
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import claudeCode, { claudeCredentialsFile } from '../../adapters/claude-code.js';
 import codex, { codexCredentialsFile } from '../../adapters/codex.js';
+import opencode, { opencodeAuthFile } from '../../adapters/opencode.js';
 import { applyPlan } from '../../src/flow/apply.js';
 import { registrationKnown } from '../../src/commands/doctor.js';
 import { createHttpClient } from '../../src/net/http.js';
@@ -22,6 +23,7 @@ import { contractClient } from './clients.js';
 
 const claude = contractClient('claude');
 const codexClient = contractClient('codex');
+const opencodeClient = contractClient('opencode');
 const TIMEOUT = 120_000;
 const HEADLESS_BROWSER = path.resolve(import.meta.dirname, '../support/headless-browser.mjs');
 const CLAUDE_ENV = { DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_TELEMETRY: '1', DISABLE_ERROR_REPORTING: '1', NO_COLOR: '1' };
@@ -141,6 +143,58 @@ describe.skipIf(!codexClient.present)(`Codex's own sign-in, read back (${codexCl
         expect(JSON.stringify(signedIn!.state)).not.toContain(signedIn!.accessToken!);
         await wait(3500);
         expect((await codex.signInState!(environment, entry))?.state).toMatchObject({ status: 'expired', refresh: true });
+      } finally {
+        await box.cleanup();
+      }
+    },
+    TIMEOUT,
+  );
+});
+
+describe.skipIf(!opencodeClient.present)(`opencode's own sign-in, read back (${opencodeClient.label})`, () => {
+  it(
+    'after `opencode mcp auth`: signed in with refresh and scopes in <data folder>/opencode/mcp-auth.json (0600); expired once the token runs out; `opencode mcp logout` leaves none',
+    async () => {
+      const box = await sandbox('signin-opencode-');
+      try {
+        const entry = await writeEntry(opencode, box.environment, box.home);
+        expect(await opencode.signInState!(box.environment, entry)).toEqual({ state: { status: 'not-signed-in', file: opencodeAuthFile(box.environment) } });
+        // opencode opens the sign-in page with xdg-open (it does not follow $BROWSER): one that is the
+        // headless browser.
+        const bin = path.join(box.home, 'bin');
+        await mkdir(bin);
+        await writeFile(path.join(bin, 'xdg-open'), `#!/bin/sh\nexec "${process.execPath}" "${HEADLESS_BROWSER}" "$@"\n`, { mode: 0o755 });
+        const env = {
+          HOME: box.home,
+          PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
+          DISPLAY: ':0',
+          NO_COLOR: '1',
+          OPENCODE_DISABLE_AUTOUPDATE: '1',
+          OPENCODE_DISABLE_MODELS_FETCH: '1',
+          OPENCODE_DISABLE_DEFAULT_PLUGINS: '1',
+          OPENCODE_DISABLE_LSP_DOWNLOAD: '1',
+          OPENCODE_DISABLE_SHARE: '1',
+          OPENCODE_DISABLE_CLAUDE_CODE: '1',
+          // Nothing may leave 127.0.0.1: a proxy that is not there for the rest.
+          HTTP_PROXY: 'http://127.0.0.1:9',
+          HTTPS_PROXY: 'http://127.0.0.1:9',
+          NO_PROXY: '127.0.0.1,localhost',
+        };
+        const run = (args: string[]) => execa(opencodeClient.bin, args, { cwd: box.project, env, extendEnv: false, reject: false, stdin: 'ignore', all: true, timeout: 60_000 });
+        const login = await run(['mcp', 'auth', 'mittwald']);
+        expect(login.exitCode, login.all).toBe(0);
+        const signedIn = await opencode.signInState!(box.environment, entry);
+        expect(signedIn?.state).toMatchObject({ status: 'signed-in', file: path.join(box.home, '.local', 'share', 'opencode', 'mcp-auth.json'), refresh: true, client: { clientId: expect.any(String) } });
+        expect(signedIn?.state.status === 'signed-in' && signedIn.state.scopes).toEqual(expect.arrayContaining(['user:read', 'project:read']));
+        expect(signedIn?.accessToken?.split('.')).toHaveLength(3);
+        expect(JSON.stringify(signedIn!.state)).not.toContain(signedIn!.accessToken!);
+        expect(JSON.stringify(signedIn!.state)).not.toContain(signedIn!.refreshToken!);
+        expect((await stat(opencodeAuthFile(box.environment))).mode & 0o777).toBe(0o600);
+        await wait(3500);
+        expect((await opencode.signInState!(box.environment, entry))?.state).toMatchObject({ status: 'expired', refresh: true });
+        const logout = await run(opencode.logoutCommand!('mittwald').slice(1));
+        expect(logout.exitCode, logout.all).toBe(0);
+        expect((await opencode.signInState!(box.environment, entry))?.state).toEqual({ status: 'not-signed-in', file: opencodeAuthFile(box.environment) });
       } finally {
         await box.cleanup();
       }

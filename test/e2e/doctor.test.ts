@@ -6,6 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { serverStoreKey } from '../../src/kit/sign-in-store.js';
 import { closedPort, PATH_WITHOUT_PACKAGES, runCli, tempHome } from '../support/cli.js';
 import { createTestToken, createTestUser, startMittwaldServer, type MittwaldTestServer } from '../support/mittwald-server.js';
@@ -130,7 +132,7 @@ describe('doctor: the tool\'s sign-in', () => {
     await claudeSignIn({ expiresAt: Date.now() - HOUR, refreshToken: undefined });
     expect(codes((await doctor()).result)).toContain('SIGNIN_EXPIRED');
 
-    await claudeSignIn({ expiresAt: Date.now() - 10 * 60 * 1000 });
+    await claudeSignIn({ expiresAt: Date.now() - 10 * 60 * 1000, scope: 'user:read project:read project:write' });
     const renews = await doctor();
     expect(renews.result.findings).toEqual([expect.objectContaining({ code: 'SIGNIN_RENEWS', severity: 'info' })]);
     expect(renews.run.exitCode).toBe(0);
@@ -340,5 +342,157 @@ describe('remove of an OAuth entry', () => {
     const before = await readFile(file, 'utf8');
     expect((await cli(['remove', '--tool', 'claude-code'])).exitCode).toBe(0);
     expect(await readFile(file, 'utf8')).toBe(before);
+  });
+});
+
+describe('doctor: entries the tool does not use', () => {
+  /** A git project with our token entry in its .mcp.json (Claude Code's project scope). */
+  async function claudeProject(): Promise<string> {
+    const project = path.join(home.dir, 'shop');
+    await mkdir(path.join(project, '.git'), { recursive: true });
+    await writeFile(path.join(project, '.mcp.json'), JSON.stringify({ mcpServers: { mittwald: { type: 'http', url: mcp.mcpUrl, headers: { Authorization: `Bearer ${token}` } } } }, null, 2));
+    return project;
+  }
+  const inProject = async (project: string, args: string[]) => {
+    const run = await runCli(['doctor', '--json', '--tool', 'claude-code', ...args, '--server-url', mcp.mcpUrl], { home: home.dir, cwd: project, env: DESKTOP });
+    return { run, result: JSON.parse(run.stdout) as DoctorJson };
+  };
+
+  it('a .mcp.json server not approved: ENTRY_PENDING_APPROVAL with the step; --fix --yes approves it in the user settings (the folder is not trusted); then nothing wrong', async () => {
+    const project = await claudeProject();
+    const { run, result } = await inProject(project, []);
+    expect(run.exitCode).toBe(1);
+    expect(codes(result)).toEqual(['ENTRY_PENDING_APPROVAL']);
+    expect(result.findings[0]).toMatchObject({ severity: 'warning', tool: 'claude-code', fixable: true });
+    expect(result.findings[0]!.action).toContain('enabledMcpjsonServers');
+
+    const fixed = await inProject(project, ['--fix', '--yes']);
+    expect(fixed.result.fixes).toEqual([expect.objectContaining({ kind: 'activate', ok: true })]);
+    expect(fixed.result.findings).toEqual([]);
+    expect(fixed.run.exitCode).toBe(0);
+    expect(JSON.parse(await readFile(path.join(home.dir, '.claude', 'settings.json'), 'utf8'))).toEqual({ enabledMcpjsonServers: ['mittwald'] });
+  });
+
+  it('in a trusted folder the approval goes to the project in ~/.claude.json, next to what is listed there already', async () => {
+    const project = await claudeProject();
+    const global = path.join(home.dir, '.claude.json');
+    await writeFile(global, JSON.stringify({ numStartups: 3, projects: { [project]: { hasTrustDialogAccepted: true, enabledMcpjsonServers: ['other'] } } }, null, 2));
+    const fixed = await inProject(project, ['--fix', '--yes']);
+    expect(fixed.result.fixes).toEqual([expect.objectContaining({ kind: 'activate', ok: true })]);
+    expect(fixed.run.exitCode).toBe(0);
+    expect(JSON.parse(await readFile(global, 'utf8'))).toEqual({ numStartups: 3, projects: { [project]: { hasTrustDialogAccepted: true, enabledMcpjsonServers: ['other', 'mittwald'] } } });
+    await expect(stat(path.join(home.dir, '.claude', 'settings.json'))).rejects.toThrow();
+  });
+
+  it('rejected in the settings: ENTRY_DISABLED with where, no fix (the person rejected it); a local-scope entry: ENTRY_OVERRIDDEN', async () => {
+    const project = await claudeProject();
+    await mkdir(path.join(home.dir, '.claude'), { recursive: true });
+    const settings = path.join(home.dir, '.claude', 'settings.json');
+    await writeFile(settings, JSON.stringify({ disabledMcpjsonServers: ['mittwald'] }));
+    const { result } = await inProject(project, ['--fix', '--yes']);
+    expect(codes(result)).toEqual(['ENTRY_DISABLED']);
+    expect(result.findings[0]).toMatchObject({ fixable: false, action: expect.stringContaining(settings) });
+
+    await writeFile(settings, '{}');
+    await writeFile(path.join(home.dir, '.claude.json'), JSON.stringify({ projects: { [project]: { mcpServers: { mittwald: { type: 'http', url: mcp.mcpUrl, headers: { Authorization: `Bearer ${token}` } } } } } }));
+    const overridden = await inProject(project, []);
+    expect(codes(overridden.result)).toContain('ENTRY_OVERRIDDEN');
+    expect(overridden.result.findings.find((finding) => finding.code === 'ENTRY_OVERRIDDEN')?.action).toContain('claude mcp remove mittwald --scope local');
+    expect(codes(overridden.result)).not.toContain('ENTRY_SHADOWED');
+    // The same entry in both scopes: Claude uses one like it, which is only noted.
+    expect(overridden.result.findings.filter((finding) => finding.code === 'ENTRY_OVERRIDDEN').map((finding) => finding.severity)).toEqual(['info']);
+    await writeFile(path.join(home.dir, '.claude.json'), JSON.stringify({ projects: { [project]: { mcpServers: { mittwald: { type: 'http', url: mcp.mcpUrl } } } } }));
+    const differing = await inProject(project, []);
+    expect(differing.result.findings.find((finding) => finding.code === 'ENTRY_OVERRIDDEN')).toMatchObject({ severity: 'warning' });
+  });
+
+  it('Codex: a project file in an untrusted project is ENTRY_UNTRUSTED_PROJECT, with the trust step and no fix; a disabled table is ENTRY_DISABLED once', async () => {
+    const project = path.join(home.dir, 'shop');
+    await mkdir(path.join(project, '.git'), { recursive: true });
+    await mkdir(path.join(project, '.codex'), { recursive: true });
+    await writeFile(path.join(project, '.codex', 'config.toml'), `[mcp_servers.mittwald]\nurl = "${mcp.mcpUrl}"\nbearer_token_env_var = "MITTWALD_API_TOKEN"\n`);
+    const run = await runCli(['doctor', '--json', '--tool', 'codex', '--server-url', mcp.mcpUrl], { home: home.dir, cwd: project, env: { ...DESKTOP, MITTWALD_API_TOKEN: token } });
+    const result = JSON.parse(run.stdout) as DoctorJson;
+    expect(codes(result)).toEqual(['ENTRY_UNTRUSTED_PROJECT']);
+    expect(result.findings[0]).toMatchObject({ fixable: false, action: expect.stringContaining('trust_level = "trusted"') });
+
+    await mkdir(path.join(home.dir, '.codex'), { recursive: true });
+    await writeFile(path.join(home.dir, '.codex', 'config.toml'), `[mcp_servers.mittwald]\nurl = "${mcp.mcpUrl}"\nbearer_token_env_var = "MITTWALD_API_TOKEN"\nenabled = false\n`);
+    const off = await runCli(['doctor', '--json', '--tool', 'codex', '--server-url', mcp.mcpUrl], { home: home.dir, env: { ...DESKTOP, MITTWALD_API_TOKEN: token } });
+    expect(codes(JSON.parse(off.stdout) as DoctorJson)).toEqual(['ENTRY_DISABLED']);
+  });
+});
+
+describe("doctor and status: opencode's sign-in (mcp-auth.json, the shape opencode 1.18.33 writes)", () => {
+  async function opencodeSetup(tokens: Record<string, unknown> | undefined): Promise<void> {
+    await mkdir(path.join(home.dir, '.config', 'opencode'), { recursive: true });
+    await writeFile(path.join(home.dir, '.config', 'opencode', 'opencode.json'), JSON.stringify({ mcp: { mittwald: { type: 'remote', url: mcp.mcpUrl, enabled: true } } }));
+    const data = path.join(home.dir, '.local', 'share', 'opencode');
+    await mkdir(data, { recursive: true });
+    const record = { ...(tokens ? { tokens } : { codeVerifier: 'fake-verifier-0123456789', oauthState: 'fake-state-0123456789' }), clientInfo: { clientId: 'client-not-probed', clientIdIssuedAt: 1796172084 }, serverUrl: mcp.mcpUrl };
+    await writeFile(path.join(data, 'mcp-auth.json'), JSON.stringify({ mittwald: record }, null, 2), { mode: 0o600 });
+  }
+
+  it('expired without a refresh token: SIGNIN_EXPIRED, log out and in with opencode; a login left half-way is no sign-in; no token printed', async () => {
+    await opencodeSetup({ accessToken: ACCESS, expiresAt: (Date.now() - HOUR) / 1000, scope: 'user:read project:read' });
+    const { run, result } = await doctor(['--tool', 'opencode']);
+    const finding = result.findings.find((candidate) => candidate.code === 'SIGNIN_EXPIRED');
+    expect(finding).toMatchObject({ tool: 'opencode', fixable: true });
+    expect(finding?.action).toBe('Sign in again: `opencode mcp logout mittwald`, then `opencode mcp auth mittwald`.');
+    expect(run.stdout + run.stderr).not.toContain(ACCESS);
+
+    await opencodeSetup(undefined);
+    expect(codes((await doctor(['--tool', 'opencode'])).result)).toContain('SIGNIN_NONE');
+  });
+
+  it('signed in: status shows expiry, refresh and scopes, never the tokens', async () => {
+    const expiresAt = Date.now() + HOUR;
+    await opencodeSetup({ accessToken: ACCESS, refreshToken: REFRESH, expiresAt: expiresAt / 1000, scope: 'user:read project:read' });
+    const status = await cli(['status', '--tool', 'opencode', '--json']);
+    const entry = JSON.parse(status.stdout).tools[0].entries[0];
+    expect(entry.signIn).toMatchObject({ status: 'signed-in', refresh: true, expiresAt: new Date(Math.round(expiresAt)).toISOString(), scopes: ['user:read', 'project:read'], client: { clientId: 'client-not-probed' } });
+    expect(status.stdout + status.stderr).not.toContain(ACCESS);
+    expect(status.stdout + status.stderr).not.toContain(REFRESH);
+  });
+});
+
+describe('doctor: a sign-in that may only read', () => {
+  /** What the stand-in answers `tool` called with `accessToken` (a tool error's text, or "ok"). */
+  async function callTool(accessToken: string, tool: string): Promise<string> {
+    const client = new Client({ name: 'doctor-test', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(mcp.mcpUrl), { requestInit: { headers: { Authorization: `Bearer ${accessToken}` } } }));
+    try {
+      const result = await client.callTool({ name: tool, arguments: {} });
+      return result.isError ? JSON.stringify(result.content) : 'ok';
+    } finally {
+      await client.close();
+    }
+  }
+
+  it('read-only scopes: SIGNIN_READ_ONLY (info, exit 0) with how to grant more; the server does answer write tools with 403 for it; none with a write scope', async () => {
+    // The stand-in takes the fixture's access token as a sign-in granted these scopes.
+    const grant = async (scopes: string[]) => mcp.setAccessTokenVerifier(async (accessToken) => (accessToken === ACCESS ? { ...user, scopes } : as.verifyAccessToken(accessToken)));
+    try {
+      await grant(['user:read', 'project:read']);
+      mcp.clearLog();
+      await claudeOAuthEntry();
+      await claudeSignIn({ scope: 'user:read project:read' });
+      const { run, result } = await doctor();
+      expect(run.exitCode).toBe(0);
+      expect(result.findings).toEqual([expect.objectContaining({ code: 'SIGNIN_READ_ONLY', severity: 'info', fixable: false })]);
+      expect(result.findings[0]!.message).toContain('read-only access (user:read project:read)');
+      expect(result.findings[0]!.action).toBe('To let Claude Code change things: mittwald-mcp-setup --tool claude-code --access write --yes (or --scopes …), then `claude mcp logout mittwald`, then `claude mcp login mittwald`.');
+      // What the finding says is what the server does; doctor itself called no write tool.
+      const called = mcp.log.flatMap((record) => record.toolCalls ?? []);
+      expect(called.filter((tool) => !/_(get|list)$/.test(tool))).toEqual([]);
+      expect(await callTool(ACCESS, 'mittwald_project_create')).toContain('403');
+      expect(await callTool(ACCESS, 'mittwald_project_list')).toBe('ok');
+
+      await grant(['user:read', 'project:read', 'project:write']);
+      await claudeSignIn({ scope: 'user:read project:read project:write' });
+      expect((await doctor()).result.findings).toEqual([]);
+    } finally {
+      mcp.setAccessTokenVerifier((accessToken) => as.verifyAccessToken(accessToken));
+    }
   });
 });

@@ -259,8 +259,11 @@ describe('--tool cursor --oauth with $BROWSER', () => {
 });
 
 describe('a failed sign-in stops the run before anything is written', () => {
+  /** Nothing but the error, kept for the next support report (masked; no token or code in it). */
   async function expectNothingWritten(): Promise<void> {
-    expect(await filesUnder(home.dir)).toEqual([]);
+    const files = await filesUnder(home.dir);
+    expect(files.map((file) => path.relative(home.dir, file.file))).toEqual([path.join('.mittwald-mcp-setup', 'errors.json')]);
+    expect(files[0]!.text).not.toMatch(JWT);
   }
 
   it('denied consent', async () => {

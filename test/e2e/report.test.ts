@@ -1,10 +1,10 @@
 /** `report` on the built CLI: a Markdown (or JSON) support report with versions, entries and doctor's
  * findings — and no secret in it, whatever file or program output it came from. */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serverStoreKey } from '../../src/kit/sign-in-store.js';
-import { PATH_WITHOUT_PACKAGES, runCli, tempHome } from '../support/cli.js';
+import { closedPort, PATH_WITHOUT_PACKAGES, runCli, tempHome } from '../support/cli.js';
 import { createTestToken, createTestUser, startMittwaldServer, type MittwaldTestServer } from '../support/mittwald-server.js';
 
 let mcp: MittwaldTestServer;
@@ -100,5 +100,51 @@ describe('report', () => {
         expect(run.stdout).toContain('`SIGNIN_TOKEN_REJECTED`');
       }
     }
+  });
+
+  it('lists the errors that ended earlier runs, newest first — code, message, command, time — and no secret of theirs', async () => {
+    const errorsFile = path.join(home.dir, '.mittwald-mcp-setup', 'errors.json');
+    const env = { PATH: PATH_WITHOUT_PACKAGES, NO_PROXY: '127.0.0.1' };
+    const none = await runCli(['report', '--server-url', mcp.mcpUrl], { home: home.dir, env });
+    expect(none.stdout).toContain('## Recent errors\n\nNone kept.');
+
+    // A token pasted where the tool belongs (the message quotes it), and a setup that cannot reach the API.
+    const pasted = await runCli(['--tool', SECRETS.otherApiToken, '--yes'], { home: home.dir, env });
+    expect(pasted.exitCode).toBe(2);
+    const jwt = await runCli(['status', '--tool', SECRETS.accessToken], { home: home.dir, env });
+    expect(jwt.exitCode).toBe(2);
+    const port = await closedPort();
+    const unreachable = await runCli(['--tool', 'cursor', '--yes', '--token-stdin', '--server-url', mcp.mcpUrl, '--api-url', `http://127.0.0.1:${port}`], { home: home.dir, env, input: token });
+    expect(unreachable.exitCode).toBe(1);
+
+    const kept = await readFile(errorsFile, 'utf8');
+    expect((await stat(errorsFile)).mode & 0o777).toBe(0o600);
+    for (const secret of [token, SECRETS.otherApiToken, SECRETS.accessToken]) expect(kept).not.toContain(secret);
+
+    const markdown = await runCli(['report', '--server-url', mcp.mcpUrl], { home: home.dir, env });
+    const section = markdown.stdout.slice(markdown.stdout.indexOf('## Recent errors'));
+    const lines = section.split('\n').filter((line) => line.startsWith('- '));
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(new RegExp(`^- \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z \`setup\` \`UNREACHABLE\`: 127\\.0\\.0\\.1:${port} refused the connection\\.$`));
+    expect(lines[1]).toMatch(/`status` `USAGE`: Unknown tool "••••/);
+    expect(lines[2]).toMatch(/`setup` `USAGE`: Unknown tool "••••/);
+    const json = JSON.parse((await runCli(['report', '--json', '--server-url', mcp.mcpUrl], { home: home.dir, env })).stdout);
+    expect(json.recentErrors.map((error: { command: string; code: string }) => `${error.command} ${error.code}`)).toEqual(['setup USAGE', 'status USAGE', 'setup UNREACHABLE']);
+    for (const run of [markdown.stdout, JSON.stringify(json)]) for (const secret of [token, SECRETS.otherApiToken, SECRETS.accessToken]) expect(run).not.toContain(secret);
+  });
+
+  it('keeps only the last ten; a file of another shape is no log and is started afresh', async () => {
+    const errorsFile = path.join(home.dir, '.mittwald-mcp-setup', 'errors.json');
+    await mkdir(path.dirname(errorsFile), { recursive: true });
+    await writeFile(errorsFile, 'not json');
+    const env = { PATH: PATH_WITHOUT_PACKAGES };
+    expect((await runCli(['report', '--server-url', mcp.mcpUrl], { home: home.dir, env })).stdout).toContain('None kept.');
+    const old = Array.from({ length: 10 }, (_, index) => ({ time: `2026-01-0${index % 9}T00:00:00.000Z`, command: 'setup', code: `OLD_${index}`, message: 'an earlier failure' }));
+    await writeFile(errorsFile, JSON.stringify({ version: 1, errors: old }));
+    expect((await runCli(['--tool', 'nope'], { home: home.dir, env })).exitCode).toBe(2);
+    const errors = JSON.parse(await readFile(errorsFile, 'utf8')).errors as Array<{ code: string; message: string }>;
+    expect(errors).toHaveLength(10);
+    expect(errors[0]!.code).toBe('OLD_1');
+    expect(errors[9]).toMatchObject({ code: 'USAGE', message: 'Unknown tool "nope".' });
   });
 });

@@ -78,7 +78,10 @@ describe('a token in project scope', () => {
     expect(run.stderr.trim().split('\n')).toHaveLength(2);
     expect(run.stdout).toBe('');
     expect(await filesUnder(project)).toEqual({});
-    expect((await readdir(fixture.home)).sort()).toEqual(['shop']);
+    // No file but the error, kept for the next support report, without the token.
+    expect((await readdir(fixture.home)).sort()).toEqual(['.mittwald-mcp-setup', 'shop']);
+    expect(await readdir(path.join(fixture.home, '.mittwald-mcp-setup'))).toEqual(['errors.json']);
+    expect(await readFile(path.join(fixture.home, '.mittwald-mcp-setup', 'errors.json'), 'utf8')).not.toContain(token);
   });
 });
 
