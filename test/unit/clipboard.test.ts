@@ -6,8 +6,10 @@ vi.mock('node:fs/promises', async () => {
   const { fs } = await import('memfs');
   return { ...fs.promises, default: fs.promises };
 });
-const execa = vi.fn();
-vi.mock('execa', () => ({ execa }));
+// The process boundary (src/system/child-process.ts, tested on real processes in test/integration): here only
+// what it is asked to start, and with what, matters.
+const runProgram = vi.fn();
+vi.mock('../../src/system/child-process.js', () => ({ runProgram }));
 
 const { clipboardCommand, copyToClipboard } = await import('../../src/system/clipboard.js');
 
@@ -22,7 +24,7 @@ function install(...programs: string[]): void {
 
 beforeEach(() => {
   vol.reset();
-  execa.mockReset();
+  runProgram.mockReset();
 });
 
 describe('clipboardCommand', () => {
@@ -72,27 +74,27 @@ describe('clipboardCommand', () => {
 describe('copyToClipboard', () => {
   it('pipes the text to the tool, without a shell, and reports success', async () => {
     install('xclip');
-    execa.mockResolvedValue({ exitCode: 0 });
+    runProgram.mockResolvedValue({ exitCode: 0, stdout: '', output: '' });
     const env = environment('linux', { DISPLAY: ':0' });
     expect(await copyToClipboard('https://mcp.mittwald.de/mcp', env)).toBe(true);
-    expect(execa).toHaveBeenCalledTimes(1);
-    const [command, args, options] = execa.mock.calls[0]!;
+    expect(runProgram).toHaveBeenCalledTimes(1);
+    const [command, args, options] = runProgram.mock.calls[0]!;
     expect(command).toBe('/usr/bin/xclip');
     expect(args).toEqual(['-selection', 'clipboard']);
-    expect(options).toMatchObject({ input: 'https://mcp.mittwald.de/mcp', reject: false, env: env.env });
+    expect(options).toMatchObject({ io: { input: 'https://mcp.mittwald.de/mcp' }, env: env.env });
     expect(options.shell).toBeUndefined();
   });
 
   it('reports failure when the tool fails or cannot start', async () => {
     install('pbcopy');
-    execa.mockResolvedValueOnce({ exitCode: 1 });
+    runProgram.mockResolvedValueOnce({ exitCode: 1, stdout: '', output: '' });
     expect(await copyToClipboard('x', environment('darwin'))).toBe(false);
-    execa.mockResolvedValueOnce({ exitCode: undefined, failed: true });
+    runProgram.mockResolvedValueOnce({ exitCode: undefined, stdout: '', output: '' });
     expect(await copyToClipboard('x', environment('darwin'))).toBe(false);
   });
 
   it('reports failure without running anything when there is no tool', async () => {
     expect(await copyToClipboard('x', environment('linux', { DISPLAY: ':0' }))).toBe(false);
-    expect(execa).not.toHaveBeenCalled();
+    expect(runProgram).not.toHaveBeenCalled();
   });
 });
