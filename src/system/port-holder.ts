@@ -2,10 +2,12 @@
  * tells (Linux: /proc). Binding is the test: a listener on 127.0.0.1, 0.0.0.0 or `::` makes it fail. */
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import path from 'node:path';
 
 export interface PortHolder {
   pid: number;
-  /** The program's name (`/proc/<pid>/comm`), never its arguments: those may carry a secret. */
+  /** The program's name (the file `/proc/<pid>/exe` links to, else `/proc/<pid>/comm`), never its arguments:
+   * those may carry a secret. */
   command: string;
 }
 
@@ -41,10 +43,18 @@ export async function portHolder(port: number, platform: NodeJS.Platform | 'linu
       const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
       const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
       if (inode && inodes.has(inode)) {
-        const command = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '?')).trim();
+        const command = await programName(pid);
         return { pid: Number(pid), command };
       }
     }
   }
   return undefined;
+}
+
+/** The program a process runs, by name: its executable's file name (`comm` is the thread's name, which
+ * Node 24 sets to "MainThread"), or `comm` where the link cannot be read (another user's process). */
+async function programName(pid: string): Promise<string> {
+  const exe = await readlink(`/proc/${pid}/exe`).catch(() => undefined);
+  if (exe) return path.basename(exe.replace(/ \(deleted\)$/, ''));
+  return (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '?')).trim();
 }
