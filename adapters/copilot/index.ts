@@ -6,6 +6,7 @@
  * portable one when none is found). */
 import type { Adapter } from '../../src/kit/adapter.js';
 import { detectFromClues } from '../../src/kit/detect.js';
+import { detectionOfHosts } from '../../src/kit/hosts-adapter.js';
 import { SetupError } from '../../src/errors.js';
 import { inspectServersFile, planServersFile, planServersFileRemoval, type ServersFile } from '../../src/kit/json-servers.js';
 import { planChanges } from '../../src/kit/plan.js';
@@ -163,9 +164,7 @@ const copilot: Adapter = {
   },
 
   async detect(environment) {
-    const { hosts } = await detectHosts(environment);
-    const state = hosts.some(({ detection }) => detection.state === 'installed') ? 'installed' : hosts.length > 0 ? 'config-found' : 'not-installed';
-    return { tool: 'copilot', state, hosts: hosts.map(({ name }) => name), evidence: hosts.flatMap(({ detection }) => detection.evidence) };
+    return detectionOfHosts('copilot', (await detectHosts(environment)).hosts);
   },
 
   async plan(environment, request) {

@@ -2,7 +2,7 @@
  * with the servers-file kit, its files named with the host). Setup writes every host that is found here (the
  * first host when none is), remove takes the entry out wherever it is, status reads them all. */
 import type { Adapter } from './adapter.js';
-import type { Detection, Environment, Scope, ToolPlan } from '../model.js';
+import type { Detection, Environment, Scope, ToolId, ToolPlan } from '../model.js';
 import { planChanges } from './plan.js';
 
 export interface ToolHost {
@@ -26,6 +26,13 @@ async function detections(tool: MultiHostTool, environment: Environment): Promis
   return Promise.all(tool.hosts.map(async (host) => ({ host, detection: await host.adapter.detect(environment) })));
 }
 
+/** A tool's detection from those of the hosts found (by name): installed when one is, its settings found
+ * when any host was found at all. */
+export function detectionOfHosts(tool: ToolId, hosts: ReadonlyArray<{ name: string; detection: Detection }>): Detection {
+  const state = hosts.some(({ detection }) => detection.state === 'installed') ? 'installed' : hosts.length > 0 ? 'config-found' : 'not-installed';
+  return { tool, state, hosts: hosts.map(({ name }) => name), evidence: hosts.flatMap(({ detection }) => detection.evidence) };
+}
+
 const withHost = (host: ToolHost) => (plan: ToolPlan): ToolPlan => ({ ...plan, host: host.name });
 
 export function defineMultiHostAdapter(tool: MultiHostTool): Adapter {
@@ -41,9 +48,7 @@ export function defineMultiHostAdapter(tool: MultiHostTool): Adapter {
     secretReference: tool.secretReference,
     async detect(environment): Promise<Detection> {
       const all = await detections(tool, environment);
-      const seen = all.filter(({ detection }) => found(detection));
-      const state = seen.some(({ detection }) => detection.state === 'installed') ? 'installed' : seen.length > 0 ? 'config-found' : 'not-installed';
-      return { tool: tool.id, state, hosts: seen.map(({ host }) => host.name), evidence: seen.flatMap(({ detection }) => detection.evidence) };
+      return detectionOfHosts(tool.id, all.filter(({ detection }) => found(detection)).map(({ host, detection }) => ({ name: host.name, detection })));
     },
     async plan(environment, request): Promise<ToolPlan[]> {
       const able = (await detections(tool, environment)).filter(({ host }) => host.adapter.scopes.includes(request.scope));
