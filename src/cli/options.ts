@@ -2,7 +2,8 @@
  * shared/design.md; every violation is a one-line USAGE error naming the fix. */
 import type { Command, ParsedArgs } from './cli-args.js';
 import { usageError } from '../errors.js';
-import { EXAMPLE_TOOLS, TOOL_IDS } from '../../adapters/index.js';
+// The ids only, not the adapters: options are read before any adapter code is loaded.
+import { EXAMPLE_TOOLS, TOOL_IDS } from '../../adapters/tool-ids.js';
 import { ACCESS_LEVELS, scopesForAccess, type AccessLevel } from '../access.js';
 import { CI_PROVIDERS, DEFAULT_API_URL, DEFAULT_ENTRY_NAME, DEFAULT_SERVER_URL, TOKEN_ENV_VAR, type CiProvider, type Scope, type ToolId } from '../model.js';
 

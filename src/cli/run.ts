@@ -8,12 +8,8 @@ import { createHttpClient, type HttpClient } from '../net/http.js';
 import { resolveOptions } from './options.js';
 import { createOutput, SYMBOLS, type Output } from './output.js';
 import type { RunContext } from './run-context.js';
-import { runCi } from '../commands/ci.js';
-import { recentErrorsFile, recordRecentError } from '../files/recent-errors.js';
 import { maskCredentials } from '../secrets.js';
-import { runRemove } from '../commands/remove.js';
-import { runSetup } from '../commands/setup.js';
-import { runStatus } from '../commands/status.js';
+import { startTokenCheck } from '../flow/head-start.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -42,20 +38,21 @@ export async function run(parsed: ParsedArgs): Promise<number> {
       process.exitCode = reportError(out, new SetupError('CANCELLED', 'Cancelled — nothing was changed.'), { json: options.json, debug, command: options.command });
       process.exit();
     });
+    // Each command is loaded when it runs. Setup's token check goes out first and runs while its code loads.
     switch (options.command) {
       case 'setup':
-        return await runSetup(options, context);
+        startTokenCheck(options, context);
+        return await (await import('../commands/setup.js')).runSetup(options, context);
       case 'status':
-        return await runStatus(options, context);
+        return await (await import('../commands/status.js')).runStatus(options, context);
       case 'remove':
-        return await runRemove(options, context);
-      // Loaded on demand: doctor's registration check brings the OAuth discovery code (and zod) with it.
+        return await (await import('../commands/remove.js')).runRemove(options, context);
       case 'doctor':
         return await (await import('../commands/doctor.js')).runDoctor(options, context);
       case 'report':
         return await (await import('../commands/report.js')).runReport(options, context);
       case 'ci':
-        return await runCi(options, context);
+        return await (await import('../commands/ci.js')).runCi(options, context);
     }
   } catch (error) {
     const exitCode = reportError(out, error, { json, debug, command: parsed.command });
@@ -72,6 +69,7 @@ async function keepError(out: Output, error: unknown, command: ParsedArgs['comma
     const environment = currentEnvironment();
     const details = errorDetails(error);
     const code = isSetupError(error) ? error.code : 'INTERNAL';
+    const { recentErrorsFile, recordRecentError } = await import('../files/recent-errors.js');
     await recordRecentError(recentErrorsFile(environment), { time: new Date().toISOString(), command, code, message: maskCredentials(out.redact(details.message)) });
   } catch {
     // The log is a convenience: the run's own result stands.

@@ -12,9 +12,10 @@ import type { Options } from '../cli/options.js';
 import { SYMBOLS, type Output } from '../cli/output.js';
 import type { RunContext } from '../cli/run-context.js';
 import { printResults, selectTools, showPlans, succeeded } from '../flow/setup-steps.js';
+import { runsWizard } from '../flow/head-start.js';
 
 export async function runSetup(options: Options, context: RunContext): Promise<number> {
-  if (options.tools.length === 0 && context.interactive && !options.yes && !options.json) {
+  if (runsWizard(options, context)) {
     const { runWizard } = await import('./wizard.js');
     return runWizard(options, context);
   }
@@ -145,7 +146,14 @@ export function plainView(options: Options, context: Pick<RunContext, 'out' | 'i
       // The one JSON object still says what was written.
       printInstructions(outcome.planned);
       printResults(out, outcome.results, outcome.auth?.access?.scopes);
-      out.note(paint.yellow(`Cancelled after ${outcome.results.length} of ${outcome.planned.length} tools; the ones listed above were written (backups shown). Run the same command again to finish.`));
+      const all = outcome.results.length === outcome.planned.length;
+      out.note(
+        paint.yellow(
+          all
+            ? 'Cancelled while writing: the writes under way were finished, so every tool listed above was written (backups shown).'
+            : `Cancelled after ${outcome.results.length} of ${outcome.planned.length} tools; the ones listed above were written (backups shown). Run the same command again to finish.`,
+        ),
+      );
       if (options.json) {
         out.json({ ok: false, command: 'setup', dryRun: false, serverUrl: options.serverUrl, auth: outcome.auth, tools: outcome.results, error: { code: 'CANCELLED', message: 'Cancelled' } });
       }

@@ -48,11 +48,33 @@ export function lockPathFor(file: string): string {
  * lock file itself (a missing or read-only folder) are thrown as they are, for the caller to word. */
 export async function withFileLock<T>(file: string, run: () => Promise<T>, options: LockOptions = {}): Promise<T> {
   const lockPath = lockPathFor(file);
-  const token = await acquire(lockPath, options.label ?? file, options);
+  return takeTurn(lockPath, async () => {
+    const token = await acquire(lockPath, options.label ?? file, options);
+    try {
+      return await run();
+    } finally {
+      await release(lockPath, token);
+    }
+  });
+}
+
+/** This process's own writers of each lock file, one chain per lock: a run that writes several tools at once
+ * queues its writers of one file here, instead of polling a lock file whose holder (this very process) is
+ * alive. Not re-entrant: a holder that asks for the same lock again waits for itself. */
+const turns = new Map<string, Promise<void>>();
+
+async function takeTurn<T>(lockPath: string, run: () => Promise<T>): Promise<T> {
+  const previous = turns.get(lockPath) ?? Promise.resolve();
+  let done = () => {};
+  const released = new Promise<void>((resolve) => (done = resolve));
+  const mine = previous.then(() => released);
+  turns.set(lockPath, mine);
+  await previous;
   try {
     return await run();
   } finally {
-    await release(lockPath, token);
+    done();
+    if (turns.get(lockPath) === mine) turns.delete(lockPath);
   }
 }
 

@@ -5,7 +5,7 @@
  * record — set up by an older version — is removed from as before: nothing is guessed. */
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { readConfigFile, writeConfigFile } from './config-file.js';
+import { readConfigFile, withConfigFileLock, writeConfigFile } from './config-file.js';
 import { isJsonObject } from './json-object.js';
 import type { JsonKeyPath } from './jsonc-document.js';
 import type { Environment, FileRecordChange } from '../model.js';
@@ -74,22 +74,58 @@ export async function readFileRecord(stateFile: string, realPath: string): Promi
 }
 
 /** Notes what a written step did, on top of what is known (a record is created, extended, or dropped once
- * nothing is left to give back). Another run writing the state meanwhile is read again, a few times. */
-export async function recordFileChange(stateFile: string, change: FileRecordChange, backupDir: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    const { text, state } = await readState(stateFile);
-    const next = applyChange(state.files[change.realPath], change);
-    if (isDeepStrictEqual(next, state.files[change.realPath])) return;
-    const files: Record<string, FileRecord> = { ...state.files };
-    if (next === undefined) delete files[change.realPath];
-    else files[change.realPath] = next;
+ * nothing is left to give back). Settles once the state file holds it. Under the state file's lock, so that
+ * other runs note their changes in turn; the changes this run notes while one is being written are written
+ * together next, so tools written at once cost one or two writes of the state, not one each. The state is
+ * this CLI's own note: it gets no backup. */
+export function recordFileChange(stateFile: string, change: FileRecordChange): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let queue = queues.get(stateFile);
+    if (queue === undefined) {
+      queue = [];
+      queues.set(stateFile, queue);
+      void writeQueued(stateFile, queue);
+    }
+    queue.push({ change, resolve, reject });
+  });
+}
+
+interface QueuedChange {
+  change: FileRecordChange;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** The changes waiting to be written, per state file; a state file has a queue while its writer runs. */
+const queues = new Map<string, QueuedChange[]>();
+
+async function writeQueued(stateFile: string, queue: QueuedChange[]): Promise<void> {
+  // Let the changes noted in the same tick join the first write.
+  await Promise.resolve();
+  while (queue.length > 0) {
+    const batch = queue.splice(0);
     try {
-      await writeConfigFile(stateFile, `${JSON.stringify({ version: 1, files }, null, 2)}\n`, { secret: true, backupDir, expected: text });
-      return;
+      await writeChanges(stateFile, batch.map((queued) => queued.change));
+      for (const queued of batch) queued.resolve();
     } catch (error) {
-      if (attempt >= 3) throw error;
+      for (const queued of batch) queued.reject(error);
     }
   }
+  queues.delete(stateFile);
+}
+
+async function writeChanges(stateFile: string, changes: readonly FileRecordChange[]): Promise<void> {
+  await withConfigFileLock(stateFile, { secret: true }, async () => {
+    const { text, state } = await readState(stateFile);
+    const files: Record<string, FileRecord> = { ...state.files };
+    for (const change of changes) {
+      const next = applyChange(files[change.realPath], change);
+      if (next === undefined) delete files[change.realPath];
+      else files[change.realPath] = next;
+    }
+    if (isDeepStrictEqual(files, state.files)) return;
+    await writeConfigFile(stateFile, `${JSON.stringify({ version: 1, files }, null, 2)}\n`, { secret: true, backupDir: null, expected: text });
+  });
 }
 
 /** A record after `change`. A record exists from the first setup of an entry until `remove` has taken out

@@ -87,7 +87,7 @@ async function writeSteps(plan: ToolPlan, options: ApplyOptions): Promise<Applie
           : await writeConfigFile(step.path, step.after, { secret: step.secret, backupDir, expected: step.before, ...(step.mode === undefined ? {} : { mode: step.mode }) });
       written.push(step);
       // The file is written; a state that cannot be noted only means a later remove knows less.
-      if (step.record && stateFile) await recordFileChange(stateFile, step.record, backupDir).catch(() => undefined);
+      if (step.record && stateFile) await recordFileChange(stateFile, step.record).catch(() => undefined);
       files.push({ path: step.path, change, ...(outcome.backup ? { backup: outcome.backup } : {}) });
     }
   } catch (error) {

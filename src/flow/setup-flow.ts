@@ -96,7 +96,7 @@ export interface SignInHooks {
   onPasteRejected?(reason: string): void;
 }
 
-/** A tool written; its check (and its CLI's word) may still be running. */
+/** A tool's write under way: `result` settles once it is written and checked (and its CLI has had its word). */
 export interface Written {
   result: Promise<ToolResult>;
 }
@@ -113,8 +113,10 @@ export interface SetupView {
   /** The plan; with `dryRun` the diff too (nothing more follows). */
   plan(planned: readonly PlannedTool[], shown: { git: ReadonlyMap<string, GitView>; secrets: readonly string[]; dryRun: boolean }): void;
   diff(plans: readonly ToolPlan[], secrets: readonly string[]): void;
-  /** Around one tool's write: `write` writes it and hands back its check; `stop` asks the run to stop after
-   * this tool. The run writes the next tool once this resolves. */
+  /** Around one tool's write: `write` starts it and hands back its result to come; `stop` asks the run to
+   * stop after this tool. The run starts the next tool once this resolves: a view that waits for the result
+   * writes the tools one after another, one that does not writes them all at once (tools that share a file
+   * still write it in turn, under its lock). */
   applyTool(item: PlannedTool & { plan: ToolPlan }, write: () => Promise<Written>, stop: () => void): Promise<Written>;
   login(adapter: Adapter, outcome: LoginOutcome): void;
   instructions(item: PlannedTool & { plan: ToolPlan }): void;
@@ -209,7 +211,7 @@ interface RunState {
 
 /** Runs the pipeline with one front end. Returns what happened (the view has shown it); throws the
  * SetupErrors that end a run before anything was written (they are reported by run.ts). Ctrl-C: before the
- * apply step the run ends at once with nothing changed; while applying, the tool being written is finished
+ * apply step the run ends at once with nothing changed; while applying, the tools being written are finished
  * and the rest skipped. */
 export async function runSetupFlow(front: FrontEnd, options: Options, context: RunContext): Promise<SetupOutcome> {
   const state: RunState = { applying: false, interrupted: false, planned: [], results: [], skipped: [] };
@@ -448,9 +450,10 @@ async function signIn(
   }
 }
 
-/** Applies the tools' plans one after another, in their order (so that Ctrl-C stops before the next write);
- * each written entry is checked (the view decides whether the next tool waits for that). Results in plan
- * order; the tools not started after a Ctrl-C are left out and named in `state.skipped`. */
+/** Applies the tools' plans in their order and checks each written entry; the view decides whether the next
+ * tool waits for the one before (the wizard, so that Ctrl-C stops before the next write) or starts at once
+ * (a script: the files are written side by side, each under its lock). Results in plan order; the tools not
+ * started after a Ctrl-C are left out and named in `state.skipped`. */
 async function applyAll(
   planned: readonly PlannedTool[],
   context: Parameters<typeof applyTool>[1] & Parameters<typeof verifyTool>[1],
@@ -470,7 +473,7 @@ async function applyAll(
         continue;
       }
       const withPlan = { ...item, plan: item.plan };
-      const write = async (): Promise<Written> => ({ result: verifyTool(await applyTool(withPlan, context), context) });
+      const write = async (): Promise<Written> => ({ result: applyTool(withPlan, context).then((applied) => verifyTool(applied, context)) });
       const stop = () => {
         state.interrupted = true;
       };

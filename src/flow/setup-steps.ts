@@ -156,24 +156,25 @@ function scopesWarning(adapter: Adapter, request: SetupRequest): string[] {
 /** Plans every tool from the request `requestFor` builds for it, with the shared-file rule applied: the one
  * path from the wizard's and the flags' answers to a plan. */
 export async function planTools(adapters: readonly Adapter[], environment: Environment, requestFor: (adapter: Adapter) => SetupRequest): Promise<PlannedTool[]> {
-  const planned: PlannedTool[] = [];
-  for (const adapter of adapters) {
-    let request = requestFor(adapter);
-    try {
-      const shared = sharedFileRequest(adapter, request);
-      request = shared.request;
-      const plans = await adapter.plan(environment, request);
-      for (const plan of plans) refuseSecretInSharedFile(plan, request);
-      const scopes = scopesWarning(adapter, request);
-      for (const plan of plans) {
-        const first = shared.forced ? [forcedReferenceWarning(adapter, plan, request)] : [];
-        planned.push({ adapter, request, plan: first.length || scopes.length ? { ...plan, warnings: [...first, ...plan.warnings, ...scopes] } : plan });
-      }
-    } catch (error) {
-      planned.push({ adapter, request, error });
-    }
+  // Planning only reads: the tools are planned side by side, and listed in their order.
+  return (await Promise.all(adapters.map((adapter) => planTool(adapter, environment, requestFor(adapter))))).flat();
+}
+
+async function planTool(adapter: Adapter, environment: Environment, asked: SetupRequest): Promise<PlannedTool[]> {
+  let request = asked;
+  try {
+    const shared = sharedFileRequest(adapter, request);
+    request = shared.request;
+    const plans = await adapter.plan(environment, request);
+    for (const plan of plans) refuseSecretInSharedFile(plan, request);
+    const scopes = scopesWarning(adapter, request);
+    return plans.map((plan) => {
+      const first = shared.forced ? [forcedReferenceWarning(adapter, plan, request)] : [];
+      return { adapter, request, plan: first.length || scopes.length ? { ...plan, warnings: [...first, ...plan.warnings, ...scopes] } : plan };
+    });
+  } catch (error) {
+    return [{ adapter, request, error }];
   }
-  return planned;
 }
 
 /** The project files the planned tools would change: the ones whose git view the run shows. */

@@ -43,9 +43,18 @@ export async function findOnPath(environment: Environment, command: string): Pro
   return candidates[found.indexOf(true)];
 }
 
-/** The folder of the project the user is in: the nearest ancestor of cwd with a `.git`, else undefined. */
-export async function findProjectRoot(environment: Environment): Promise<string | undefined> {
-  let dir = environment.cwd;
+/** The folder of the project the user is in: the nearest ancestor of cwd with a `.git`, else undefined.
+ * Looked up once per environment (a run): every tool's plan asks. */
+export function findProjectRoot(environment: Environment): Promise<string | undefined> {
+  let found = projectRoots.get(environment);
+  if (found === undefined) projectRoots.set(environment, (found = searchProjectRoot(environment.cwd)));
+  return found;
+}
+
+const projectRoots = new WeakMap<Environment, Promise<string | undefined>>();
+
+async function searchProjectRoot(cwd: string): Promise<string | undefined> {
+  let dir = cwd;
   for (;;) {
     if (await pathExists(path.join(dir, '.git'))) return dir;
     const parent = path.dirname(dir);

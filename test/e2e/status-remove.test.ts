@@ -195,10 +195,10 @@ describe('Claude Desktop', () => {
 });
 
 describe('Ctrl-C while applying', () => {
-  it('finishes the tool being written, skips the rest, and says what was written', async () => {
-    // The test holds the lock of Cursor's file (the second tool of three) as another live run would: the
-    // run writes Codex, then waits at Cursor's lock — the moment to press Ctrl-C. Once the lock is let go,
-    // Cursor's write is finished and Copilot, not begun, is skipped.
+  it('finishes the writes under way (a script writes its tools side by side), and says what was written', async () => {
+    // The test holds the lock of Cursor's file as another live run would: the run writes Codex and Copilot,
+    // and waits at Cursor's lock — the moment to press Ctrl-C. Once the lock is let go, Cursor's write is
+    // finished too: a write under way is never abandoned half-way.
     const cursorFile = path.join(fixture.home, '.cursor', 'mcp.json');
     const lock = path.join(fixture.home, '.cursor', '.mcp.json.mittwald-mcp-setup.lock');
     await mkdir(path.dirname(cursorFile), { recursive: true });
@@ -217,6 +217,7 @@ describe('Ctrl-C while applying', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     child.kill('SIGINT');
     await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await readFile(cursorFile).then(() => true, () => false)).toBe(false);
     await rm(lock);
     const run = await child;
     expect(run.exitCode).toBe(130);
@@ -225,10 +226,11 @@ describe('Ctrl-C while applying', () => {
     expect(result.tools.map((tool: { tool: string; status: string }) => [tool.tool, tool.status])).toEqual([
       ['codex', 'configured'],
       ['cursor', 'configured'],
+      ['copilot', 'configured'],
     ]);
-    expect(run.stderr).toMatch(/Cancelled after 2 of 3 tools/);
+    expect(run.stderr).toMatch(/Cancelled while writing: the writes under way were finished/);
     expect(await readFile(cursorFile, 'utf8')).toContain('"mittwald"');
-    await expect(readFile(path.join(fixture.home, '.config', 'Code', 'User', 'mcp.json'))).rejects.toThrow();
+    expect(await readFile(path.join(fixture.home, '.copilot', 'mcp-config.json'), 'utf8')).toContain('"mittwald"');
   });
 });
 

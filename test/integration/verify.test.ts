@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { SetupError, type ErrorCode } from '../../src/errors.js';
 import { createHttpClient } from '../../src/net/http.js';
 import { checkApiToken } from '../../src/mcp/api-token.js';
+import { checkToken } from '../../src/mcp/credential-check.js';
 import { checkMcp, probeMcpAuth } from '../../src/mcp/client.js';
 import { API_TOKENS_URL, retryAfterSeconds } from '../../src/mcp/failures.js';
 import { parseBearerChallenge } from '../../src/mcp/www-authenticate.js';
@@ -531,5 +532,40 @@ describe('parsers', () => {
     expect(retryAfterSeconds('Wed, 21 Oct 2015 07:28:30 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT'))).toBe(30);
     expect(retryAfterSeconds('soon')).toBeUndefined();
     expect(retryAfterSeconds(undefined)).toBeUndefined();
+  });
+});
+
+describe('checkToken', () => {
+  let server: MittwaldTestServer;
+  const user = createTestUser();
+  const token = createTestToken();
+
+  beforeAll(async () => {
+    server = await startMittwaldServer({ tokens: [[token, user]] });
+  });
+  afterAll(() => server.close());
+
+  const sessions = () => server.log.filter((r) => r.rpc.includes('initialize')).length;
+
+  it('runs one check per token and URLs: a second call joins the first, before and after it settled', async () => {
+    const client = createHttpClient({ version: 'test', timeoutMs: 5_000 });
+    const urls = { apiUrl: server.apiUrl, serverUrl: server.mcpUrl };
+    server.clearLog();
+    const [first, joined] = await Promise.all([checkToken(client, urls, token), checkToken(client, urls, token)]);
+    expect(joined).toBe(first);
+    expect(await checkToken(client, urls, token)).toBe(first);
+    expect(first.identity).toMatchObject({ userId: user.userId });
+    expect(sessions()).toBe(1);
+    expect(server.log.filter((r) => r.target === 'api')).toHaveLength(1);
+  });
+
+  it('checks again after a failed check (the wizard lets a person try again)', async () => {
+    const client = createHttpClient({ version: 'test', timeoutMs: 5_000 });
+    const urls = { apiUrl: server.apiUrl, serverUrl: server.mcpUrl };
+    server.clearLog();
+    server.failNext(1, { status: 503 }, 'api');
+    await expectSetupError(() => checkToken(client, urls, token), 'UNAVAILABLE', [token]);
+    await expect(checkToken(client, urls, token)).resolves.toMatchObject({ identity: { userId: user.userId } });
+    expect(sessions()).toBe(2);
   });
 });

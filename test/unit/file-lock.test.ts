@@ -34,6 +34,36 @@ beforeEach(() => {
 });
 
 describe('withFileLock', () => {
+  it('queues this process\'s own holders of one lock: they never overlap and take their turns in order, without polling', async () => {
+    const events: string[] = [];
+    const holder = (name: string, gate?: Promise<void>) =>
+      withFileLock(FILE, async () => {
+        events.push(`${name} in`);
+        expect(vol.existsSync(LOCK)).toBe(true);
+        await gate;
+        events.push(`${name} out`);
+      });
+    const firstMayLeave = deferred();
+    const started = Date.now();
+    const all = Promise.all([holder('a', firstMayLeave.promise), holder('b'), holder('c')]);
+    await vi.waitFor(() => expect(events).toEqual(['a in']));
+    firstMayLeave.resolve();
+    await all;
+    expect(events).toEqual(['a in', 'a out', 'b in', 'b out', 'c in', 'c out']);
+    // The lock-file backoff starts at 10 ms and doubles; queued holders do not wait on it.
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(vol.existsSync(LOCK)).toBe(false);
+  });
+
+  it('lets the next holder of this process go on when one throws', async () => {
+    const failing = withFileLock(FILE, async () => {
+      throw new Error('boom');
+    });
+    const next = withFileLock(FILE, async () => 'ran');
+    await expect(failing).rejects.toThrow('boom');
+    await expect(next).resolves.toBe('ran');
+  });
+
   it('holds a lock file beside the file with our pid and the time, and removes it afterwards', async () => {
     expect(lockPathFor(FILE)).toBe(LOCK);
     const seen = await withFileLock(FILE, async () => JSON.parse(vol.readFileSync(LOCK, 'utf8') as string));

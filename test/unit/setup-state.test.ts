@@ -74,15 +74,25 @@ describe('applyChange', () => {
 
 describe('the state file', () => {
   it('is written 0600 and merged change by change; a broken one counts as empty', async () => {
-    await recordFileChange(STATE, setup({ secret: true, mode: 0o644 }), BACKUPS);
+    await recordFileChange(STATE, setup({ secret: true, mode: 0o644 }));
     expect(vol.statSync(STATE).mode & 0o777).toBe(0o600);
-    await recordFileChange(STATE, { ...setup({ added: [['servers']] }), realPath: '/other' }, BACKUPS);
+    await recordFileChange(STATE, { ...setup({ added: [['servers']] }), realPath: '/other' });
     expect(await readFileRecord(STATE, FILE)).toEqual({ mode: 0o644, added: [], entries: ['mittwald'], secrets: ['mittwald'] });
     expect(await readFileRecord(STATE, '/other')).toEqual({ added: [['servers']], entries: ['mittwald'], secrets: [] });
     vol.writeFileSync(STATE, '{ not json');
     expect(await readFileRecord(STATE, FILE)).toBeUndefined();
     vol.writeFileSync(STATE, JSON.stringify({ version: 1, files: { [FILE]: { mode: 'rw' } } }));
     expect(await readFileRecord(STATE, FILE)).toBeUndefined();
+  });
+
+  it('takes changes noted at the same time one after another, all of them, with no backup of itself', async () => {
+    const files = ['/a/one.json', '/b/two.json', '/c/three.json', '/d/four.json'];
+    await Promise.all(files.map((realPath, index) => recordFileChange(STATE, { ...setup({ added: [['servers', index]] }), realPath })));
+    for (const [index, realPath] of files.entries()) expect(await readFileRecord(STATE, realPath)).toEqual({ added: [['servers', index]], entries: ['mittwald'], secrets: [] });
+    await Promise.all([recordFileChange(STATE, { ...removal(), realPath: files[0]! }), recordFileChange(STATE, { ...setup({ entry: 'beta' }), realPath: files[1]! })]);
+    expect(await readFileRecord(STATE, files[0]!)).toBeUndefined();
+    expect((await readFileRecord(STATE, files[1]!))?.entries).toEqual(['mittwald', 'beta']);
+    expect(vol.existsSync(BACKUPS)).toBe(false);
   });
 
   it('is noted by applyPlan only for a step that was written', async () => {
@@ -111,7 +121,7 @@ describe('removal with and without a record', () => {
   it('deletes a file setup created once nothing else is in it, and keeps it when something is', async () => {
     vol.mkdirSync(`${HOME}/.cursor`, { recursive: true });
     vol.writeFileSync(FILE, entry);
-    await recordFileChange(STATE, setup({ created: true, secret: true, added: [['mcpServers']] }), BACKUPS);
+    await recordFileChange(STATE, setup({ created: true, secret: true, added: [['mcpServers']] }));
     expect((await cursor())[0]?.steps[0]).toMatchObject({ before: entry, after: null, record: { kind: 'remove', deleted: true, removed: [['mcpServers']] } });
     vol.writeFileSync(FILE, '{"theme": "dark", "mcpServers": {"mittwald": {"url": "https://mcp.mittwald.de/mcp"}}}\n');
     expect((await cursor())[0]?.steps[0]).toMatchObject({ after: '{"theme": "dark"}\n', record: { deleted: false } });
@@ -120,7 +130,7 @@ describe('removal with and without a record', () => {
   it('gives back the mode setup tightened, once our secret is gone', async () => {
     vol.mkdirSync(`${HOME}/.cursor`, { recursive: true });
     vol.writeFileSync(FILE, entry, { mode: 0o600 });
-    await recordFileChange(STATE, setup({ secret: true, mode: 0o644 }), BACKUPS);
+    await recordFileChange(STATE, setup({ secret: true, mode: 0o644 }));
     expect((await cursor())[0]?.steps[0]).toMatchObject({ after: '{"mcpServers": {}}\n', mode: 0o644, record: { modeRestored: true } });
   });
 });
