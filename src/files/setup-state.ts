@@ -100,8 +100,9 @@ interface QueuedChange {
 const queues = new Map<string, QueuedChange[]>();
 
 async function writeQueued(stateFile: string, queue: QueuedChange[]): Promise<void> {
-  // Let the changes noted in the same tick join the first write.
-  await Promise.resolve();
+  // Let the changes noted while this turn of the event loop ends (tools whose files were written at the same
+  // time) join the first write.
+  await new Promise((resolve) => setImmediate(resolve));
   while (queue.length > 0) {
     const batch = queue.splice(0);
     try {

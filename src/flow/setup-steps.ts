@@ -296,6 +296,9 @@ export async function verifyTool(applied: AppliedTool, context: VerifyContext): 
   const { plan, adapter, request } = planned;
   // Settings-screen apps keep the connector in the vendor's cloud: there is no written entry to check.
   if (!written || !context.checker || adapter.kind === 'instructions') return result;
+  // The tool's CLI is the slow part: it starts at once, while the entry is read back.
+  const confirming = adapter.confirm?.(context.environment, request);
+  confirming?.catch(() => undefined);
   const entry = await findWrittenEntry(adapter, context.environment, request, plan);
   if (!entry) {
     return {
@@ -306,7 +309,7 @@ export async function verifyTool(applied: AppliedTool, context: VerifyContext): 
     };
   }
   // The tool's own word on what it reads, where its CLI can tell; a failed check outweighs it.
-  const [check, confirmation] = await Promise.all([context.checker.check(entry), adapter.confirm?.(context.environment, request)]);
+  const [check, confirmation] = await Promise.all([context.checker.check(entry), confirming]);
   if (check.status === 'failed') return { ...result, check, status: 'failed', ...(check.error ? { error: check.error } : {}) };
   if (confirmation && !confirmation.ok) {
     return { ...result, check, confirmation, status: 'failed', error: { code: 'COMMAND_FAILED', message: `${adapter.name} does not read the entry as written: ${confirmation.detail}` } };

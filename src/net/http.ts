@@ -6,7 +6,6 @@
  * memory than all of them together. Only when HTTP(S)_PROXY is set is undici loaded (http-proxy.ts), for its
  * proxy agent, which also honours NO_PROXY. */
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import https from 'node:https';
 import { SetupError } from '../errors.js';
 import { maskHeaderValue } from '../secrets.js';
 
@@ -170,18 +169,22 @@ function describeHeaders(headers: Record<string, string> | ResponseHeaders): str
 // ---------------------------------------------------------------------------------------------------------------
 // The direct transport: node:http and node:https with keep-alive agents
 
-/** Sends over node:http(s). Idle keep-alive connections do not keep the process alive (Node unrefs them). */
+/** Sends over node:http(s). Idle keep-alive connections do not keep the process alive (Node unrefs them).
+ * node:https (with TLS) is loaded with the first https URL: a server on plain http (a local one) needs none. */
 function nodeTransport(): Transport {
-  const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  type Sender = { request: typeof http.request; agent: http.Agent };
+  const plain: Sender = { request: http.request, agent: new http.Agent({ keepAlive: true }) };
+  let secure: Promise<Sender> | undefined;
   return async (request) => {
-    const secure = request.url.protocol === 'https:';
-    if (!secure && request.url.protocol !== 'http:') throw new Error(`unsupported protocol ${request.url.protocol}`);
+    const isSecure = request.url.protocol === 'https:';
+    if (!isSecure && request.url.protocol !== 'http:') throw new Error(`unsupported protocol ${request.url.protocol}`);
+    const transport = isSecure ? await (secure ??= import('node:https').then((https): Sender => ({ request: https.request, agent: new https.Agent({ keepAlive: true }) }))) : plain;
     const headers = { ...request.headers };
     if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
     return new Promise<Response>((resolve, reject) => {
-      const req = (secure ? https : http).request(
+      const req = transport.request(
         request.url,
-        { method: request.method, headers, agent: secure ? agents.https : agents.http, signal: request.signal },
+        { method: request.method, headers, agent: transport.agent, signal: request.signal },
         (message) => resolve(nodeResponse(request.url.href, message)),
       );
       req.on('error', reject);

@@ -1,7 +1,6 @@
 /** Opening a URL in the user's browser: `$BROWSER` when set (the convention xdg-open and many CLIs follow; the
  * URL is its last argument), else the platform opener. Always without a shell, detached, and never fatal:
  * the caller prints the URL anyway, so a failure to open only means the user copies it. */
-import { spawn } from 'node:child_process';
 import type { Environment } from '../model.js';
 
 export interface BrowserCommand {
@@ -48,6 +47,18 @@ export function openBrowser(
   onFailure?: (reason: string) => void,
 ): Promise<boolean> {
   const { command, args, verbatim } = browserCommand(url, environment);
+  // node:child_process is loaded on first use: most runs open no browser.
+  return import('node:child_process').then(({ spawn }) => startOpener(spawn, command, args, verbatim, environment, onFailure));
+}
+
+function startOpener(
+  spawn: typeof import('node:child_process').spawn,
+  command: string,
+  args: string[],
+  verbatim: boolean,
+  environment: Pick<Environment, 'env'>,
+  onFailure?: (reason: string) => void,
+): Promise<boolean> {
   return new Promise((resolve) => {
     let child;
     try {

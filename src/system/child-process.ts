@@ -1,6 +1,6 @@
 /** Starting another program: no shell, never rejecting, bounded in time. node:child_process itself, so that
  * the bundle carries no process library (execa alone was 116 KB, a tenth of the package). */
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
 
 export interface ProgramOptions {
   /** 'capture' (stdin closed; stdout, and stdout + stderr interleaved, collected), 'inherit' (the program
@@ -25,7 +25,9 @@ export interface ProgramRun {
 /** Runs `file` with `args` and resolves once it has exited (with its output read, for 'capture'). A program
  * that is missing or cannot be started resolves with no exit code; one that outlives `timeoutMs` is sent
  * SIGTERM, then SIGKILL two seconds later. */
-export function runProgram(file: string, args: readonly string[], options: ProgramOptions): Promise<ProgramRun> {
+export async function runProgram(file: string, args: readonly string[], options: ProgramOptions): Promise<ProgramRun> {
+  // Loaded on first use: most runs start no program (no tool CLI on PATH).
+  const { spawn } = await import('node:child_process');
   const { io } = options;
   const stdio: StdioOptions = io === 'capture' ? ['ignore', 'pipe', 'pipe'] : io === 'inherit' ? 'inherit' : ['pipe', 'ignore', 'ignore'];
   return new Promise((resolve) => {

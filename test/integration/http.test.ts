@@ -78,6 +78,21 @@ describe('createHttpClient', () => {
     await expect(createHttpClient({ version: 't' }).fetch(`http://127.0.0.1:${port}/`)).rejects.toMatchObject({ code: 'UNREACHABLE', message: expect.stringMatching(/refused/) });
   });
 
+  it('speaks TLS to an https URL (node:https is loaded for it): a plain-text server there is no TLS peer', async () => {
+    const { createServer: createTcpServer } = await import('node:net');
+    const server = createTcpServer((socket) => socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const client = createHttpClient({ version: 't' });
+      // Over http the same server answers; over https the handshake fails before any byte of HTTP.
+      await expect(client.fetch(`http://127.0.0.1:${port}/`).then((response) => response.text())).resolves.toBe('ok');
+      await expect(client.fetch(`https://127.0.0.1:${port}/`, { timeoutMs: 5000 })).rejects.toMatchObject({ code: 'TLS' });
+    } finally {
+      server.close();
+    }
+  });
+
   it('times out with TIMEOUT', async () => {
     const url = await listen(createServer(() => undefined));
     await expect(createHttpClient({ version: 't' }).fetch(url, { timeoutMs: 200 })).rejects.toMatchObject({ code: 'TIMEOUT' });
