@@ -48,11 +48,11 @@ async function startStandIn(work) {
   return startMittwaldServer({ tokens: [[TOKEN, createTestUser()]], pageSize: 1_000 });
 }
 
-/** Runs `argv` (node and its arguments) once in a fresh HOME; resolves to wall seconds, and CPU seconds and
- * peak MB when GNU time is there. */
-async function timeOnce(argv, { env, input }) {
-  const home = await mkdtemp(path.join(tmpdir(), 'mms-bench-home-'));
-  const report = path.join(home, '.time');
+/** Runs `argv` (node and its arguments) once in a fresh HOME (or in `home`, kept); resolves to wall seconds,
+ * and CPU seconds and peak MB when GNU time is there. */
+async function timeOnce(argv, { env, input, home: given }) {
+  const home = given ?? (await mkdtemp(path.join(tmpdir(), 'mms-bench-home-')));
+  const report = path.join(tmpdir(), `mms-bench-time-${process.pid}`);
   const timed = existsSync(GNU_TIME);
   const [file, ...args] = timed ? [GNU_TIME, '-f', '%U %S %M', '-o', report, ...argv] : argv;
   try {
@@ -69,7 +69,7 @@ async function timeOnce(argv, { env, input }) {
     const [user, system, maxRssKb] = (await readFile(report, 'utf8')).trim().split('\n').at(-1).split(' ').map(Number);
     return { wall, cpu: user + system, peakMb: maxRssKb / 1024 };
   } finally {
-    await rm(home, { recursive: true, force: true });
+    if (given === undefined) await rm(home, { recursive: true, force: true });
   }
 }
 
@@ -117,8 +117,19 @@ export async function benchVerifiedRun({ pairs = 10, cliPairs = 5 } = {}) {
     };
 
     const withoutClis = await pairedRuns(ours(PATH_WITHOUT_PACKAGES), addMcp(PATH_WITHOUT_PACKAGES), pairs);
-    const withClis = await pairedRuns(ours(`${cliBin}${path.delimiter}${PATH_WITHOUT_PACKAGES}`), addMcp(`${cliBin}${path.delimiter}${PATH_WITHOUT_PACKAGES}`), cliPairs);
-    return { requests, withoutClis, withClis };
+    const withClisPath = `${cliBin}${path.delimiter}${PATH_WITHOUT_PACKAGES}`;
+    const withClis = await pairedRuns(ours(withClisPath), addMcp(withClisPath), cliPairs);
+    // The floor of that run: `claude mcp get` alone (start-up and its own connection check), on a home where
+    // the entry is written, as our run calls it once the entry is in place.
+    const claudeHome = await mkdtemp(path.join(tmpdir(), 'mms-bench-claude-'));
+    try {
+      await timeOnce(ours(withClisPath).argv, { ...ours(withClisPath), home: claudeHome });
+      const claudeGet = { argv: [path.join(cliBin, 'claude'), 'mcp', 'get', 'mittwald'], env: { PATH: withClisPath, NO_COLOR: '1', ...QUIET }, home: claudeHome };
+      const floor = await pairedRuns(claudeGet, addMcp(withClisPath), cliPairs);
+      return { requests, withoutClis, withClis, claudeMcpGet: floor };
+    } finally {
+      await rm(claudeHome, { recursive: true, force: true });
+    }
   } finally {
     await server.close();
     await rm(work, { recursive: true, force: true });
@@ -126,12 +137,13 @@ export async function benchVerifiedRun({ pairs = 10, cliPairs = 5 } = {}) {
 }
 
 /** The figures as lines, each with its target. */
-export function describeVerifiedRun({ requests, withoutClis, withClis }) {
+export function describeVerifiedRun({ requests, withoutClis, withClis, claudeMcpGet }) {
   const side = ({ wallS, cpuS, peakMb }) => `${wallS} s wall${cpuS === undefined ? '' : `, ${cpuS} s CPU, ${peakMb} MB peak`}`;
   const ratio = ({ wall, cpu }) => `${wall}× wall${cpu === undefined ? '' : `, ${cpu}× CPU`}`;
   return [
     `verified 4-tool run, no tool CLIs on PATH (median of ${withoutClis.pairs} pairs): ours ${side(withoutClis.ours)}; add-mcp ${side(withoutClis.addMcp)} → ${ratio(withoutClis.ratio)} (target ≤ 1.0×)`,
     `the same with claude and codex on PATH (median of ${withClis.pairs} pairs): ours ${side(withClis.ours)}; add-mcp ${side(withClis.addMcp)} → ${ratio(withClis.ratio)} (target ≤ 2×)`,
+    `  of which the floor, \`claude mcp get mittwald\` alone (median of ${claudeMcpGet.pairs} pairs): ${side(claudeMcpGet.ours)}; add-mcp ${side(claudeMcpGet.addMcp)} → ${ratio(claudeMcpGet.ratio)}`,
     `requests of one verified run with one credential: ${requests.mcp} MCP (target ≤ 5) and ${requests.rest} REST (target ≤ 1)`,
     `peak memory of the 4-tool run: ${withoutClis.ours.peakMb ?? 'n/a'} MB (target ≤ 70 MB; add-mcp ${withoutClis.addMcp.peakMb ?? 'n/a'} MB)`,
   ];
