@@ -3,7 +3,7 @@
 // without starting Node's ES module loader, which costs about a tenth of Node's own start-up. Everything else
 // is ES modules (`.mjs`) with code splitting, so that HTTP-proxy, OAuth and prompt code load only when used.
 import { build } from 'esbuild';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -48,6 +48,30 @@ function shimPlugin(applied) {
   };
 }
 
+/** The ES build's static imports of Node's own modules, rewritten to process.getBuiltinModule (Node ≥ 20.16):
+ * an ES import of a built-in builds its namespace from every export, and on Node 22 and 24 that reads
+ * node:http's lazy WebSocket getters, which load Node's internal undici — about 50 ms, more than half of a
+ * setup run. Reading the few exports used, where the import stood, loads nothing more. Dynamic imports (of
+ * modules loaded on first use) stay as they are. Exported for the build test. */
+export function takeBuiltinsDirectly(code) {
+  const rewritten = code.replace(/import\s*([^"';]*?)\s*from\s*"(node:[a-z_/]+)";?/g, (_, clause, specifier) => {
+    const module = `process.getBuiltinModule(${JSON.stringify(specifier)})`;
+    const namespace = /^\*\s*as\s+([\w$]+)$/.exec(clause);
+    if (namespace) return `const ${namespace[1]}=${module};`;
+    const [, name, named] = /^([\w$]+)?\s*,?\s*(?:\{([^}]*)\})?$/.exec(clause) ?? [];
+    if (name === undefined && named === undefined) throw new Error(`scripts/build.mjs: an import of ${specifier} this build cannot rewrite: import ${clause} from "${specifier}"`);
+    const bindings = (named ?? '')
+      .split(',')
+      .map((binding) => binding.trim())
+      .filter(Boolean)
+      .map((binding) => binding.replace(/^([\w$]+)\s+as\s+([\w$]+)$/, '$1:$2'));
+    return [name === undefined ? '' : `const ${name}=${module};`, bindings.length ? `const{${bindings.join(',')}}=${module};` : ''].join('');
+  });
+  const left = /import\s*"(node:[a-z_/]+)"/.exec(rewritten);
+  if (left) throw new Error(`scripts/build.mjs: an import of ${left[1]} this build cannot rewrite: ${left[0]}`);
+  return rewritten;
+}
+
 /** cli.ts's `import('./run.js')` names the ES module build of run.ts. */
 const runModule = {
   name: 'run-module',
@@ -81,6 +105,7 @@ export async function bundle({ outdir = 'dist', write = true } = {}) {
   });
   const result = await build({
     ...common,
+    write: false,
     entryPoints: { run: 'src/cli/run.ts' },
     outdir,
     outExtension: { '.js': '.mjs' },
@@ -92,17 +117,24 @@ export async function bundle({ outdir = 'dist', write = true } = {}) {
     chunkNames: 'chunks/[name]-[hash]',
     // Bundled CommonJS dependencies (undici) call require(); give ESM chunks one.
     banner: {
-      js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
+      js: "const require=process.getBuiltinModule('node:module').createRequire(import.meta.url);",
     },
     plugins: [rawText, shimPlugin(applied)],
     metafile: true,
   });
-  if (write) await writeFile(path.join(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+  const files = result.outputFiles.map((file) => ({ path: file.path, text: file.path.endsWith('.mjs') ? takeBuiltinsDirectly(file.text) : file.text }));
+  if (write) {
+    for (const file of files) {
+      await mkdir(path.dirname(file.path), { recursive: true });
+      await writeFile(file.path, file.text);
+    }
+    await writeFile(path.join(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+  }
   const missed = SHIMS.filter((shim) => !applied.has(shim.target)).map((shim) => shim.target);
   if (missed.length > 0) {
     throw new Error(`scripts/shims: nothing matched ${missed.join(', ')}; undici's or zod's files moved. Update the shims and the pinned versions together.`);
   }
-  return { result, applied: [...applied] };
+  return { result, applied: [...applied], files };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {

@@ -1,6 +1,7 @@
 /** The bundle's guard rails: the shims in scripts/shims/ reach into undici's and zod's private files, so a
  * dependency update that moves those files must fail here (not ship a bundle twice the size), the versions
  * they rely on are pinned exactly, and the built package stays under 1 MB. */
+import { execFileSync } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ const MAX_DIST_BYTES = 1_000_000;
 
 interface BuildModule {
   SHIMS: Array<{ target: string; file: string }>;
+  takeBuiltinsDirectly(code: string): string;
   bundle(options: { outdir?: string; write?: boolean }): Promise<{
     result: { metafile: { inputs: Record<string, unknown>; outputs: Record<string, { bytes: number }> } };
     applied: string[];
@@ -63,6 +65,23 @@ describe('the build', () => {
     // yaml (only for a Hermes file).
     for (const marker of ['EnvHttpProxyAgent', 'llhttp', 'ZodError', 'oauth-authorization-server', 'isCancel', 'Implicit keys need to be on a single line']) expect(eager, marker).not.toContain(marker);
     expect(files.length).toBeLessThanOrEqual(8);
+  });
+
+  it('takes Node\'s own modules with process.getBuiltinModule, not an ES import (which loads more on Node 22+)', async () => {
+    const { takeBuiltinsDirectly } = (await import(path.join(ROOT, 'scripts', 'build.mjs'))) as BuildModule;
+    expect(takeBuiltinsDirectly('import*as e from"node:fs/promises";import t from"node:path";import{isUtf8 as r,Buffer}from"node:buffer";import n,{request as q}from"node:http";x(import("node:https"));')).toBe(
+      'const e=process.getBuiltinModule("node:fs/promises");const t=process.getBuiltinModule("node:path");const{isUtf8:r,Buffer}=process.getBuiltinModule("node:buffer");' +
+        'const n=process.getBuiltinModule("node:http");const{request:q}=process.getBuiltinModule("node:http");x(import("node:https"));',
+    );
+    expect(() => takeBuiltinsDirectly('import"node:fs";')).toThrow(/cannot rewrite/);
+    const dist = path.join(ROOT, 'dist');
+    const chunks = [path.join(dist, 'run.mjs'), ...(await readdir(path.join(dist, 'chunks'))).map((name) => path.join(dist, 'chunks', name))];
+    for (const chunk of chunks) expect(await readFile(chunk, 'utf8'), chunk).not.toMatch(/from\s*"node:/);
+    // What a setup run loads, on the Node this test runs on (CI: 20, 22 and 24), brings none of Node's
+    // internal undici with it (the ES namespace of node:http did on 22 and 24).
+    const setup = (await readdir(path.join(dist, 'chunks'))).find((name) => name.startsWith('setup-'));
+    const script = `await import(${JSON.stringify(path.join(dist, 'run.mjs'))}); await import(${JSON.stringify(path.join(dist, 'chunks', setup!))}); console.log(process.moduleLoadList.filter((name) => name.includes('undici')).length)`;
+    expect(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).trim()).toBe('0');
   });
 
   it('keeps dist/ under 1 MB', async () => {
