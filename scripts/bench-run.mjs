@@ -5,7 +5,7 @@
 // hits both alike; every figure is a median. CPU time and peak memory come from GNU time (/usr/bin/time),
 // when the machine has it. Also counted: the requests one verified run sends to the stand-in.
 import { build } from 'esbuild';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,8 @@ const CLI = path.join(ROOT, 'dist', 'cli.js');
 const ADD_MCP = path.join(ROOT, 'node_modules', 'add-mcp', 'dist', 'index.js');
 const BIN = path.join(ROOT, 'node_modules', '.bin');
 const GNU_TIME = '/usr/bin/time';
+/** The Node both sides run on: this one, or BENCH_NODE (e.g. a Node 22 or 24 build from the npm registry). */
+const NODE = process.env.BENCH_NODE ?? process.execPath;
 const TOKEN = 'mms-bench-0000-fake-token-for-the-stand-in';
 // The real CLIs stay off the network on their own (as in test/e2e/real-tools.test.ts).
 const QUIET = { DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_TELEMETRY: '1' };
@@ -100,12 +102,12 @@ export async function benchVerifiedRun({ pairs = 10, cliPairs = 5 } = {}) {
     await mkdir(cliBin);
     for (const name of ['claude', 'codex']) await symlink(path.join(BIN, name), path.join(cliBin, name));
     const ours = (PATH) => ({
-      argv: [process.execPath, CLI, '--tool', 'cursor,codex,claude-code,copilot', '--token-stdin', '--server-url', server.mcpUrl, '--api-url', server.apiUrl],
+      argv: [NODE, CLI, '--tool', 'cursor,codex,claude-code,copilot', '--token-stdin', '--server-url', server.mcpUrl, '--api-url', server.apiUrl],
       env: { PATH, NO_COLOR: '1', ...QUIET },
       input: TOKEN,
     });
     const addMcp = (PATH) => ({
-      argv: [process.execPath, ADD_MCP, server.mcpUrl, '-g', '-a', 'cursor', '-a', 'codex', '-a', 'claude-code', '-a', 'vscode', '-n', 'mittwald', '-y', '--header', 'Authorization: Bearer ${MITTWALD_API_TOKEN}'],
+      argv: [NODE, ADD_MCP, server.mcpUrl, '-g', '-a', 'cursor', '-a', 'codex', '-a', 'claude-code', '-a', 'vscode', '-n', 'mittwald', '-y', '--header', 'Authorization: Bearer ${MITTWALD_API_TOKEN}'],
       env: { PATH, NO_COLOR: '1', ...QUIET },
     });
 
@@ -126,7 +128,7 @@ export async function benchVerifiedRun({ pairs = 10, cliPairs = 5 } = {}) {
       await timeOnce(ours(withClisPath).argv, { ...ours(withClisPath), home: claudeHome });
       const claudeGet = { argv: [path.join(cliBin, 'claude'), 'mcp', 'get', 'mittwald'], env: { PATH: withClisPath, NO_COLOR: '1', ...QUIET }, home: claudeHome };
       const floor = await pairedRuns(claudeGet, addMcp(withClisPath), cliPairs);
-      return { requests, withoutClis, withClis, claudeMcpGet: floor };
+      return { node: execFileSync(NODE, ['--version'], { encoding: 'utf8' }).trim(), requests, withoutClis, withClis, claudeMcpGet: floor };
     } finally {
       await rm(claudeHome, { recursive: true, force: true });
     }
@@ -137,11 +139,11 @@ export async function benchVerifiedRun({ pairs = 10, cliPairs = 5 } = {}) {
 }
 
 /** The figures as lines, each with its target. */
-export function describeVerifiedRun({ requests, withoutClis, withClis, claudeMcpGet }) {
+export function describeVerifiedRun({ node, requests, withoutClis, withClis, claudeMcpGet }) {
   const side = ({ wallS, cpuS, peakMb }) => `${wallS} s wall${cpuS === undefined ? '' : `, ${cpuS} s CPU, ${peakMb} MB peak`}`;
   const ratio = ({ wall, cpu }) => `${wall}× wall${cpu === undefined ? '' : `, ${cpu}× CPU`}`;
   return [
-    `verified 4-tool run, no tool CLIs on PATH (median of ${withoutClis.pairs} pairs): ours ${side(withoutClis.ours)}; add-mcp ${side(withoutClis.addMcp)} → ${ratio(withoutClis.ratio)} (target ≤ 1.0×)`,
+    `verified 4-tool run on Node ${node}, no tool CLIs on PATH (median of ${withoutClis.pairs} pairs): ours ${side(withoutClis.ours)}; add-mcp ${side(withoutClis.addMcp)} → ${ratio(withoutClis.ratio)} (target ≤ 1.0×)`,
     `the same with claude and codex on PATH (median of ${withClis.pairs} pairs): ours ${side(withClis.ours)}; add-mcp ${side(withClis.addMcp)} → ${ratio(withClis.ratio)} (target ≤ 2×)`,
     `  of which the floor, \`claude mcp get mittwald\` alone (median of ${claudeMcpGet.pairs} pairs): ${side(claudeMcpGet.ours)}; add-mcp ${side(claudeMcpGet.addMcp)} → ${ratio(claudeMcpGet.ratio)}`,
     `requests of one verified run with one credential: ${requests.mcp} MCP (target ≤ 5) and ${requests.rest} REST (target ≤ 1)`,

@@ -219,6 +219,7 @@ if (!onlyFiles) {
   benchStartupAndSize();
   // The verified run side by side with add-mcp, and the requests it sends (scripts/bench-run.mjs).
   const { benchVerifiedRun, describeVerifiedRun } = await import('./bench-run.mjs');
+  // BENCH_NODE=<path to node> runs both sides of the verified run on another Node (the users' 22 or 24).
   const verified = await benchVerifiedRun({ pairs: Number(process.env.BENCH_PAIRS ?? 10), cliPairs: Number(process.env.BENCH_CLI_PAIRS ?? 5) });
   console.log(JSON.stringify({ verifiedRun: verified }, null, 2));
   for (const line of describeVerifiedRun(verified)) console.log(line);
