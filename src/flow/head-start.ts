@@ -14,11 +14,12 @@ export function runsWizard(options: Options, context: Pick<RunContext, 'interact
 }
 
 /** Starts the token check the flow is about to make, where it is sure to make it: no questions to ask, a
- * token given, checks on, and a token that looks like one (the flow refuses any other unsent). Its outcome is
- * the flow's to report; here it is only begun. A run whose selected tools all take no token (they sign in
- * themselves) does not use it: that rare run pays one check it did not need. */
+ * tool named, a token given, checks on, and a token that looks like one (the flow refuses any other unsent).
+ * Its outcome is the flow's to report; here it is only begun. A run whose selected tools all take no token
+ * (they sign in themselves) does not use it: that rare run pays one check it did not need. */
 export function startTokenCheck(options: Options, context: Pick<RunContext, 'interactive' | 'http'>): void {
-  if (runsWizard(options, context) || !options.verify || options.token === undefined) return;
+  // Without --tool the flags prompter stops at the first question (no tool selected): no check follows.
+  if (runsWizard(options, context) || options.tools.length === 0 || !options.verify || options.token === undefined) return;
   const { token } = cleanToken(options.token.value);
   if (tokenProblem(token) !== undefined) return;
   void context
