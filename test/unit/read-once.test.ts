@@ -22,9 +22,13 @@ function writeOld(path: string, text: string): void {
   vol.utimesSync(path, old, old);
 }
 
+/** Reads of a file: whole (readFile) or again into a buffer of ours (open for reading). */
 function countReads(): (path: string) => number {
-  const spy = vi.spyOn(memfs.promises, 'readFile');
-  return (path) => spy.mock.calls.filter(([file]) => String(file) === path).length;
+  const whole = vi.spyOn(memfs.promises, 'readFile');
+  const opened = vi.spyOn(memfs.promises, 'open');
+  return (path) =>
+    whole.mock.calls.filter(([file]) => String(file) === path).length +
+    opened.mock.calls.filter(([file, flags]) => String(file) === path && (flags === undefined || flags === 'r')).length;
 }
 
 const claudeJson = JSON.stringify(
