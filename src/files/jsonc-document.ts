@@ -50,6 +50,8 @@ interface Document extends Source {
   readonly valueReady: boolean;
   /** The body is plain JSON as JSON.parse reads it (no comments, no trailing commas). */
   readonly strict: boolean;
+  /** Where the containers of `clean` end, when known (a lazy tree over validated or edited text). */
+  readonly ends?: ContainerEnds | undefined;
 }
 
 interface Edit {
@@ -105,18 +107,38 @@ export function selectJsonMembers(
   const located = locate(doc.root, keyPath);
   if (located.kind !== 'found' || located.value.type === 'null') return 'absent';
   if (located.value.type !== 'object') return 'not-an-object';
-  const source = doc.clean ?? doc.body;
   const members: JsonMember[] = [];
-  for (const property of located.value.children ?? []) {
+  const { clean } = doc;
+  const object = located.value;
+  if (clean !== undefined && object instanceof LazyNode) {
+    // Member by member from the text, without a node for each: a map of tens of thousands of servers is
+    // looked through for the few that matter, and building (and collecting) its nodes was most of the cost.
+    object.forEachMember((keyStart, keyEnd, valueStart, valueEnd) => {
+      const name = decodeKey(clean, keyStart, keyEnd);
+      const valueText = clean.slice(valueStart, valueEnd);
+      if (!select(name, valueText)) return;
+      const parsedValue = tryJsonParse(valueText);
+      members.push({ key: name, value: parsedValue.ok ? parsedValue.value : valueBetween(doc, valueStart, valueEnd) });
+    });
+    return members;
+  }
+  const source = clean ?? doc.body;
+  for (const property of object.children ?? []) {
     const [key, value] = property.children ?? [];
     if (key === undefined || value === undefined) continue;
     const name = key.value as string;
     const valueText = source.slice(value.offset, end(value));
     if (!select(name, valueText)) continue;
-    const parsedValue = doc.clean === undefined ? undefined : tryJsonParse(valueText);
+    const parsedValue = clean === undefined ? undefined : tryJsonParse(valueText);
     members.push({ key: name, value: parsedValue?.ok ? parsedValue.value : valueOf(doc, property) });
   }
   return members;
+}
+
+/** The key whose string runs over [start, stop) of clean text, decoded. */
+function decodeKey(source: string, start: number, stop: number): string {
+  const raw = source.slice(start + 1, stop - 1);
+  return raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
 }
 
 /** A member's value the slow way: from jsonc-parser's node, or blanked again (an edited text may keep a
@@ -125,7 +147,12 @@ function valueOf(doc: Document, property: Node): unknown {
   const value = property.children?.[1];
   if (value === undefined) return undefined;
   if (!(value instanceof LazyNode)) return getNodeValue(value) as unknown;
-  const clean = blankCommentsAndTrailingCommas(doc.body.slice(value.offset, end(value)));
+  return valueBetween(doc, value.offset, end(value));
+}
+
+/** The value over [start, stop) of the body, its comments and trailing commas blanked again. */
+function valueBetween(doc: Document, start: number, stop: number): unknown {
+  const clean = blankCommentsAndTrailingCommas(doc.body.slice(start, stop));
   const parsedValue = clean === undefined ? undefined : tryJsonParse(clean);
   if (parsedValue?.ok) return parsedValue.value;
   throw new Error('unreachable: a member of a checked document does not parse');
@@ -341,16 +368,18 @@ function parseDocument(text: string, label: string, format: JsonFormat): Documen
   const bom = text.startsWith(BOM) ? BOM : '';
   const body = text.slice(bom.length);
   if (isJsonBlank(body)) return makeDocument(bom, body, undefined, undefined, true);
-  if (isValidJson(body)) return lazyDocument(bom, body, body, () => true);
+  const ends = new ContainerEnds();
+  if (isValidJson(body, ends)) return lazyDocument(bom, body, body, () => true, ends);
   const clean = format === 'jsonc' ? blankCommentsAndTrailingCommas(body) : undefined;
   if (clean !== undefined) {
     if (isJsonBlank(clean)) return makeDocument(bom, body, undefined, undefined, false);
-    if (isValidJson(clean)) return lazyDocument(bom, body, clean, () => false);
+    const cleanEnds = new ContainerEnds();
+    if (isValidJson(clean, cleanEnds)) return lazyDocument(bom, body, clean, () => false, cleanEnds);
   }
   const strictValue = tryJsonParse(body);
-  if (strictValue.ok) return makeDocument(bom, body, rootNode(body), strictValue.value, true, body);
+  if (strictValue.ok) return makeDocument(bom, body, rootNode(body, undefined), strictValue.value, true, body);
   const cleanValue = clean === undefined ? undefined : tryJsonParse(clean);
-  if (clean !== undefined && cleanValue?.ok) return makeDocument(bom, body, rootNode(clean), cleanValue.value, false, clean);
+  if (clean !== undefined && cleanValue?.ok) return makeDocument(bom, body, rootNode(clean, undefined), cleanValue.value, false, clean);
   const root = parseWithJsoncParser(body, label, format);
   return makeDocument(bom, body, root, root === undefined ? undefined : getNodeValue(root), false);
 }
@@ -389,7 +418,7 @@ function makeDocument(bom: string, body: string, root: Node | undefined, value: 
 
 /** A document over valid clean text whose tree and value are built when first asked for. Should the value
  * not parse (only an edit gone wrong could cause that), the full parser reports where. */
-function lazyDocument(bom: string, body: string, clean: string, strict: () => boolean): Document {
+function lazyDocument(bom: string, body: string, clean: string, strict: () => boolean, ends: ContainerEnds | undefined): Document {
   let lines: LineIndex | undefined;
   let root: Node | undefined;
   let value: { value: unknown } | undefined;
@@ -398,8 +427,9 @@ function lazyDocument(bom: string, body: string, clean: string, strict: () => bo
     bom,
     body,
     clean,
+    ends,
     get root() {
-      return (root ??= rootNode(clean));
+      return (root ??= rootNode(clean, ends));
     },
     get value() {
       if (value !== undefined) return value.value;
@@ -427,7 +457,7 @@ function edited(doc: Document, edits: readonly Edit[]): string {
   if (doc.clean === undefined || doc.root === undefined) return text;
   const plain = doc.clean === doc.body;
   const clean = plain ? body : applyEditList(doc.clean, edits);
-  remember(text, lazyDocument(doc.bom, body, clean, () => plain && doc.strict && isValidJson(body)));
+  remember(text, lazyDocument(doc.bom, body, clean, () => plain && doc.strict && isValidJson(body), doc.ends?.shifted(edits)));
   return text;
 }
 
@@ -439,12 +469,94 @@ function tryJsonParse(text: string): { ok: true; value: unknown } | { ok: false 
   }
 }
 
+/** Where the containers of a text end (the offset after the closing bracket), by where they start, as the
+ * validator found them: the lazy tree skips a large container by looking it up instead of scanning all of it
+ * again. Only containers of at least INDEXED_LENGTH characters are kept (a shorter one is scanned faster than
+ * looked up); typed arrays sorted by start, because a large file has tens of thousands of them. */
+const INDEXED_LENGTH = 64;
+
+class ContainerEnds {
+  private starts = new Int32Array(256);
+  private stops = new Int32Array(256);
+  private count = 0;
+
+  /** Notes a container opening at `start`; returns its slot for close(). Containers open in text order, so
+   * the starts stay sorted. */
+  open(start: number): number {
+    if (this.count === this.starts.length) {
+      this.starts = grow(this.starts);
+      this.stops = grow(this.stops);
+    }
+    this.starts[this.count] = start;
+    return this.count++;
+  }
+
+  /** The container in `slot` ends before `stop`. A short one is dropped with everything opened after it: all
+   * of that is inside it, so shorter still. */
+  close(slot: number, stop: number): void {
+    if (stop - (this.starts[slot] as number) < INDEXED_LENGTH) this.count = slot;
+    else this.stops[slot] = stop;
+  }
+
+  get(start: number): number | undefined {
+    let low = 0;
+    let high = this.count;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((this.starts[middle] as number) < start) low = middle + 1;
+      else high = middle;
+    }
+    return low < this.count && this.starts[low] === start ? this.stops[low] : undefined;
+  }
+
+  /** The ends after `edits` (of the same text): a container the edits leave alone (before, after, or wholly
+   * inside it) moves by what they inserted or removed before its brackets; one an edit touches is left out
+   * (scanned when asked for), and so are the new ones an edit brought. Positions outside the edits keep their
+   * order, so the starts stay sorted. */
+  shifted(edits: readonly Edit[]): ContainerEnds {
+    const out = new ContainerEnds();
+    out.starts = new Int32Array(this.count);
+    out.stops = new Int32Array(this.count);
+    for (let index = 0; index < this.count; index++) {
+      const start = this.starts[index] as number;
+      const stop = this.stops[index] as number;
+      let newStart = start;
+      let newStop = stop;
+      let kept = true;
+      for (const { offset, length, content } of edits) {
+        const delta = content.length - length;
+        if (offset + length <= start) {
+          newStart += delta;
+          newStop += delta;
+        } else if (offset > start && offset + length < stop) {
+          newStop += delta;
+        } else if (offset < stop) {
+          kept = false;
+          break;
+        }
+      }
+      if (!kept) continue;
+      out.starts[out.count] = newStart;
+      out.stops[out.count++] = newStop;
+    }
+    return out;
+  }
+}
+
+function grow(array: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(array.length * 2);
+  grown.set(array);
+  return grown;
+}
+
 /** Whether `text` is exactly one JSON value, with JSON's whitespace around it: what JSON.parse accepts (and
- * jsonc-parser too), checked in one pass without building anything. May only err on the side of "no". */
-export function isValidJson(text: string): boolean {
+ * jsonc-parser too), checked in one pass without building anything. May only err on the side of "no".
+ * `ends`, when given, is filled with where the text's containers end (meaningful only when it is valid). */
+export function isValidJson(text: string, ends?: ContainerEnds): boolean {
   const n = text.length;
-  // One entry per open container: 1 object, 2 array.
+  // One entry per open container: 1 object, 2 array; and its slot in `ends`.
   let stack = new Uint8Array(64);
+  let slots = new Int32Array(64);
   let depth = 0;
   let i = skipBlanks(text, 0);
   for (;;) {
@@ -455,13 +567,16 @@ export function isValidJson(text: string): boolean {
         const grown = new Uint8Array(depth * 2);
         grown.set(stack);
         stack = grown;
+        slots = grow(slots);
       }
+      if (ends !== undefined) slots[depth] = ends.open(i);
       stack[depth++] = code === 123 ? 1 : 2;
       i = skipBlanks(text, i + 1);
       const close = text.charCodeAt(i);
       if (close === (code === 123 ? 125 : 93)) {
         depth--;
         i++;
+        ends?.close(slots[depth] as number, i);
       } else if (code === 123) {
         i = validKey(text, i);
         if (i < 0) return false;
@@ -494,6 +609,7 @@ export function isValidJson(text: string): boolean {
       if (next === (inObject ? 125 : 93)) {
         depth--;
         i++;
+        ends?.close(slots[depth] as number, i);
         continue;
       }
       if (next !== 44) return false;
@@ -743,6 +859,7 @@ class LazyNode implements Node {
 
   constructor(
     private readonly source: string,
+    private readonly ends: ContainerEnds | undefined,
     readonly type: Node['type'],
     readonly offset: number,
     readonly length: number,
@@ -775,39 +892,76 @@ class LazyNode implements Node {
 
   get children(): Node[] | undefined {
     if (this.type !== 'object' && this.type !== 'array' && this.type !== 'property') return undefined;
-    return (this.members ??= scanMembers(this.source, this));
+    return (this.members ??= scanMembers(this.source, this.ends, this));
+  }
+
+  /** Calls `visit` with where each member of this object's key string and value run, in text order; from
+   * its nodes when built, else from the text without building any. */
+  forEachMember(visit: (keyStart: number, keyEnd: number, valueStart: number, valueEnd: number) => void): void {
+    if (this.members !== undefined) {
+      for (const property of this.members) {
+        const [key, value] = property.children ?? [];
+        if (key !== undefined && value !== undefined) visit(key.offset, end(key), value.offset, end(value));
+      }
+      return;
+    }
+    const { source, ends } = this;
+    const close = this.offset + this.length - 1;
+    let i = skipBlanks(source, this.offset + 1);
+    while (i < close) {
+      const keyEnd = stringEnd(source, i);
+      const valueStart = skipBlanks(source, skipBlanks(source, keyEnd) + 1); // past the colon
+      const valueEnd = valueEndAt(source, ends, valueStart);
+      visit(i, keyEnd, valueStart, valueEnd);
+      i = skipBlanks(source, valueEnd);
+      if (source.charCodeAt(i) === 44) i = skipBlanks(source, i + 1);
+    }
   }
 }
 
 /** The top-level value: it runs from the first to the last non-blank character, so even a large root is
  * not skipped through to find its end. */
-function rootNode(source: string): Node {
+function rootNode(source: string, ends: ContainerEnds | undefined): Node {
   let start = 0;
   while (isBlankCode(source.charCodeAt(start))) start++;
   let stop = source.length;
   while (isBlankCode(source.charCodeAt(stop - 1))) stop--;
   const code = source.charCodeAt(start);
-  if (code === 123 || code === 91) return new LazyNode(source, code === 123 ? 'object' : 'array', start, stop - start);
-  return nodeAt(source, start);
+  if (code === 123 || code === 91) return new LazyNode(source, ends, code === 123 ? 'object' : 'array', start, stop - start);
+  return nodeAt(source, ends, start);
 }
 
 /** The value starting at `start`, its extent found by skipping it (strings by their quotes, containers by
  * bracket depth). */
-function nodeAt(source: string, start: number): Node {
+function nodeAt(source: string, ends: ContainerEnds | undefined, start: number): Node {
   const code = source.charCodeAt(start);
-  if (code === 123 || code === 91) return new LazyNode(source, code === 123 ? 'object' : 'array', start, containerEnd(source, start) - start);
-  if (code === 34) return new LazyNode(source, 'string', start, stringEnd(source, start) - start);
-  if (code === 116) return new LazyNode(source, 'boolean', start, 4);
-  if (code === 102) return new LazyNode(source, 'boolean', start, 5);
-  if (code === 110) return new LazyNode(source, 'null', start, 4);
+  if (code === 123 || code === 91) return new LazyNode(source, ends, code === 123 ? 'object' : 'array', start, containerEnd(source, ends, start) - start);
+  if (code === 34) return new LazyNode(source, ends, 'string', start, stringEnd(source, start) - start);
+  if (code === 116) return new LazyNode(source, ends, 'boolean', start, 4);
+  if (code === 102) return new LazyNode(source, ends, 'boolean', start, 5);
+  if (code === 110) return new LazyNode(source, ends, 'null', start, 4);
   let end = start + 1;
   while (end < source.length && isNumberCode(source.charCodeAt(end))) end++;
-  return new LazyNode(source, 'number', start, end - start);
+  return new LazyNode(source, ends, 'number', start, end - start);
+}
+
+/** Where the value starting at `start` ends, as nodeAt would find it. */
+function valueEndAt(source: string, ends: ContainerEnds | undefined, start: number): number {
+  const code = source.charCodeAt(start);
+  if (code === 123 || code === 91) return containerEnd(source, ends, start);
+  if (code === 34) return stringEnd(source, start);
+  if (code === 116 || code === 110) return start + 4;
+  if (code === 102) return start + 5;
+  let stop = start + 1;
+  while (stop < source.length && isNumberCode(source.charCodeAt(stop))) stop++;
+  return stop;
 }
 
 const isNumberCode = (code: number): boolean => (code >= 48 && code <= 57) || code === 45 || code === 43 || code === 46 || code === 101 || code === 69;
 
-function containerEnd(source: string, start: number): number {
+function containerEnd(source: string, ends: ContainerEnds | undefined, start: number): number {
+  const known = ends?.get(start);
+  if (known !== undefined) return known;
   let depth = 0;
   for (let i = start; i < source.length; i++) {
     const code = source.charCodeAt(i);
@@ -819,19 +973,19 @@ function containerEnd(source: string, start: number): number {
 }
 
 /** The members of a container: properties (key node, value node) of an object, elements of an array. */
-function scanMembers(source: string, container: Node): Node[] {
+function scanMembers(source: string, ends: ContainerEnds | undefined, container: Node): Node[] {
   const members: Node[] = [];
   const close = container.offset + container.length - 1;
   let i = skipBlanks(source, container.offset + 1);
   while (i < close) {
     if (container.type === 'object') {
-      const key = nodeAt(source, i);
+      const key = nodeAt(source, ends, i);
       i = skipBlanks(source, key.offset + key.length) + 1; // past the colon
-      const value = nodeAt(source, skipBlanks(source, i));
-      members.push(new LazyNode(source, 'property', key.offset, value.offset + value.length - key.offset, [key, value]));
+      const value = nodeAt(source, ends, skipBlanks(source, i));
+      members.push(new LazyNode(source, ends, 'property', key.offset, value.offset + value.length - key.offset, [key, value]));
       i = value.offset + value.length;
     } else {
-      const element = nodeAt(source, i);
+      const element = nodeAt(source, ends, i);
       members.push(element);
       i = element.offset + element.length;
     }
