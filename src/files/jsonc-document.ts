@@ -369,7 +369,12 @@ function parseDocument(text: string, label: string, format: JsonFormat): Documen
   const body = text.slice(bom.length);
   if (isJsonBlank(body)) return makeDocument(bom, body, undefined, undefined, true);
   const ends = new ContainerEnds();
-  if (isValidJson(body, ends)) return lazyDocument(bom, body, body, () => true, ends);
+  // JSONC is validated in the same pass that finds its comments and trailing commas, then blanked.
+  const blanks: Blank[] | undefined = format === 'jsonc' ? [] : undefined;
+  if (isValidJson(body, ends, blanks)) {
+    if (blanks === undefined || blanks.length === 0) return lazyDocument(bom, body, body, () => true, ends);
+    return lazyDocument(bom, body, blankRanges(body, blanks), () => false, ends);
+  }
   const clean = format === 'jsonc' ? blankCommentsAndTrailingCommas(body) : undefined;
   if (clean !== undefined) {
     if (isJsonBlank(clean)) return makeDocument(bom, body, undefined, undefined, false);
@@ -549,16 +554,25 @@ function grow(array: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
   return grown;
 }
 
+/** A range of text to blank: a comment, or a trailing comma. */
+interface Blank {
+  start: number;
+  end: number;
+}
+
 /** Whether `text` is exactly one JSON value, with JSON's whitespace around it: what JSON.parse accepts (and
  * jsonc-parser too), checked in one pass without building anything. May only err on the side of "no".
- * `ends`, when given, is filled with where the text's containers end (meaningful only when it is valid). */
-export function isValidJson(text: string, ends?: ContainerEnds): boolean {
+ * `ends`, when given, is filled with where the text's containers end (meaningful only when it is valid).
+ * With `blanks`, JSONC: comments and trailing commas are allowed too (what jsonc-parser accepts with
+ * trailing commas allowed), and pushed onto it in text order. */
+export function isValidJson(text: string, ends?: ContainerEnds, blanks?: Blank[]): boolean {
+  const skip = blanks === undefined ? skipBlanks : (source: string, from: number) => skipTrivia(source, from, blanks);
   const n = text.length;
   // One entry per open container: 1 object, 2 array; and its slot in `ends`.
   let stack = new Uint8Array(64);
   let slots = new Int32Array(64);
   let depth = 0;
-  let i = skipBlanks(text, 0);
+  let i = skip(text, 0);
   for (;;) {
     // A value starts at i.
     const code = text.charCodeAt(i);
@@ -571,14 +585,14 @@ export function isValidJson(text: string, ends?: ContainerEnds): boolean {
       }
       if (ends !== undefined) slots[depth] = ends.open(i);
       stack[depth++] = code === 123 ? 1 : 2;
-      i = skipBlanks(text, i + 1);
+      i = skip(text, i + 1);
       const close = text.charCodeAt(i);
       if (close === (code === 123 ? 125 : 93)) {
         depth--;
         i++;
         ends?.close(slots[depth] as number, i);
       } else if (code === 123) {
-        i = validKey(text, i);
+        i = validKey(text, i, skip);
         if (i < 0) return false;
         continue;
       } else {
@@ -602,7 +616,7 @@ export function isValidJson(text: string, ends?: ContainerEnds): boolean {
     }
     // After a value: close containers, or a comma and the next member.
     for (;;) {
-      i = skipBlanks(text, i);
+      i = skip(text, i);
       if (depth === 0) return i === n;
       const next = text.charCodeAt(i);
       const inObject = stack[depth - 1] === 1;
@@ -613,9 +627,16 @@ export function isValidJson(text: string, ends?: ContainerEnds): boolean {
         continue;
       }
       if (next !== 44) return false;
-      i = skipBlanks(text, i + 1);
+      const comma = i;
+      const noted = blanks?.length ?? 0;
+      i = skip(text, i + 1);
+      if (blanks !== undefined && text.charCodeAt(i) === (inObject ? 125 : 93)) {
+        // In text order: before the comments that follow it.
+        blanks.splice(noted, 0, { start: comma, end: comma + 1 });
+        continue;
+      }
       if (inObject) {
-        i = validKey(text, i);
+        i = validKey(text, i, skip);
         if (i < 0) return false;
       }
       break;
@@ -624,12 +645,34 @@ export function isValidJson(text: string, ends?: ContainerEnds): boolean {
 }
 
 /** A key, its colon and the blanks after it; the offset of the value, or -1. */
-function validKey(text: string, start: number): number {
+function validKey(text: string, start: number, skip: (text: string, from: number) => number): number {
   if (text.charCodeAt(start) !== 34) return -1;
   const end = validString(text, start);
   if (end < 0) return -1;
-  const colon = skipBlanks(text, end);
-  return text.charCodeAt(colon) === 58 ? skipBlanks(text, colon + 1) : -1;
+  const colon = skip(text, end);
+  return text.charCodeAt(colon) === 58 ? skip(text, colon + 1) : -1;
+}
+
+/** Past blanks and comments (each pushed onto `blanks`); -1 for a block comment that is never closed. */
+function skipTrivia(text: string, from: number, blanks: Blank[]): number {
+  let i = skipBlanks(text, from);
+  while (text.charCodeAt(i) === 47) {
+    const next = text.charCodeAt(i + 1);
+    let stop: number;
+    if (next === 47) {
+      stop = i + 2;
+      while (stop < text.length && text.charCodeAt(stop) !== 10 && text.charCodeAt(stop) !== 13) stop++;
+    } else if (next === 42) {
+      const close = text.indexOf('*/', i + 2);
+      if (close < 0) return -1;
+      stop = close + 2;
+    } else {
+      return i;
+    }
+    blanks.push({ start: i, end: stop });
+    i = skipBlanks(text, stop);
+  }
+  return i;
 }
 
 /** The offset after a valid JSON string opening at `start`, or -1: no raw control character, only JSON's
@@ -729,6 +772,11 @@ function blankCommentsAndTrailingCommas(text: string): string | undefined {
   }
   if (blanks.length === 0) return text;
   blanks.sort((a, b) => a.start - b.start);
+  return blankRanges(text, blanks);
+}
+
+/** `text` with the `blanks` (sorted, not overlapping) replaced by spaces, line breaks kept. */
+function blankRanges(text: string, blanks: readonly Blank[]): string {
   const parts: string[] = [];
   let copied = 0;
   for (const { start, end } of blanks) {
