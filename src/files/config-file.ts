@@ -119,45 +119,35 @@ export async function readConfigFile(path: string, options: { fresh?: boolean } 
   return withPath(entry.snapshot, path);
 }
 
-/** A buffer for reading a file again: one that was read before in this run is mostly unchanged when read
- * again (a recently modified file at every read, under the lock before writing, by the write itself), and
- * reading it into memory already in use and comparing it there costs a fraction of a new buffer of its size
- * (on a VM, touching 10 MB of new memory alone takes ~35 ms). Taken while a read uses it, so reads at the
- * same time each have their own. */
-let spare: Buffer | undefined;
+/** A file read again (a recently modified one at every read, under the lock before writing, by the write
+ * itself) is mostly unchanged, so it is read in chunks into one small buffer and compared with the bytes
+ * known, chunk by chunk: reading it whole into new memory would cost more than all the rest (on a VM,
+ * touching 10 MB of new memory alone takes ~35 ms). Only a file that differs is read whole again. */
+const COMPARE_CHUNK = 1024 * 1024;
+/** The chunk buffer, taken while a read uses it (reads at the same time each get their own). */
+let spareChunk: Buffer | undefined;
 
-/** The bytes of `file` now: `known` itself when they are the same, else a copy of their own. */
+/** The bytes of `file` now: `known` itself when they are the same, else a buffer of their own. */
 async function readAgain(file: string, known: Buffer): Promise<Buffer> {
-  let buffer = takeSpare(known.length + 1);
+  const chunk = spareChunk ?? Buffer.allocUnsafeSlow(COMPARE_CHUNK);
+  spareChunk = undefined;
   try {
-    let length = 0;
     const handle = await fs.open(file, 'r');
     try {
-      for (;;) {
-        // One byte more than `known` is room enough to tell a longer file.
-        if (length === buffer.length) {
-          const grown = Buffer.allocUnsafeSlow(buffer.length * 2);
-          buffer.copy(grown, 0, 0, length);
-          buffer = grown;
-        }
-        const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-        if (bytesRead === 0) break;
-        length += bytesRead;
+      for (let position = 0; ; ) {
+        const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+        if (bytesRead === 0 && position === known.length) return known;
+        if (bytesRead === 0 || position + bytesRead > known.length || chunk.compare(known, position, position + bytesRead, 0, bytesRead) !== 0) break;
+        position += bytesRead;
       }
+      // Positioned reads leave the handle at the start: this reads the file whole.
+      return await handle.readFile();
     } finally {
       await handle.close();
     }
-    const bytes = buffer.subarray(0, length);
-    return bytes.equals(known) ? known : Buffer.from(bytes);
   } finally {
-    if (spare === undefined || spare.length < buffer.length) spare = buffer;
+    spareChunk = chunk;
   }
-}
-
-function takeSpare(size: number): Buffer {
-  const taken = spare !== undefined && spare.length >= size ? spare : Buffer.allocUnsafeSlow(size);
-  if (taken === spare) spare = undefined;
-  return taken;
 }
 
 /** The bytes this run last read of a file, when they decode to `expected` (the check before writing compares

@@ -522,18 +522,22 @@ class ContainerEnds {
     const out = new ContainerEnds();
     out.starts = new Int32Array(this.count);
     out.stops = new Int32Array(this.count);
+    const offsets = edits.map((edit) => edit.offset);
+    const edge = edits.map((edit) => edit.offset + edit.length);
+    const deltas = edits.map((edit) => edit.content.length - edit.length);
     for (let index = 0; index < this.count; index++) {
       const start = this.starts[index] as number;
       const stop = this.stops[index] as number;
       let newStart = start;
       let newStop = stop;
       let kept = true;
-      for (const { offset, length, content } of edits) {
-        const delta = content.length - length;
-        if (offset + length <= start) {
+      for (let e = 0; e < offsets.length; e++) {
+        const offset = offsets[e] as number;
+        const delta = deltas[e] as number;
+        if ((edge[e] as number) <= start) {
           newStart += delta;
           newStop += delta;
-        } else if (offset > start && offset + length < stop) {
+        } else if (offset > start && (edge[e] as number) < stop) {
           newStop += delta;
         } else if (offset < stop) {
           kept = false;
