@@ -41,8 +41,9 @@ interface Source {
 interface Document extends Source {
   bom: string;
   root: Node | undefined;
-  /** The body with comments and trailing commas blanked, which the lazy tree reads; undefined when `root`
-   * is jsonc-parser's own tree. */
+  /** The text the lazy tree reads: valid JSON, or valid JSONC (then not `strict`: the tree steps over
+   * comments and trailing commas itself, so a large JSONC file is not copied to blank them); undefined when
+   * `root` is jsonc-parser's own tree. */
   clean: string | undefined;
   /** The parsed value of `root`; shared by every caller that parses the same text, so never mutated. */
   readonly value: unknown;
@@ -93,7 +94,7 @@ export interface JsonMember {
 }
 
 /** The members of the object at `keyPath` that `select` picks — by key, or by the text of their value
- * (comments blanked) — with their parsed values, in file order and with every duplicate key. Only the
+ * as written, comments included — with their parsed values, in file order and with every duplicate key. Only the
  * picked members are parsed: a map of thousands of servers is read for the few that matter. 'absent' when
  * there is no object there (missing, null, or a parent on the path is no object), 'not-an-object' when a
  * value of another type is. Throws SetupError CONFIG_PARSE for unparseable text. */
@@ -257,8 +258,12 @@ export function getJsonValue(text: string, keyPath: JsonKeyPath): unknown {
     // An edited text: read just the value asked for rather than parse the whole text again.
     const located = locate(doc.root, keyPath);
     if (located.kind !== 'found') return undefined;
-    const value = tryJsonParse(doc.clean.slice(located.value.offset, end(located.value)));
+    const slice = doc.clean.slice(located.value.offset, end(located.value));
+    const value = tryJsonParse(slice);
     if (value.ok) return value.value;
+    const blanked = doc.strict ? undefined : blankCommentsAndTrailingCommas(slice);
+    const again = blanked === undefined ? undefined : tryJsonParse(blanked);
+    if (again?.ok) return again.value;
   }
   let value = doc.value;
   for (const segment of keyPath) {
@@ -369,11 +374,12 @@ function parseDocument(text: string, label: string, format: JsonFormat): Documen
   const body = text.slice(bom.length);
   if (isJsonBlank(body)) return makeDocument(bom, body, undefined, undefined, true);
   const ends = new ContainerEnds();
-  // JSONC is validated in the same pass that finds its comments and trailing commas, then blanked.
-  const blanks: Blank[] | undefined = format === 'jsonc' ? [] : undefined;
-  if (isValidJson(body, ends, blanks)) {
-    if (blanks === undefined || blanks.length === 0) return lazyDocument(bom, body, body, () => true, ends);
-    return lazyDocument(bom, body, blankRanges(body, blanks), () => false, ends);
+  // JSONC is validated in one pass that steps over its comments and trailing commas, and the tree reads it
+  // as it is.
+  const jsonc = format === 'jsonc' ? { extras: false } : undefined;
+  if (isValidJson(body, ends, jsonc)) {
+    const strict = jsonc === undefined || !jsonc.extras;
+    return lazyDocument(bom, body, body, () => strict, ends);
   }
   const clean = format === 'jsonc' ? blankCommentsAndTrailingCommas(body) : undefined;
   if (clean !== undefined) {
@@ -438,8 +444,16 @@ function lazyDocument(bom: string, body: string, clean: string, strict: () => bo
     },
     get value() {
       if (value !== undefined) return value.value;
+      // Text with comments or trailing commas is blanked first; should that not parse either (only an edit
+      // gone wrong could cause it), jsonc-parser says where.
       const direct = tryJsonParse(clean);
-      value = { value: direct.ok ? direct.value : parseDocument(bom + body, 'JSON text', 'jsonc').value };
+      const blanked = direct.ok ? undefined : blankCommentsAndTrailingCommas(clean);
+      const parsedValue = direct.ok ? direct : blanked === undefined ? direct : tryJsonParse(blanked);
+      if (!parsedValue.ok) {
+        parseWithJsoncParser(body, 'JSON text', 'jsonc');
+        throw new Error('unreachable: a checked document does not parse');
+      }
+      value = { value: parsedValue.value };
       return value.value;
     },
     get valueReady() {
@@ -558,19 +572,13 @@ function grow(array: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
   return grown;
 }
 
-/** A range of text to blank: a comment, or a trailing comma. */
-interface Blank {
-  start: number;
-  end: number;
-}
-
 /** Whether `text` is exactly one JSON value, with JSON's whitespace around it: what JSON.parse accepts (and
  * jsonc-parser too), checked in one pass without building anything. May only err on the side of "no".
  * `ends`, when given, is filled with where the text's containers end (meaningful only when it is valid).
- * With `blanks`, JSONC: comments and trailing commas are allowed too (what jsonc-parser accepts with
- * trailing commas allowed), and pushed onto it in text order. */
-export function isValidJson(text: string, ends?: ContainerEnds, blanks?: Blank[]): boolean {
-  const skip = blanks === undefined ? skipBlanks : (source: string, from: number) => skipTrivia(source, from, blanks);
+ * With `jsonc`, JSONC: comments and trailing commas are allowed too (what jsonc-parser accepts with
+ * trailing commas allowed), and `jsonc.extras` says whether there were any. */
+export function isValidJson(text: string, ends?: ContainerEnds, jsonc?: { extras: boolean }): boolean {
+  const skip = jsonc === undefined ? skipBlanks : (source: string, from: number) => skipTrivia(source, from, jsonc);
   const n = text.length;
   // One entry per open container: 1 object, 2 array; and its slot in `ends`.
   let stack = new Uint8Array(64);
@@ -631,12 +639,10 @@ export function isValidJson(text: string, ends?: ContainerEnds, blanks?: Blank[]
         continue;
       }
       if (next !== 44) return false;
-      const comma = i;
-      const noted = blanks?.length ?? 0;
       i = skip(text, i + 1);
-      if (blanks !== undefined && text.charCodeAt(i) === (inObject ? 125 : 93)) {
-        // In text order: before the comments that follow it.
-        blanks.splice(noted, 0, { start: comma, end: comma + 1 });
+      if (jsonc !== undefined && text.charCodeAt(i) === (inObject ? 125 : 93)) {
+        // A trailing comma.
+        jsonc.extras = true;
         continue;
       }
       if (inObject) {
@@ -657,8 +663,8 @@ function validKey(text: string, start: number, skip: (text: string, from: number
   return text.charCodeAt(colon) === 58 ? skip(text, colon + 1) : -1;
 }
 
-/** Past blanks and comments (each pushed onto `blanks`); -1 for a block comment that is never closed. */
-function skipTrivia(text: string, from: number, blanks: Blank[]): number {
+/** Past blanks and comments (noting that there were); -1 for a block comment that is never closed. */
+function skipTrivia(text: string, from: number, jsonc: { extras: boolean }): number {
   let i = skipBlanks(text, from);
   while (text.charCodeAt(i) === 47) {
     const next = text.charCodeAt(i + 1);
@@ -673,7 +679,7 @@ function skipTrivia(text: string, from: number, blanks: Blank[]): number {
     } else {
       return i;
     }
-    blanks.push({ start: i, end: stop });
+    jsonc.extras = true;
     i = skipBlanks(text, stop);
   }
   return i;
@@ -776,11 +782,6 @@ function blankCommentsAndTrailingCommas(text: string): string | undefined {
   }
   if (blanks.length === 0) return text;
   blanks.sort((a, b) => a.start - b.start);
-  return blankRanges(text, blanks);
-}
-
-/** `text` with the `blanks` (sorted, not overlapping) replaced by spaces, line breaks kept. */
-function blankRanges(text: string, blanks: readonly Blank[]): string {
   const parts: string[] = [];
   let copied = 0;
   for (const { start, end } of blanks) {
@@ -959,14 +960,14 @@ class LazyNode implements Node {
     }
     const { source, ends } = this;
     const close = this.offset + this.length - 1;
-    let i = skipBlanks(source, this.offset + 1);
+    let i = skipGap(source, this.offset + 1);
     while (i < close) {
       const keyEnd = stringEnd(source, i);
-      const valueStart = skipBlanks(source, skipBlanks(source, keyEnd) + 1); // past the colon
+      const valueStart = skipGap(source, skipGap(source, keyEnd) + 1); // past the colon
       const valueEnd = valueEndAt(source, ends, valueStart);
       visit(i, keyEnd, valueStart, valueEnd);
-      i = skipBlanks(source, valueEnd);
-      if (source.charCodeAt(i) === 44) i = skipBlanks(source, i + 1);
+      i = skipGap(source, valueEnd);
+      if (source.charCodeAt(i) === 44) i = skipGap(source, i + 1);
     }
   }
 }
@@ -974,12 +975,14 @@ class LazyNode implements Node {
 /** The top-level value: it runs from the first to the last non-blank character, so even a large root is
  * not skipped through to find its end. */
 function rootNode(source: string, ends: ContainerEnds | undefined): Node {
-  let start = 0;
-  while (isBlankCode(source.charCodeAt(start))) start++;
-  let stop = source.length;
-  while (isBlankCode(source.charCodeAt(stop - 1))) stop--;
+  const start = skipGap(source, 0);
   const code = source.charCodeAt(start);
-  if (code === 123 || code === 91) return new LazyNode(source, ends, code === 123 ? 'object' : 'array', start, stop - start);
+  if ((code === 123 || code === 91) && ends === undefined) {
+    // Plain JSON (no index at hand): the root ends at the last non-blank character.
+    let stop = source.length;
+    while (isBlankCode(source.charCodeAt(stop - 1))) stop--;
+    return new LazyNode(source, ends, code === 123 ? 'object' : 'array', start, stop - start);
+  }
   return nodeAt(source, ends, start);
 }
 
@@ -1018,6 +1021,7 @@ function containerEnd(source: string, ends: ContainerEnds | undefined, start: nu
   for (let i = start; i < source.length; i++) {
     const code = source.charCodeAt(i);
     if (code === 34) i = stringEnd(source, i) - 1;
+    else if (code === 47) i = commentEnd(source, i) - 1;
     else if (code === 123 || code === 91) depth++;
     else if ((code === 125 || code === 93) && --depth === 0) return i + 1;
   }
@@ -1028,12 +1032,12 @@ function containerEnd(source: string, ends: ContainerEnds | undefined, start: nu
 function scanMembers(source: string, ends: ContainerEnds | undefined, container: Node): Node[] {
   const members: Node[] = [];
   const close = container.offset + container.length - 1;
-  let i = skipBlanks(source, container.offset + 1);
+  let i = skipGap(source, container.offset + 1);
   while (i < close) {
     if (container.type === 'object') {
       const key = nodeAt(source, ends, i);
-      i = skipBlanks(source, key.offset + key.length) + 1; // past the colon
-      const value = nodeAt(source, ends, skipBlanks(source, i));
+      i = skipGap(source, key.offset + key.length) + 1; // past the colon
+      const value = nodeAt(source, ends, skipGap(source, i));
       members.push(new LazyNode(source, ends, 'property', key.offset, value.offset + value.length - key.offset, [key, value]));
       i = value.offset + value.length;
     } else {
@@ -1041,10 +1045,28 @@ function scanMembers(source: string, ends: ContainerEnds | undefined, container:
       members.push(element);
       i = element.offset + element.length;
     }
-    i = skipBlanks(source, i);
-    if (source.charCodeAt(i) === 44) i = skipBlanks(source, i + 1);
+    i = skipGap(source, i);
+    if (source.charCodeAt(i) === 44) i = skipGap(source, i + 1);
   }
   return members;
+}
+
+/** Past blanks and comments, in valid JSON or JSONC: outside a string a `/` can only start a comment. */
+function skipGap(source: string, from: number): number {
+  let i = skipBlanks(source, from);
+  while (source.charCodeAt(i) === 47) {
+    i = commentEnd(source, i);
+    i = skipBlanks(source, i);
+  }
+  return i;
+}
+
+/** The offset after the comment starting at `start` (valid JSONC: it is closed). */
+function commentEnd(source: string, start: number): number {
+  if (source.charCodeAt(start + 1) === 42) return source.indexOf('*/', start + 2) + 2;
+  let stop = start + 2;
+  while (stop < source.length && source.charCodeAt(stop) !== 10 && source.charCodeAt(stop) !== 13) stop++;
+  return stop;
 }
 
 function skipBlanks(source: string, from: number): number {
