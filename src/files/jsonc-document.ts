@@ -373,7 +373,8 @@ function parseDocument(text: string, label: string, format: JsonFormat): Documen
   const bom = text.startsWith(BOM) ? BOM : '';
   const body = text.slice(bom.length);
   if (isJsonBlank(body)) return makeDocument(bom, body, undefined, undefined, true);
-  const ends = new ContainerEnds();
+  // Room for about one large container per INDEXED_LENGTH * 2 characters, so that it rarely grows.
+  const ends = new ContainerEnds(Math.max(256, Math.ceil(body.length / (INDEXED_LENGTH * 2))));
   // JSONC is validated in one pass that steps over its comments and trailing commas, and the tree reads it
   // as it is.
   const jsonc = format === 'jsonc' ? { extras: false } : undefined;
@@ -495,9 +496,15 @@ function tryJsonParse(text: string): { ok: true; value: unknown } | { ok: false 
 const INDEXED_LENGTH = 64;
 
 class ContainerEnds {
-  private starts = new Int32Array(256);
-  private stops = new Int32Array(256);
+  private starts: Int32Array<ArrayBuffer>;
+  private stops: Int32Array<ArrayBuffer>;
   private count = 0;
+
+  /** Room for `capacity` containers to start with (it grows as needed). */
+  constructor(capacity = 256) {
+    this.starts = new Int32Array(capacity);
+    this.stops = new Int32Array(capacity);
+  }
 
   /** Notes a container opening at `start`; returns its slot for close(). Containers open in text order, so
    * the starts stay sorted. */
@@ -533,9 +540,7 @@ class ContainerEnds {
    * (scanned when asked for), and so are the new ones an edit brought. Positions outside the edits keep their
    * order, so the starts stay sorted. */
   shifted(edits: readonly Edit[]): ContainerEnds {
-    const out = new ContainerEnds();
-    out.starts = new Int32Array(this.count);
-    out.stops = new Int32Array(this.count);
+    const out = new ContainerEnds(Math.max(this.count, 1));
     const offsets = edits.map((edit) => edit.offset);
     const edge = edits.map((edit) => edit.offset + edit.length);
     const deltas = edits.map((edit) => edit.content.length - edit.length);
