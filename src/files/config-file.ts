@@ -11,6 +11,7 @@ import * as fs from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { SetupError } from '../errors.js';
 import { withFileLock } from './file-lock.js';
+import { splicedBytes } from './text-splices.js';
 
 export interface ConfigFileSnapshot {
   /** The path as given. */
@@ -211,7 +212,8 @@ export async function writeConfigFile(path: string, text: string, options: Write
   const current = await readCurrent(path, target, last?.bytes);
   if (options.expected !== undefined) assertUnchanged(path, current, options.expected, knownBytes(last, options.expected));
 
-  const data = Buffer.from(text, 'utf8');
+  // An edit of the text read: its bytes are the bytes read with the edits spliced in (text-splices.ts).
+  const data = (last && splicedBytes(text, last.snapshot.text ?? '', last.bytes)) ?? Buffer.from(text, 'utf8');
   const mode = options.mode ?? (options.secret ? SECRET_FILE_MODE : current?.mode);
   if (current !== null && current.bytes.equals(data) && (mode === undefined || current.mode === mode)) {
     rememberWritten(path, target, text, current.bytes, current.mode);

@@ -7,6 +7,7 @@
 import { createScanner, getNodeValue, parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { Node, ParseError, ParseErrorCode } from 'jsonc-parser';
 import { SetupError } from '../errors.js';
+import { noteSplices } from './text-splices.js';
 
 export type JsonFormat = 'json' | 'jsonc';
 export type JsonKeyPath = readonly (string | number)[];
@@ -472,8 +473,11 @@ function lazyDocument(bom: string, body: string, clean: string, strict: () => bo
 /** The text `edits` make of `doc`, remembered as parsed: an edit of a valid document computed from its tree
  * yields a valid document, and its lazy tree is the old clean text with the same edits. */
 function edited(doc: Document, edits: readonly Edit[]): string {
-  const body = applyEditList(doc.body, edits);
+  const ordered = inTextOrder(edits);
+  const body = applyEditList(doc.body, ordered);
   const text = doc.bom + body;
+  // Without a BOM the body is the text itself: the writer can build the new bytes from the old ones.
+  if (doc.bom === '') noteSplices(text, doc.body, ordered);
   if (doc.clean === undefined || doc.root === undefined) return text;
   const plain = doc.clean === doc.body;
   const clean = plain ? body : applyEditList(doc.clean, edits);
@@ -1405,11 +1409,18 @@ function removeRange(src: Source, start: number, stop: number): Edit {
   return { offset: start, length: after - start, content: '' };
 }
 
+/** The edits sorted by offset, those at one offset in the order given. */
+function inTextOrder(edits: readonly Edit[]): Edit[] {
+  return edits
+    .map((edit, order) => ({ edit, order }))
+    .sort((a, b) => a.edit.offset - b.edit.offset || a.order - b.order)
+    .map(({ edit }) => edit);
+}
+
 function applyEditList(body: string, edits: readonly Edit[]): string {
-  const ordered = edits.map((edit, order) => ({ edit, order })).sort((a, b) => a.edit.offset - b.edit.offset || a.order - b.order);
   let out = '';
   let cursor = 0;
-  for (const { edit } of ordered) {
+  for (const edit of inTextOrder(edits)) {
     if (edit.offset < cursor) throw new Error('overlapping JSON edits');
     out += body.slice(cursor, edit.offset) + edit.content;
     cursor = edit.offset + edit.length;
