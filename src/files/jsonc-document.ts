@@ -429,8 +429,9 @@ function makeDocument(bom: string, body: string, root: Node | undefined, value: 
   };
 }
 
-/** A document over valid clean text whose tree and value are built when first asked for. Should the value
- * not parse (only an edit gone wrong could cause that), the full parser reports where. */
+/** A document over valid JSON or JSONC text (`clean`) whose tree and value are built when first asked for;
+ * `ends`, where its large containers end, when known. Should the value not parse (only an edit gone wrong
+ * could cause that), the full parser reports where. */
 function lazyDocument(bom: string, body: string, clean: string, strict: () => boolean, ends: ContainerEnds | undefined): Document {
   let lines: LineIndex | undefined;
   let root: Node | undefined;
@@ -677,19 +678,10 @@ function skipTrivia(text: string, from: number, jsonc: { extras: boolean }): num
   let i = skipBlanks(text, from);
   while (text.charCodeAt(i) === 47) {
     const next = text.charCodeAt(i + 1);
-    let stop: number;
-    if (next === 47) {
-      stop = i + 2;
-      while (stop < text.length && text.charCodeAt(stop) !== 10 && text.charCodeAt(stop) !== 13) stop++;
-    } else if (next === 42) {
-      const close = text.indexOf('*/', i + 2);
-      if (close < 0) return -1;
-      stop = close + 2;
-    } else {
-      return i;
-    }
+    if (next !== 47 && next !== 42) return i;
+    if (next === 42 && text.indexOf('*/', i + 2) < 0) return -1;
     jsonc.extras = true;
-    i = skipBlanks(text, stop);
+    i = skipBlanks(text, commentEnd(text, i));
   }
   return i;
 }
