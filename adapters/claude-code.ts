@@ -25,8 +25,8 @@ import type { Adapter, Confirmation } from '../src/kit/adapter.js';
 import { readConfigFile } from '../src/files/config-file.js';
 import { detectFromClues } from '../src/kit/detect.js';
 import { findOnPath, pathExists, remoteSession } from '../src/system/environment.js';
-import { bearerValue, inspectServers, inspectServersFile, notAServersMap, readRemoteEntry, planServersFile, planServersFileRemoval, type EntryShape, type ServersFile } from '../src/kit/json-servers.js';
-import { checkJsonDocument, getJsonValue, parseJsonDocument, removeJsonValue, selectJsonMembers, setJsonValue } from '../src/files/jsonc-document.js';
+import { bearerValue, inspectServers, inspectServersFile, mentions, notAServersMap, readRemoteEntry, planServersFile, planServersFileRemoval, type EntryShape, type ServersFile } from '../src/kit/json-servers.js';
+import { checkJsonDocument, getJsonValue, jsonValueText, parseJsonDocument, removeJsonValue, selectJsonMembers, setJsonValue } from '../src/files/jsonc-document.js';
 import { isJsonObject } from '../src/files/json-object.js';
 import { DEFAULT_SERVER_URL, type Activation, type EntryScope, type Environment, type FileStep, type InstalledEntry, type SetupRequest, type StaleEntry, type ToolPlan } from '../src/model.js';
 import { exportVariableSteps } from '../src/kit/next-steps.js';
@@ -34,7 +34,7 @@ import { joinPath } from '../src/kit/paths.js';
 import { lastLine, runToolCommand } from '../src/kit/tool-command.js';
 import { projectDirectory } from '../src/kit/servers-file-adapter.js';
 import { SHELL_BRACED_SYNTAX } from '../src/kit/references.js';
-import { findStaleEntries, mayNameMittwald } from '../src/kit/server-url.js';
+import { findStaleEntries } from '../src/kit/server-url.js';
 
 /** Claude Code's main file: `~/.claude.json`, or `$CLAUDE_CONFIG_DIR/.claude.json`. */
 export function claudeCodeUserFile(environment: Environment): string {
@@ -124,8 +124,10 @@ async function localEntries(environment: Environment, files: ClaudeFiles, option
   const { text } = await readConfigFile(files.user.path);
   if (text === null) return [];
   checkJsonDocument(text, files.user.path, 'json');
-  const quoted = JSON.stringify(options.name);
-  const projects = selectJsonMembers(text, ['projects'], (_, valueText) => valueText.includes(quoted) || mayNameMittwald(valueText, options.serverUrl));
+  // Most files never mentioned mittwald: one search through all projects then settles it.
+  const projectsText = jsonValueText(text, ['projects']);
+  if (projectsText === undefined || !mentions(projectsText, options.name, options.serverUrl)) return [];
+  const projects = selectJsonMembers(text, ['projects'], (_, valueText) => mentions(valueText, options.name, options.serverUrl));
   if (!Array.isArray(projects)) return [];
   // As Claude reads the file: the last of duplicate project keys (and of duplicate keys in it) counts.
   const byProject = new Map(projects.map(({ key, value }) => [key, value]));

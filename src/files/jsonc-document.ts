@@ -143,6 +143,15 @@ function decodeKey(source: string, start: number, stop: number): string {
   return raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
 }
 
+/** The text of the value at `keyPath` as written (comments included), undefined when there is none: one
+ * search through it can tell that none of its members matter, where selectJsonMembers looks at each. Throws
+ * SetupError CONFIG_PARSE for unparseable text. */
+export function jsonValueText(text: string, keyPath: JsonKeyPath): string | undefined {
+  const doc = loadDocument(text, 'JSON text', 'jsonc');
+  const located = doc.root === undefined ? undefined : locate(doc.root, keyPath);
+  return located?.kind === 'found' ? doc.body.slice(located.value.offset, end(located.value)) : undefined;
+}
+
 /** A member's value the slow way: from jsonc-parser's node, or blanked again (an edited text may keep a
  * trailing comma inside it). */
 function valueOf(doc: Document, property: Node): unknown {

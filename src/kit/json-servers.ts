@@ -64,7 +64,19 @@ function serversEntries(document: ServersDocument, text: string, file: ServersFi
 /** The entries that can matter to us: ours by name, and any whose text may point at mittwald or at the
  * server (the others are never stale, and reading thousands of them would cost a large file dearly). */
 function relevantEntries(document: ServersDocument, text: string, file: ServersFile, name: string, serverUrl: string): JsonMember[] {
+  // A map whose text holds neither our name nor anything that can name mittwald has no entry that matters:
+  // one search through it instead of one per entry (most large files never mentioned mittwald).
+  const mapText = document.mapText?.(text, file.serversPath, file.path);
+  if (mapText !== undefined && mapText.startsWith('{') && !mentions(mapText, name, serverUrl)) return [];
   return serversEntries(document, text, file, (entryName, entryText) => entryName === name || mayNameMittwald(entryText, serverUrl));
+}
+
+/** Whether JSON text can hold a key `name` or name mittwald or the server. Never false when it does: a name
+ * of letters, digits, - and _ is spelt otherwise only with a \u escape, which mayNameMittwald looks into; for
+ * any other name it is always true. */
+export function mentions(jsonText: string, name: string, serverUrl: string): boolean {
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) return true;
+  return jsonText.includes(JSON.stringify(name)) || mayNameMittwald(jsonText, serverUrl);
 }
 
 export async function planServersFile(
