@@ -597,13 +597,12 @@ function grow(array: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
  * With `jsonc`, JSONC: comments and trailing commas are allowed too (what jsonc-parser accepts with
  * trailing commas allowed), and `jsonc.extras` says whether there were any. */
 export function isValidJson(text: string, ends?: ContainerEnds, jsonc?: { extras: boolean }): boolean {
-  const skip = jsonc === undefined ? skipBlanks : (source: string, from: number) => skipTrivia(source, from, jsonc);
   const n = text.length;
   // One entry per open container: 1 object, 2 array; and its slot in `ends`.
   let stack = new Uint8Array(64);
   let slots = new Int32Array(64);
   let depth = 0;
-  let i = skip(text, 0);
+  let i = skipIn(text, 0, jsonc);
   for (;;) {
     // A value starts at i.
     const code = text.charCodeAt(i);
@@ -616,14 +615,14 @@ export function isValidJson(text: string, ends?: ContainerEnds, jsonc?: { extras
       }
       if (ends !== undefined) slots[depth] = ends.open(i);
       stack[depth++] = code === 123 ? 1 : 2;
-      i = skip(text, i + 1);
+      i = skipIn(text, i + 1, jsonc);
       const close = text.charCodeAt(i);
       if (close === (code === 123 ? 125 : 93)) {
         depth--;
         i++;
         ends?.close(slots[depth] as number, i);
       } else if (code === 123) {
-        i = validKey(text, i, skip);
+        i = validKey(text, i, jsonc);
         if (i < 0) return false;
         continue;
       } else {
@@ -647,7 +646,7 @@ export function isValidJson(text: string, ends?: ContainerEnds, jsonc?: { extras
     }
     // After a value: close containers, or a comma and the next member.
     for (;;) {
-      i = skip(text, i);
+      i = skipIn(text, i, jsonc);
       if (depth === 0) return i === n;
       const next = text.charCodeAt(i);
       const inObject = stack[depth - 1] === 1;
@@ -658,14 +657,14 @@ export function isValidJson(text: string, ends?: ContainerEnds, jsonc?: { extras
         continue;
       }
       if (next !== 44) return false;
-      i = skip(text, i + 1);
+      i = skipIn(text, i + 1, jsonc);
       if (jsonc !== undefined && text.charCodeAt(i) === (inObject ? 125 : 93)) {
         // A trailing comma.
         jsonc.extras = true;
         continue;
       }
       if (inObject) {
-        i = validKey(text, i, skip);
+        i = validKey(text, i, jsonc);
         if (i < 0) return false;
       }
       break;
@@ -674,12 +673,18 @@ export function isValidJson(text: string, ends?: ContainerEnds, jsonc?: { extras
 }
 
 /** A key, its colon and the blanks after it; the offset of the value, or -1. */
-function validKey(text: string, start: number, skip: (text: string, from: number) => number): number {
+function validKey(text: string, start: number, jsonc: { extras: boolean } | undefined): number {
   if (text.charCodeAt(start) !== 34) return -1;
   const end = validString(text, start);
   if (end < 0) return -1;
-  const colon = skip(text, end);
-  return text.charCodeAt(colon) === 58 ? skip(text, colon + 1) : -1;
+  const colon = skipIn(text, end, jsonc);
+  return text.charCodeAt(colon) === 58 ? skipIn(text, colon + 1, jsonc) : -1;
+}
+
+/** Past what may stand between tokens: JSON's blanks, and for JSONC (`jsonc` given) comments too. */
+function skipIn(text: string, from: number, jsonc: { extras: boolean } | undefined): number {
+  const i = skipBlanks(text, from);
+  return jsonc === undefined || text.charCodeAt(i) !== 47 ? i : skipTrivia(text, i, jsonc);
 }
 
 /** Past blanks and comments (noting that there were); -1 for a block comment that is never closed. */
