@@ -25,15 +25,16 @@ import type { Adapter, Confirmation } from '../src/kit/adapter.js';
 import { readConfigFile } from '../src/files/config-file.js';
 import { detectFromClues } from '../src/kit/detect.js';
 import { findOnPath, pathExists, remoteSession } from '../src/system/environment.js';
-import { bearerValue, inspectServersFile, readRemoteEntry, planServersFile, planServersFileRemoval, type EntryShape, type ServersFile } from '../src/kit/json-servers.js';
-import { getJsonValue, parseJsonDocument, removeJsonValue, selectJsonMembers, setJsonValue } from '../src/files/jsonc-document.js';
+import { bearerValue, inspectServers, inspectServersFile, mentions, notAServersMap, readRemoteEntry, planServersFile, planServersFileRemoval, type EntryShape, type ServersFile } from '../src/kit/json-servers.js';
+import { checkJsonDocument, getJsonValue, jsonValueText, parseJsonDocument, removeJsonValue, selectJsonMembers, setJsonValue } from '../src/files/jsonc-document.js';
+import { isJsonObject } from '../src/files/json-object.js';
 import { DEFAULT_SERVER_URL, type Activation, type EntryScope, type Environment, type FileStep, type InstalledEntry, type SetupRequest, type StaleEntry, type ToolPlan } from '../src/model.js';
 import { exportVariableSteps } from '../src/kit/next-steps.js';
 import { joinPath } from '../src/kit/paths.js';
 import { lastLine, runToolCommand } from '../src/kit/tool-command.js';
 import { projectDirectory } from '../src/kit/servers-file-adapter.js';
 import { SHELL_BRACED_SYNTAX } from '../src/kit/references.js';
-import { findStaleEntries, mayNameMittwald } from '../src/kit/server-url.js';
+import { findStaleEntries } from '../src/kit/server-url.js';
 
 /** Claude Code's main file: `~/.claude.json`, or `$CLAUDE_CONFIG_DIR/.claude.json`. */
 export function claudeCodeUserFile(environment: Environment): string {
@@ -116,18 +117,28 @@ function userSettingsFile(environment: Environment): string {
 type Lookup = { name: string; serverUrl: string };
 
 /** Local-scope entries of every project in the global file that can hold one named `name` or pointing at
- * mittwald, as Claude reads them, with their project. Only those projects are parsed. */
+ * mittwald, as Claude reads them, with their project. One pass over the projects map: only the projects
+ * whose text can name either are parsed, and their servers are read from that parse (a file of thousands of
+ * projects is not looked up again per project). */
 async function localEntries(environment: Environment, files: ClaudeFiles, options: Lookup): Promise<InstalledEntry[]> {
   const { text } = await readConfigFile(files.user.path);
   if (text === null) return [];
-  const quoted = JSON.stringify(options.name);
-  const projects = selectJsonMembers(text, ['projects'], (_, valueText) => valueText.includes(quoted) || mayNameMittwald(valueText, options.serverUrl));
+  checkJsonDocument(text, files.user.path, 'json');
+  // Most files never mentioned mittwald: one search through all projects then settles it.
+  const projectsText = jsonValueText(text, ['projects']);
+  if (projectsText === undefined || !mentions(projectsText, options.name, options.serverUrl)) return [];
+  const projects = selectJsonMembers(text, ['projects'], (_, valueText) => mentions(valueText, options.name, options.serverUrl));
   if (!Array.isArray(projects)) return [];
-  const keys = [...new Set(projects.map((project) => project.key))];
-  const found = await Promise.all(
-    keys.map(async (project) => (await inspectServersFile(localScope(files.user.path, project), shape, environment, options)).map((entry) => ({ ...entry, scope: 'local' as const, project }))),
-  );
-  return found.flat();
+  // As Claude reads the file: the last of duplicate project keys (and of duplicate keys in it) counts.
+  const byProject = new Map(projects.map(({ key, value }) => [key, value]));
+  return [...byProject].flatMap(([project, value]) => {
+    const file = localScope(files.user.path, project);
+    const servers = isJsonObject(value) ? value['mcpServers'] : undefined;
+    if (servers === undefined || servers === null) return [];
+    if (!isJsonObject(servers)) throw notAServersMap(file);
+    const members = Object.entries(servers).map(([key, entry]) => ({ key, value: entry }));
+    return inspectServers(file, shape, environment, options, members).map((entry) => ({ ...entry, scope: 'local' as const, project }));
+  });
 }
 
 /** A settings object Claude reads, or undefined when absent or unreadable (Claude then ignores it too). */

@@ -11,6 +11,7 @@ import * as fs from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { SetupError } from '../errors.js';
 import { withFileLock } from './file-lock.js';
+import { splicedBytes } from './text-splices.js';
 
 export interface ConfigFileSnapshot {
   /** The path as given. */
@@ -104,12 +105,67 @@ export async function readConfigFile(path: string, options: { fresh?: boolean } 
   const stamp: FileStamp = { dev: Number(stats.dev), ino: Number(stats.ino), size: Number(stats.size), mtimeMs: Number(stats.mtimeMs), ctimeMs: Number(stats.ctimeMs) };
   const cached = reads.get(realPath);
   if (!options.fresh && cached && sameStamp(cached.stamp, stamp) && stamp.mtimeMs + RACY_MS < cached.readAt) return withPath(cached.snapshot, path);
-  const bytes = await io(path, 'read', () => fs.readFile(realPath));
   const mode = Number(stats.mode) & 0o7777;
-  const snapshot = cached && cached.snapshot.mode === mode && cached.bytes.equals(bytes) ? cached.snapshot : { path, realPath, text: decodeText(path, bytes), mode };
-  reads.set(realPath, { snapshot, bytes, stamp, readAt });
-  return withPath(snapshot, path);
+  let entry: CachedRead;
+  if (cached === undefined) {
+    const bytes = await io(path, 'read', () => fs.readFile(realPath));
+    entry = { snapshot: { path, realPath, text: decodeText(path, bytes), mode }, bytes, stamp, readAt };
+  } else {
+    // Read again, and when the bytes are the ones cached, keep their text (decoded and parsed once per run).
+    const bytes = await io(path, 'read', () => readAgain(realPath, cached.bytes));
+    const snapshot = bytes !== cached.bytes ? { path, realPath, text: decodeText(path, bytes), mode } : cached.snapshot.mode === mode ? cached.snapshot : { ...cached.snapshot, mode };
+    entry = { snapshot, bytes, stamp, readAt };
+  }
+  reads.set(realPath, entry);
+  return withPath(entry.snapshot, path);
 }
+
+/** A file read again (a recently modified one at every read, under the lock before writing, by the write
+ * itself) is mostly unchanged, so it is read in chunks into one small buffer and compared with the bytes
+ * known, chunk by chunk: reading it whole into new memory would cost more than all the rest (on a VM,
+ * touching 10 MB of new memory alone takes ~35 ms). Only a file that differs is read whole again. */
+const COMPARE_CHUNK = 1024 * 1024;
+/** The chunk buffer, taken while a read uses it (reads at the same time each get their own). */
+let spareChunk: Buffer | undefined;
+
+/** The bytes of `file` now: `known` itself when they are the same, else a buffer of their own. */
+async function readAgain(file: string, known: Buffer): Promise<Buffer> {
+  const chunk = spareChunk ?? Buffer.allocUnsafeSlow(COMPARE_CHUNK);
+  spareChunk = undefined;
+  try {
+    const handle = await fs.open(file, 'r');
+    try {
+      for (let position = 0; ; ) {
+        const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+        if (bytesRead === 0 && position === known.length) return known;
+        if (bytesRead === 0 || position + bytesRead > known.length || chunk.compare(known, position, position + bytesRead, 0, bytesRead) !== 0) break;
+        position += bytesRead;
+      }
+      // Positioned reads leave the handle at the start: this reads the file whole.
+      return await handle.readFile();
+    } finally {
+      await handle.close();
+    }
+  } finally {
+    spareChunk = chunk;
+  }
+}
+
+/** The bytes this run last read of a file, when they decode to `expected` (the check before writing compares
+ * them as they are instead of encoding `expected` again, which costs on a large file). */
+function knownBytes(last: CachedRead | undefined, expected: string | null): Buffer | undefined {
+  return last !== undefined && expected !== null && last.snapshot.text === expected ? last.bytes : undefined;
+}
+
+/** After our own write the file holds `bytes`, decoded `text`. Its stat is not known here (anyone may have
+ * written since the rename), so the next read reads it again; when the bytes are still these, that read hands
+ * back `text` as it is, which the check after writing then finds parsed already. */
+function rememberWritten(path: string, realPath: string, text: string, bytes: Buffer, mode: number | undefined): void {
+  const snapshot: ConfigFileSnapshot = { path, realPath, text, ...(mode === undefined ? {} : { mode }) };
+  reads.set(realPath, { snapshot, bytes, stamp: UNKNOWN_STAMP, readAt: Date.now() });
+}
+
+const UNKNOWN_STAMP: FileStamp = { dev: -1, ino: -1, size: -1, mtimeMs: Number.NaN, ctimeMs: Number.NaN };
 
 function sameStamp(a: FileStamp, b: FileStamp): boolean {
   return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
@@ -153,15 +209,14 @@ export async function writeConfigFile(path: string, text: string, options: Write
   const target = await resolveTarget(path);
   const last = reads.get(target);
   reads.delete(target);
-  const current = await readCurrent(path, target);
-  if (options.expected !== undefined) {
-    const known = last !== undefined && options.expected !== null && last.snapshot.text === options.expected ? last.bytes : undefined;
-    assertUnchanged(path, current, options.expected, known);
-  }
+  const current = await readCurrent(path, target, last?.bytes);
+  if (options.expected !== undefined) assertUnchanged(path, current, options.expected, knownBytes(last, options.expected));
 
-  const data = Buffer.from(text, 'utf8');
+  // An edit of the text read: its bytes are the bytes read with the edits spliced in (text-splices.ts).
+  const data = (last && splicedBytes(text, last.snapshot.text ?? '', last.bytes)) ?? Buffer.from(text, 'utf8');
   const mode = options.mode ?? (options.secret ? SECRET_FILE_MODE : current?.mode);
   if (current !== null && current.bytes.equals(data) && (mode === undefined || current.mode === mode)) {
+    rememberWritten(path, target, text, current.bytes, current.mode);
     return { path, created: false };
   }
   if (current !== null) await assertWritable(path, target, current.mode);
@@ -187,6 +242,7 @@ export async function writeConfigFile(path: string, text: string, options: Write
     throw error;
   }
   await syncFolder(folder);
+  rememberWritten(path, target, text, data, mode);
   if (backup === undefined) return { path, created: current === null };
   if (options.backupDir !== null) await pruneBackups(options.backupDir, path, backup);
   return { path, backup, created: current === null };
@@ -199,9 +255,10 @@ export async function deleteConfigFile(
   options: { backupDir: string; expected?: string | null },
 ): Promise<{ backup?: string }> {
   const target = await resolveTarget(path);
+  const last = reads.get(target);
   reads.delete(target);
-  const current = await readCurrent(path, target);
-  if (options.expected !== undefined) assertUnchanged(path, current, options.expected);
+  const current = await readCurrent(path, target, last?.bytes);
+  if (options.expected !== undefined) assertUnchanged(path, current, options.expected, knownBytes(last, options.expected));
   if (current === null) return {};
   await assertWritable(path, target, current.mode);
   await removeLeftovers(dirname(target), basename(target));
@@ -260,11 +317,12 @@ async function resolveTarget(path: string): Promise<string> {
   throw new SetupError('CONFIG_IO', `${path} is a symlink loop`, { hint: 'Fix the symlink by hand, then run again.' });
 }
 
-/** The file's bytes and ownership as they are on disk now (never from the run's cache). */
-async function readCurrent(path: string, target: string): Promise<CurrentFile | null> {
+/** The file's bytes and ownership as they are on disk now (never from the run's cache); `known`, the bytes
+ * this run read last, is what they are compared with (readAgain) and handed back as when they are the same. */
+async function readCurrent(path: string, target: string, known?: Buffer): Promise<CurrentFile | null> {
   const stats = await statCurrent(path, target);
   if (stats === null) return null;
-  const bytes = await io(path, 'read', () => fs.readFile(target));
+  const bytes = await io(path, 'read', () => (known === undefined ? fs.readFile(target) : readAgain(target, known)));
   return { bytes, mode: Number(stats.mode) & 0o7777, uid: Number(stats.uid), gid: Number(stats.gid) };
 }
 
@@ -299,10 +357,10 @@ function decodeText(path: string, bytes: Buffer): string {
   return bytes.toString('utf8');
 }
 
-/** `known`: the bytes this run last read of the file, when they decode to `expected` — compared as they are,
- * instead of encoding `expected` again (which costs on a large file). */
+/** `known`: the bytes this run last read of the file, when they decode to `expected` (knownBytes). */
 function assertUnchanged(path: string, current: CurrentFile | null, expected: string | null, known?: Buffer): void {
-  const same = expected === null ? current === null : current !== null && current.bytes.equals(known ?? Buffer.from(expected, 'utf8'));
+  // readCurrent hands back `known` itself for unchanged bytes: no compare needed then.
+  const same = expected === null ? current === null : current !== null && (current.bytes === known || current.bytes.equals(known ?? Buffer.from(expected, 'utf8')));
   if (!same) throw changedWhileRunning(path);
 }
 

@@ -7,6 +7,7 @@
 import { createScanner, getNodeValue, parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { Node, ParseError, ParseErrorCode } from 'jsonc-parser';
 import { SetupError } from '../errors.js';
+import { noteSplices } from './text-splices.js';
 
 export type JsonFormat = 'json' | 'jsonc';
 export type JsonKeyPath = readonly (string | number)[];
@@ -41,8 +42,9 @@ interface Source {
 interface Document extends Source {
   bom: string;
   root: Node | undefined;
-  /** The body with comments and trailing commas blanked, which the lazy tree reads; undefined when `root`
-   * is jsonc-parser's own tree. */
+  /** The text the lazy tree reads: valid JSON, or valid JSONC (then not `strict`: the tree steps over
+   * comments and trailing commas itself, so a large JSONC file is not copied to blank them); undefined when
+   * `root` is jsonc-parser's own tree. */
   clean: string | undefined;
   /** The parsed value of `root`; shared by every caller that parses the same text, so never mutated. */
   readonly value: unknown;
@@ -50,6 +52,8 @@ interface Document extends Source {
   readonly valueReady: boolean;
   /** The body is plain JSON as JSON.parse reads it (no comments, no trailing commas). */
   readonly strict: boolean;
+  /** Where the containers of `clean` end, when known (a lazy tree over validated or edited text). */
+  readonly ends?: ContainerEnds | undefined;
 }
 
 interface Edit {
@@ -91,7 +95,7 @@ export interface JsonMember {
 }
 
 /** The members of the object at `keyPath` that `select` picks — by key, or by the text of their value
- * (comments blanked) — with their parsed values, in file order and with every duplicate key. Only the
+ * as written, comments included — with their parsed values, in file order and with every duplicate key. Only the
  * picked members are parsed: a map of thousands of servers is read for the few that matter. 'absent' when
  * there is no object there (missing, null, or a parent on the path is no object), 'not-an-object' when a
  * value of another type is. Throws SetupError CONFIG_PARSE for unparseable text. */
@@ -105,18 +109,47 @@ export function selectJsonMembers(
   const located = locate(doc.root, keyPath);
   if (located.kind !== 'found' || located.value.type === 'null') return 'absent';
   if (located.value.type !== 'object') return 'not-an-object';
-  const source = doc.clean ?? doc.body;
   const members: JsonMember[] = [];
-  for (const property of located.value.children ?? []) {
+  const { clean } = doc;
+  const object = located.value;
+  if (clean !== undefined && object instanceof LazyNode) {
+    // Member by member from the text, without a node for each: a map of tens of thousands of servers is
+    // looked through for the few that matter, and building (and collecting) its nodes was most of the cost.
+    object.forEachMember((keyStart, keyEnd, valueStart, valueEnd) => {
+      const name = decodeKey(clean, keyStart, keyEnd);
+      const valueText = clean.slice(valueStart, valueEnd);
+      if (!select(name, valueText)) return;
+      const parsedValue = tryJsonParse(valueText);
+      members.push({ key: name, value: parsedValue.ok ? parsedValue.value : valueBetween(doc, valueStart, valueEnd) });
+    });
+    return members;
+  }
+  const source = clean ?? doc.body;
+  for (const property of object.children ?? []) {
     const [key, value] = property.children ?? [];
     if (key === undefined || value === undefined) continue;
     const name = key.value as string;
     const valueText = source.slice(value.offset, end(value));
     if (!select(name, valueText)) continue;
-    const parsedValue = doc.clean === undefined ? undefined : tryJsonParse(valueText);
+    const parsedValue = clean === undefined ? undefined : tryJsonParse(valueText);
     members.push({ key: name, value: parsedValue?.ok ? parsedValue.value : valueOf(doc, property) });
   }
   return members;
+}
+
+/** The key whose string runs over [start, stop) of clean text, decoded. */
+function decodeKey(source: string, start: number, stop: number): string {
+  const raw = source.slice(start + 1, stop - 1);
+  return raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
+}
+
+/** The text of the value at `keyPath` as written (comments included), undefined when there is none: one
+ * search through it can tell that none of its members matter, where selectJsonMembers looks at each. Throws
+ * SetupError CONFIG_PARSE for unparseable text. */
+export function jsonValueText(text: string, keyPath: JsonKeyPath): string | undefined {
+  const doc = loadDocument(text, 'JSON text', 'jsonc');
+  const located = doc.root === undefined ? undefined : locate(doc.root, keyPath);
+  return located?.kind === 'found' ? doc.body.slice(located.value.offset, end(located.value)) : undefined;
 }
 
 /** A member's value the slow way: from jsonc-parser's node, or blanked again (an edited text may keep a
@@ -125,7 +158,12 @@ function valueOf(doc: Document, property: Node): unknown {
   const value = property.children?.[1];
   if (value === undefined) return undefined;
   if (!(value instanceof LazyNode)) return getNodeValue(value) as unknown;
-  const clean = blankCommentsAndTrailingCommas(doc.body.slice(value.offset, end(value)));
+  return valueBetween(doc, value.offset, end(value));
+}
+
+/** The value over [start, stop) of the body, its comments and trailing commas blanked again. */
+function valueBetween(doc: Document, start: number, stop: number): unknown {
+  const clean = blankCommentsAndTrailingCommas(doc.body.slice(start, stop));
   const parsedValue = clean === undefined ? undefined : tryJsonParse(clean);
   if (parsedValue?.ok) return parsedValue.value;
   throw new Error('unreachable: a member of a checked document does not parse');
@@ -230,8 +268,12 @@ export function getJsonValue(text: string, keyPath: JsonKeyPath): unknown {
     // An edited text: read just the value asked for rather than parse the whole text again.
     const located = locate(doc.root, keyPath);
     if (located.kind !== 'found') return undefined;
-    const value = tryJsonParse(doc.clean.slice(located.value.offset, end(located.value)));
+    const slice = doc.clean.slice(located.value.offset, end(located.value));
+    const value = tryJsonParse(slice);
     if (value.ok) return value.value;
+    const blanked = doc.strict ? undefined : blankCommentsAndTrailingCommas(slice);
+    const again = blanked === undefined ? undefined : tryJsonParse(blanked);
+    if (again?.ok) return again.value;
   }
   let value = doc.value;
   for (const segment of keyPath) {
@@ -341,16 +383,25 @@ function parseDocument(text: string, label: string, format: JsonFormat): Documen
   const bom = text.startsWith(BOM) ? BOM : '';
   const body = text.slice(bom.length);
   if (isJsonBlank(body)) return makeDocument(bom, body, undefined, undefined, true);
-  if (isValidJson(body)) return lazyDocument(bom, body, body, () => true);
+  // Room for about one large container per INDEXED_LENGTH * 2 characters, so that it rarely grows.
+  const ends = new ContainerEnds(Math.max(256, Math.ceil(body.length / (INDEXED_LENGTH * 2))));
+  // JSONC is validated in one pass that steps over its comments and trailing commas, and the tree reads it
+  // as it is.
+  const jsonc = format === 'jsonc' ? { extras: false } : undefined;
+  if (isValidJson(body, ends, jsonc)) {
+    const strict = jsonc === undefined || !jsonc.extras;
+    return lazyDocument(bom, body, body, () => strict, ends);
+  }
   const clean = format === 'jsonc' ? blankCommentsAndTrailingCommas(body) : undefined;
   if (clean !== undefined) {
     if (isJsonBlank(clean)) return makeDocument(bom, body, undefined, undefined, false);
-    if (isValidJson(clean)) return lazyDocument(bom, body, clean, () => false);
+    const cleanEnds = new ContainerEnds();
+    if (isValidJson(clean, cleanEnds)) return lazyDocument(bom, body, clean, () => false, cleanEnds);
   }
   const strictValue = tryJsonParse(body);
-  if (strictValue.ok) return makeDocument(bom, body, rootNode(body), strictValue.value, true, body);
+  if (strictValue.ok) return makeDocument(bom, body, rootNode(body, undefined), strictValue.value, true, body);
   const cleanValue = clean === undefined ? undefined : tryJsonParse(clean);
-  if (clean !== undefined && cleanValue?.ok) return makeDocument(bom, body, rootNode(clean), cleanValue.value, false, clean);
+  if (clean !== undefined && cleanValue?.ok) return makeDocument(bom, body, rootNode(clean, undefined), cleanValue.value, false, clean);
   const root = parseWithJsoncParser(body, label, format);
   return makeDocument(bom, body, root, root === undefined ? undefined : getNodeValue(root), false);
 }
@@ -387,9 +438,10 @@ function makeDocument(bom: string, body: string, root: Node | undefined, value: 
   };
 }
 
-/** A document over valid clean text whose tree and value are built when first asked for. Should the value
- * not parse (only an edit gone wrong could cause that), the full parser reports where. */
-function lazyDocument(bom: string, body: string, clean: string, strict: () => boolean): Document {
+/** A document over valid JSON or JSONC text (`clean`) whose tree and value are built when first asked for;
+ * `ends`, where its large containers end, when known. Should the value not parse (only an edit gone wrong
+ * could cause that), the full parser reports where. */
+function lazyDocument(bom: string, body: string, clean: string, strict: () => boolean, ends: ContainerEnds | undefined): Document {
   let lines: LineIndex | undefined;
   let root: Node | undefined;
   let value: { value: unknown } | undefined;
@@ -398,13 +450,22 @@ function lazyDocument(bom: string, body: string, clean: string, strict: () => bo
     bom,
     body,
     clean,
+    ends,
     get root() {
-      return (root ??= rootNode(clean));
+      return (root ??= rootNode(clean, ends));
     },
     get value() {
       if (value !== undefined) return value.value;
+      // Text with comments or trailing commas is blanked first; should that not parse either (only an edit
+      // gone wrong could cause it), jsonc-parser says where.
       const direct = tryJsonParse(clean);
-      value = { value: direct.ok ? direct.value : parseDocument(bom + body, 'JSON text', 'jsonc').value };
+      const blanked = direct.ok ? undefined : blankCommentsAndTrailingCommas(clean);
+      const parsedValue = direct.ok ? direct : blanked === undefined ? direct : tryJsonParse(blanked);
+      if (!parsedValue.ok) {
+        parseWithJsoncParser(body, 'JSON text', 'jsonc');
+        throw new Error('unreachable: a checked document does not parse');
+      }
+      value = { value: parsedValue.value };
       return value.value;
     },
     get valueReady() {
@@ -422,12 +483,15 @@ function lazyDocument(bom: string, body: string, clean: string, strict: () => bo
 /** The text `edits` make of `doc`, remembered as parsed: an edit of a valid document computed from its tree
  * yields a valid document, and its lazy tree is the old clean text with the same edits. */
 function edited(doc: Document, edits: readonly Edit[]): string {
-  const body = applyEditList(doc.body, edits);
+  const ordered = inTextOrder(edits);
+  const body = applyEditList(doc.body, ordered);
   const text = doc.bom + body;
+  // Without a BOM the body is the text itself: the writer can build the new bytes from the old ones.
+  if (doc.bom === '') noteSplices(text, doc.body, ordered);
   if (doc.clean === undefined || doc.root === undefined) return text;
   const plain = doc.clean === doc.body;
   const clean = plain ? body : applyEditList(doc.clean, edits);
-  remember(text, lazyDocument(doc.bom, body, clean, () => plain && doc.strict && isValidJson(body)));
+  remember(text, lazyDocument(doc.bom, body, clean, () => plain && doc.strict && isValidJson(body), doc.ends?.shifted(edits)));
   return text;
 }
 
@@ -439,14 +503,106 @@ function tryJsonParse(text: string): { ok: true; value: unknown } | { ok: false 
   }
 }
 
+/** Where the containers of a text end (the offset after the closing bracket), by where they start, as the
+ * validator found them: the lazy tree skips a large container by looking it up instead of scanning all of it
+ * again. Only containers of at least INDEXED_LENGTH characters are kept (a shorter one is scanned faster than
+ * looked up); typed arrays sorted by start, because a large file has tens of thousands of them. */
+const INDEXED_LENGTH = 64;
+
+class ContainerEnds {
+  private starts: Int32Array<ArrayBuffer>;
+  private stops: Int32Array<ArrayBuffer>;
+  private count = 0;
+
+  /** Room for `capacity` containers to start with (it grows as needed). */
+  constructor(capacity = 256) {
+    this.starts = new Int32Array(capacity);
+    this.stops = new Int32Array(capacity);
+  }
+
+  /** Notes a container opening at `start`; returns its slot for close(). Containers open in text order, so
+   * the starts stay sorted. */
+  open(start: number): number {
+    if (this.count === this.starts.length) {
+      this.starts = grow(this.starts);
+      this.stops = grow(this.stops);
+    }
+    this.starts[this.count] = start;
+    return this.count++;
+  }
+
+  /** The container in `slot` ends before `stop`. A short one is dropped with everything opened after it: all
+   * of that is inside it, so shorter still. */
+  close(slot: number, stop: number): void {
+    if (stop - (this.starts[slot] as number) < INDEXED_LENGTH) this.count = slot;
+    else this.stops[slot] = stop;
+  }
+
+  get(start: number): number | undefined {
+    let low = 0;
+    let high = this.count;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((this.starts[middle] as number) < start) low = middle + 1;
+      else high = middle;
+    }
+    return low < this.count && this.starts[low] === start ? this.stops[low] : undefined;
+  }
+
+  /** The ends after `edits` (of the same text): a container the edits leave alone (before, after, or wholly
+   * inside it) moves by what they inserted or removed before its brackets; one an edit touches is left out
+   * (scanned when asked for), and so are the new ones an edit brought. Positions outside the edits keep their
+   * order, so the starts stay sorted. */
+  shifted(edits: readonly Edit[]): ContainerEnds {
+    const out = new ContainerEnds(Math.max(this.count, 1));
+    const offsets = edits.map((edit) => edit.offset);
+    const edge = edits.map((edit) => edit.offset + edit.length);
+    const deltas = edits.map((edit) => edit.content.length - edit.length);
+    for (let index = 0; index < this.count; index++) {
+      const start = this.starts[index] as number;
+      const stop = this.stops[index] as number;
+      let newStart = start;
+      let newStop = stop;
+      let kept = true;
+      for (let e = 0; e < offsets.length; e++) {
+        const offset = offsets[e] as number;
+        const delta = deltas[e] as number;
+        if ((edge[e] as number) <= start) {
+          newStart += delta;
+          newStop += delta;
+        } else if (offset > start && (edge[e] as number) < stop) {
+          newStop += delta;
+        } else if (offset < stop) {
+          kept = false;
+          break;
+        }
+      }
+      if (!kept) continue;
+      out.starts[out.count] = newStart;
+      out.stops[out.count++] = newStop;
+    }
+    return out;
+  }
+}
+
+function grow(array: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(array.length * 2);
+  grown.set(array);
+  return grown;
+}
+
 /** Whether `text` is exactly one JSON value, with JSON's whitespace around it: what JSON.parse accepts (and
- * jsonc-parser too), checked in one pass without building anything. May only err on the side of "no". */
-export function isValidJson(text: string): boolean {
+ * jsonc-parser too), checked in one pass without building anything. May only err on the side of "no".
+ * `ends`, when given, is filled with where the text's containers end (meaningful only when it is valid).
+ * With `jsonc`, JSONC: comments and trailing commas are allowed too (what jsonc-parser accepts with
+ * trailing commas allowed), and `jsonc.extras` says whether there were any. */
+export function isValidJson(text: string, ends?: ContainerEnds, jsonc?: { extras: boolean }): boolean {
   const n = text.length;
-  // One entry per open container: 1 object, 2 array.
+  // One entry per open container: 1 object, 2 array; and its slot in `ends`.
   let stack = new Uint8Array(64);
+  let slots = new Int32Array(64);
   let depth = 0;
-  let i = skipBlanks(text, 0);
+  let i = skipIn(text, 0, jsonc);
   for (;;) {
     // A value starts at i.
     const code = text.charCodeAt(i);
@@ -455,15 +611,18 @@ export function isValidJson(text: string): boolean {
         const grown = new Uint8Array(depth * 2);
         grown.set(stack);
         stack = grown;
+        slots = grow(slots);
       }
+      if (ends !== undefined) slots[depth] = ends.open(i);
       stack[depth++] = code === 123 ? 1 : 2;
-      i = skipBlanks(text, i + 1);
+      i = skipIn(text, i + 1, jsonc);
       const close = text.charCodeAt(i);
       if (close === (code === 123 ? 125 : 93)) {
         depth--;
         i++;
+        ends?.close(slots[depth] as number, i);
       } else if (code === 123) {
-        i = validKey(text, i);
+        i = validKey(text, i, jsonc);
         if (i < 0) return false;
         continue;
       } else {
@@ -487,19 +646,25 @@ export function isValidJson(text: string): boolean {
     }
     // After a value: close containers, or a comma and the next member.
     for (;;) {
-      i = skipBlanks(text, i);
+      i = skipIn(text, i, jsonc);
       if (depth === 0) return i === n;
       const next = text.charCodeAt(i);
       const inObject = stack[depth - 1] === 1;
       if (next === (inObject ? 125 : 93)) {
         depth--;
         i++;
+        ends?.close(slots[depth] as number, i);
         continue;
       }
       if (next !== 44) return false;
-      i = skipBlanks(text, i + 1);
+      i = skipIn(text, i + 1, jsonc);
+      if (jsonc !== undefined && text.charCodeAt(i) === (inObject ? 125 : 93)) {
+        // A trailing comma.
+        jsonc.extras = true;
+        continue;
+      }
       if (inObject) {
-        i = validKey(text, i);
+        i = validKey(text, i, jsonc);
         if (i < 0) return false;
       }
       break;
@@ -508,12 +673,31 @@ export function isValidJson(text: string): boolean {
 }
 
 /** A key, its colon and the blanks after it; the offset of the value, or -1. */
-function validKey(text: string, start: number): number {
+function validKey(text: string, start: number, jsonc: { extras: boolean } | undefined): number {
   if (text.charCodeAt(start) !== 34) return -1;
   const end = validString(text, start);
   if (end < 0) return -1;
-  const colon = skipBlanks(text, end);
-  return text.charCodeAt(colon) === 58 ? skipBlanks(text, colon + 1) : -1;
+  const colon = skipIn(text, end, jsonc);
+  return text.charCodeAt(colon) === 58 ? skipIn(text, colon + 1, jsonc) : -1;
+}
+
+/** Past what may stand between tokens: JSON's blanks, and for JSONC (`jsonc` given) comments too. */
+function skipIn(text: string, from: number, jsonc: { extras: boolean } | undefined): number {
+  const i = skipBlanks(text, from);
+  return jsonc === undefined || text.charCodeAt(i) !== 47 ? i : skipTrivia(text, i, jsonc);
+}
+
+/** Past blanks and comments (noting that there were); -1 for a block comment that is never closed. */
+function skipTrivia(text: string, from: number, jsonc: { extras: boolean }): number {
+  let i = skipBlanks(text, from);
+  while (text.charCodeAt(i) === 47) {
+    const next = text.charCodeAt(i + 1);
+    if (next !== 47 && next !== 42) return i;
+    if (next === 42 && text.indexOf('*/', i + 2) < 0) return -1;
+    jsonc.extras = true;
+    i = skipBlanks(text, commentEnd(text, i));
+  }
+  return i;
 }
 
 /** The offset after a valid JSON string opening at `start`, or -1: no raw control character, only JSON's
@@ -743,6 +927,7 @@ class LazyNode implements Node {
 
   constructor(
     private readonly source: string,
+    private readonly ends: ContainerEnds | undefined,
     readonly type: Node['type'],
     readonly offset: number,
     readonly length: number,
@@ -775,43 +960,83 @@ class LazyNode implements Node {
 
   get children(): Node[] | undefined {
     if (this.type !== 'object' && this.type !== 'array' && this.type !== 'property') return undefined;
-    return (this.members ??= scanMembers(this.source, this));
+    return (this.members ??= scanMembers(this.source, this.ends, this));
+  }
+
+  /** Calls `visit` with where each member of this object's key string and value run, in text order; from
+   * its nodes when built, else from the text without building any. */
+  forEachMember(visit: (keyStart: number, keyEnd: number, valueStart: number, valueEnd: number) => void): void {
+    if (this.members !== undefined) {
+      for (const property of this.members) {
+        const [key, value] = property.children ?? [];
+        if (key !== undefined && value !== undefined) visit(key.offset, end(key), value.offset, end(value));
+      }
+      return;
+    }
+    const { source, ends } = this;
+    const close = this.offset + this.length - 1;
+    let i = skipGap(source, this.offset + 1);
+    while (i < close) {
+      const keyEnd = stringEnd(source, i);
+      const valueStart = skipGap(source, skipGap(source, keyEnd) + 1); // past the colon
+      const valueEnd = valueEndAt(source, ends, valueStart);
+      visit(i, keyEnd, valueStart, valueEnd);
+      i = skipGap(source, valueEnd);
+      if (source.charCodeAt(i) === 44) i = skipGap(source, i + 1);
+    }
   }
 }
 
 /** The top-level value: it runs from the first to the last non-blank character, so even a large root is
  * not skipped through to find its end. */
-function rootNode(source: string): Node {
-  let start = 0;
-  while (isBlankCode(source.charCodeAt(start))) start++;
-  let stop = source.length;
-  while (isBlankCode(source.charCodeAt(stop - 1))) stop--;
+function rootNode(source: string, ends: ContainerEnds | undefined): Node {
+  const start = skipGap(source, 0);
   const code = source.charCodeAt(start);
-  if (code === 123 || code === 91) return new LazyNode(source, code === 123 ? 'object' : 'array', start, stop - start);
-  return nodeAt(source, start);
+  if ((code === 123 || code === 91) && ends === undefined) {
+    // Plain JSON (no index at hand): the root ends at the last non-blank character.
+    let stop = source.length;
+    while (isBlankCode(source.charCodeAt(stop - 1))) stop--;
+    return new LazyNode(source, ends, code === 123 ? 'object' : 'array', start, stop - start);
+  }
+  return nodeAt(source, ends, start);
 }
 
 /** The value starting at `start`, its extent found by skipping it (strings by their quotes, containers by
  * bracket depth). */
-function nodeAt(source: string, start: number): Node {
+function nodeAt(source: string, ends: ContainerEnds | undefined, start: number): Node {
   const code = source.charCodeAt(start);
-  if (code === 123 || code === 91) return new LazyNode(source, code === 123 ? 'object' : 'array', start, containerEnd(source, start) - start);
-  if (code === 34) return new LazyNode(source, 'string', start, stringEnd(source, start) - start);
-  if (code === 116) return new LazyNode(source, 'boolean', start, 4);
-  if (code === 102) return new LazyNode(source, 'boolean', start, 5);
-  if (code === 110) return new LazyNode(source, 'null', start, 4);
+  if (code === 123 || code === 91) return new LazyNode(source, ends, code === 123 ? 'object' : 'array', start, containerEnd(source, ends, start) - start);
+  if (code === 34) return new LazyNode(source, ends, 'string', start, stringEnd(source, start) - start);
+  if (code === 116) return new LazyNode(source, ends, 'boolean', start, 4);
+  if (code === 102) return new LazyNode(source, ends, 'boolean', start, 5);
+  if (code === 110) return new LazyNode(source, ends, 'null', start, 4);
   let end = start + 1;
   while (end < source.length && isNumberCode(source.charCodeAt(end))) end++;
-  return new LazyNode(source, 'number', start, end - start);
+  return new LazyNode(source, ends, 'number', start, end - start);
+}
+
+/** Where the value starting at `start` ends, as nodeAt would find it. */
+function valueEndAt(source: string, ends: ContainerEnds | undefined, start: number): number {
+  const code = source.charCodeAt(start);
+  if (code === 123 || code === 91) return containerEnd(source, ends, start);
+  if (code === 34) return stringEnd(source, start);
+  if (code === 116 || code === 110) return start + 4;
+  if (code === 102) return start + 5;
+  let stop = start + 1;
+  while (stop < source.length && isNumberCode(source.charCodeAt(stop))) stop++;
+  return stop;
 }
 
 const isNumberCode = (code: number): boolean => (code >= 48 && code <= 57) || code === 45 || code === 43 || code === 46 || code === 101 || code === 69;
 
-function containerEnd(source: string, start: number): number {
+function containerEnd(source: string, ends: ContainerEnds | undefined, start: number): number {
+  const known = ends?.get(start);
+  if (known !== undefined) return known;
   let depth = 0;
   for (let i = start; i < source.length; i++) {
     const code = source.charCodeAt(i);
     if (code === 34) i = stringEnd(source, i) - 1;
+    else if (code === 47) i = commentEnd(source, i) - 1;
     else if (code === 123 || code === 91) depth++;
     else if ((code === 125 || code === 93) && --depth === 0) return i + 1;
   }
@@ -819,26 +1044,44 @@ function containerEnd(source: string, start: number): number {
 }
 
 /** The members of a container: properties (key node, value node) of an object, elements of an array. */
-function scanMembers(source: string, container: Node): Node[] {
+function scanMembers(source: string, ends: ContainerEnds | undefined, container: Node): Node[] {
   const members: Node[] = [];
   const close = container.offset + container.length - 1;
-  let i = skipBlanks(source, container.offset + 1);
+  let i = skipGap(source, container.offset + 1);
   while (i < close) {
     if (container.type === 'object') {
-      const key = nodeAt(source, i);
-      i = skipBlanks(source, key.offset + key.length) + 1; // past the colon
-      const value = nodeAt(source, skipBlanks(source, i));
-      members.push(new LazyNode(source, 'property', key.offset, value.offset + value.length - key.offset, [key, value]));
+      const key = nodeAt(source, ends, i);
+      i = skipGap(source, key.offset + key.length) + 1; // past the colon
+      const value = nodeAt(source, ends, skipGap(source, i));
+      members.push(new LazyNode(source, ends, 'property', key.offset, value.offset + value.length - key.offset, [key, value]));
       i = value.offset + value.length;
     } else {
-      const element = nodeAt(source, i);
+      const element = nodeAt(source, ends, i);
       members.push(element);
       i = element.offset + element.length;
     }
-    i = skipBlanks(source, i);
-    if (source.charCodeAt(i) === 44) i = skipBlanks(source, i + 1);
+    i = skipGap(source, i);
+    if (source.charCodeAt(i) === 44) i = skipGap(source, i + 1);
   }
   return members;
+}
+
+/** Past blanks and comments, in valid JSON or JSONC: outside a string a `/` can only start a comment. */
+function skipGap(source: string, from: number): number {
+  let i = skipBlanks(source, from);
+  while (source.charCodeAt(i) === 47) {
+    i = commentEnd(source, i);
+    i = skipBlanks(source, i);
+  }
+  return i;
+}
+
+/** The offset after the comment starting at `start` (valid JSONC: it is closed). */
+function commentEnd(source: string, start: number): number {
+  if (source.charCodeAt(start + 1) === 42) return source.indexOf('*/', start + 2) + 2;
+  let stop = start + 2;
+  while (stop < source.length && source.charCodeAt(stop) !== 10 && source.charCodeAt(stop) !== 13) stop++;
+  return stop;
 }
 
 function skipBlanks(source: string, from: number): number {
@@ -1172,11 +1415,18 @@ function removeRange(src: Source, start: number, stop: number): Edit {
   return { offset: start, length: after - start, content: '' };
 }
 
+/** The edits sorted by offset, those at one offset in the order given. */
+function inTextOrder(edits: readonly Edit[]): Edit[] {
+  return edits
+    .map((edit, order) => ({ edit, order }))
+    .sort((a, b) => a.edit.offset - b.edit.offset || a.order - b.order)
+    .map(({ edit }) => edit);
+}
+
 function applyEditList(body: string, edits: readonly Edit[]): string {
-  const ordered = edits.map((edit, order) => ({ edit, order })).sort((a, b) => a.edit.offset - b.edit.offset || a.order - b.order);
   let out = '';
   let cursor = 0;
-  for (const { edit } of ordered) {
+  for (const edit of inTextOrder(edits)) {
     if (edit.offset < cursor) throw new Error('overlapping JSON edits');
     out += body.slice(cursor, edit.offset) + edit.content;
     cursor = edit.offset + edit.length;

@@ -8,6 +8,7 @@ import {
   checkJsonDocument,
   hasJsonValue,
   jsonMemberCount,
+  jsonValueText,
   keepLastJsonMember,
   removeJsonValue,
   selectJsonMembers,
@@ -26,6 +27,9 @@ export interface ServersDocument {
   /** The members of the map at `mapPath` that `wanted` picks (by name, or by a text of their value), with
    * every duplicate name, in file order; 'absent' when there is no map there, 'not-a-map' when another value is. */
   select(text: string, mapPath: readonly string[], wanted: (name: string, valueText: string) => boolean, path: string): JsonMember[] | 'absent' | 'not-a-map';
+  /** The map at `mapPath` as written, when the format can hand it out cheaply (JSON/JSONC); undefined
+   * otherwise, or when there is no value there. */
+  mapText?(text: string, mapPath: readonly string[], path: string): string | undefined;
   /** Turns the value at `keyPath` from `before` (undefined: absent) into `after` with the fewest edits. */
   write(text: string, keyPath: readonly string[], before: unknown, after: unknown, path: string): string;
   /** Takes the value at `keyPath` out; the same text when it is absent. */
@@ -62,6 +66,10 @@ function jsonDocument(format: JsonFormat): ServersDocument {
       checkJsonDocument(text, path, format);
       const members = selectJsonMembers(text, mapPath, wanted);
       return members === 'not-an-object' ? 'not-a-map' : members;
+    },
+    mapText(text, mapPath, path) {
+      checkJsonDocument(text, path, format);
+      return jsonValueText(text, mapPath);
     },
     write: (text, keyPath, before, after) => writeJsonValue(text, keyPath, before, after),
     remove: (text, keyPath) => (hasJsonValue(text, keyPath) ? removeJsonValue(text, keyPath) : text),

@@ -46,22 +46,37 @@ export interface ServersFilePlan {
   warnings: string[];
 }
 
+/** The error for a servers map that is not one (a string, an array, …). */
+export function notAServersMap(file: ServersFile): SetupError {
+  return new SetupError('CONFIG_PARSE', `${file.path}: "${file.serversPath.join('.')}" is not ${file.format === 'toml' ? 'a table' : 'an object'}.`, {
+    hint: 'Fix that key by hand (it must map server names to entries), then run again.',
+  });
+}
+
 /** Entries of the file's servers map that `wanted` picks (by name, or by their JSON text), with every
  * duplicate name; only those are parsed. */
 function serversEntries(document: ServersDocument, text: string, file: ServersFile, wanted: (name: string, entryText: string) => boolean): JsonMember[] {
   const members = document.select(text, file.serversPath, wanted, file.path);
-  if (members === 'not-a-map') {
-    throw new SetupError('CONFIG_PARSE', `${file.path}: "${file.serversPath.join('.')}" is not ${file.format === 'toml' ? 'a table' : 'an object'}.`, {
-      hint: 'Fix that key by hand (it must map server names to entries), then run again.',
-    });
-  }
+  if (members === 'not-a-map') throw notAServersMap(file);
   return members === 'absent' ? [] : members;
 }
 
 /** The entries that can matter to us: ours by name, and any whose text may point at mittwald or at the
  * server (the others are never stale, and reading thousands of them would cost a large file dearly). */
 function relevantEntries(document: ServersDocument, text: string, file: ServersFile, name: string, serverUrl: string): JsonMember[] {
+  // A map whose text holds neither our name nor anything that can name mittwald has no entry that matters:
+  // one search through it instead of one per entry (most large files never mentioned mittwald).
+  const mapText = document.mapText?.(text, file.serversPath, file.path);
+  if (mapText !== undefined && mapText.startsWith('{') && !mentions(mapText, name, serverUrl)) return [];
   return serversEntries(document, text, file, (entryName, entryText) => entryName === name || mayNameMittwald(entryText, serverUrl));
+}
+
+/** Whether JSON text can hold a key `name` or name mittwald or the server. Never false when it does: a name
+ * of letters, digits, - and _ is spelt otherwise only with a \u escape, which mayNameMittwald looks into; for
+ * any other name it is always true. */
+export function mentions(jsonText: string, name: string, serverUrl: string): boolean {
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) return true;
+  return jsonText.includes(JSON.stringify(name)) || mayNameMittwald(jsonText, serverUrl);
 }
 
 export async function planServersFile(
@@ -167,8 +182,20 @@ export async function inspectServersFile(
 ): Promise<InstalledEntry[]> {
   const snapshot = await readConfigFile(file.path);
   if (snapshot.text === null) return [];
+  return inspectServers(file, shape, environment, options, relevantEntries(await serversDocument(file.format), snapshot.text, file, options.name, options.serverUrl));
+}
+
+/** inspectServersFile for members of the file's servers map already read (in file order, with duplicates):
+ * for a scan that read many maps of one file at once. */
+export function inspectServers(
+  file: ServersFile,
+  shape: EntryShape,
+  environment: Environment,
+  options: { name: string; serverUrl: string },
+  members: readonly JsonMember[],
+): InstalledEntry[] {
   // The last of duplicate names is the one the tool reads.
-  const servers = new Map(relevantEntries(await serversDocument(file.format), snapshot.text, file, options.name, options.serverUrl).map(({ key, value }) => [key, value]));
+  const servers = new Map(members.map(({ key, value }) => [key, value]));
   const entries: InstalledEntry[] = [];
   for (const [name, raw] of servers) {
     const { url: direct, authorization } = shape.read(raw);

@@ -179,6 +179,27 @@ describe('Claude Code user scope without the claude CLI (file edits)', () => {
     expect(fromBlog.find((entry) => entry.scope === 'user')).not.toHaveProperty('activation');
   });
 
+  it('reads the local scope of thousands of projects in one pass: the last of duplicate project keys counts, as Claude reads the file', async () => {
+    const projects: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const servers = i % 3 === 0 ? { mittwald: { type: 'http', url: SERVER_URL } } : i % 3 === 1 ? { other: { type: 'http', url: 'https://example.test/mcp' } } : {};
+      projects.push(`${JSON.stringify(`/home/ada/p${i}`)}: ${JSON.stringify({ history: [{ display: `project ${i}` }], mcpServers: servers })}`);
+    }
+    // A duplicate key: Claude (JSON.parse) reads the last one.
+    projects.push(`${JSON.stringify('/home/ada/p0')}: ${JSON.stringify({ mcpServers: { 'mw-old': { type: 'sse', url: 'https://mcp.mittwald.de/sse' } } })}`);
+    vol.writeFileSync(`${HOME}/.claude.json`, `{"projects": {${projects.join(',\n')}}, "mcpServers": {}}`);
+
+    const local = (await claudeCode.inspect(environment(), { name: 'mittwald', serverUrl: SERVER_URL })).filter((entry) => entry.scope === 'local');
+    expect(local).toHaveLength(1000);
+    expect(local[0]).toEqual({ tool: 'claude-code', scope: 'local', project: '/home/ada/p0', file: `${HOME}/.claude.json`, name: 'mw-old', url: 'https://mcp.mittwald.de/sse', auth: 'oauth', unresolved: [] });
+    expect(local.slice(1).map((entry) => [entry.project, entry.name])).toEqual(Array.from({ length: 999 }, (_, k) => [`/home/ada/p${3 * (k + 1)}`, 'mittwald']));
+  });
+
+  it('refuses a project whose local servers are not a map, like any servers map that is not one', async () => {
+    vol.writeFileSync(`${HOME}/.claude.json`, JSON.stringify({ projects: { [REPO]: { mcpServers: ['mittwald'] } }, mcpServers: {} }));
+    await expect(claudeCode.inspect(environment(), { name: 'mittwald', serverUrl: SERVER_URL })).rejects.toMatchObject({ code: 'CONFIG_PARSE', message: expect.stringContaining(`"projects.${REPO}.mcpServers" is not an object`) });
+  });
+
   it('reports local-scope entries that override the user entry or are stale, and takes them out with replaceStale', async () => {
     const original = JSON.parse(bigClaudeJson());
     original.projects['/home/ada/work/blog'].mcpServers = { 'mw-old': { type: 'sse', url: 'https://mcp.mittwald.de/sse' }, notes: { type: 'http', url: 'https://notes.example/mcp' } };

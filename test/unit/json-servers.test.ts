@@ -182,3 +182,35 @@ describe('the user\'s own settings on our entry', () => {
     });
   });
 });
+
+describe('a large servers map that never mentions mittwald', () => {
+  // One search through the map's text stands in for a look at each entry; it must never hide an entry of
+  // ours, however it is spelt, nor a map that is no map.
+  const others = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`server-${i}`, { url: `https://mcp-${i}.example.com/mcp` }]));
+
+  it('finds our entry and stale ones however the name or URL is spelt, and nothing in a map without them', async () => {
+    const cursor = await loadAdapter('cursor');
+    const inspect = () => cursor.inspect(environment, { name: 'mittwald', serverUrl: SERVER_URL });
+    vol.mkdirSync(`${HOME}/.cursor`, { recursive: true });
+    vol.writeFileSync(CURSOR_FILE, JSON.stringify({ mcpServers: others(2000) }));
+    expect(await inspect()).toEqual([]);
+
+    const spellings: Array<[string, string]> = [
+      ['an escaped key', `"\\u006dittwald": {"url": "https://example.test/mcp"}`],
+      ['a percent-encoded URL', `"old": {"url": "https://mcp.mittw%61ld.de/sse"}`],
+      ['the server host in other case', `"old": {"url": "https://MCP.MITTWALD.DE/mcp"}`],
+      ['a comment naming it (JSONC)', `/* mittwald */ "mittwald": {"url": "https://example.test/mcp"}`],
+    ];
+    for (const [what, member] of spellings) {
+      const text = JSON.stringify({ mcpServers: others(2000) }).replace('{"server-0"', `{${member}, "server-0"`);
+      vol.writeFileSync(CURSOR_FILE, text);
+      expect((await inspect()).length, what).toBe(1);
+    }
+  });
+
+  it('still refuses a servers "map" that is not an object', async () => {
+    vol.mkdirSync(`${HOME}/.cursor`, { recursive: true });
+    vol.writeFileSync(CURSOR_FILE, JSON.stringify({ mcpServers: 'none yet' }));
+    await expect(plan('cursor')).rejects.toMatchObject({ code: 'CONFIG_PARSE', message: expect.stringContaining('"mcpServers" is not an object') });
+  });
+});

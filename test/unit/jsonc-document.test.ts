@@ -1,4 +1,4 @@
-import { findNodeAtLocation, parseTree } from 'jsonc-parser';
+import { findNodeAtLocation, parse as parseJsonc, parseTree } from 'jsonc-parser';
 import { describe, expect, it } from 'vitest';
 import { SetupError } from '../../src/errors.js';
 import {
@@ -8,6 +8,7 @@ import {
   parseJsonDocument,
   removeJsonValue,
   renderKeyPath,
+  selectJsonMembers,
   setJsonValue,
 } from '../../src/files/jsonc-document.js';
 
@@ -431,4 +432,47 @@ describe('large documents', () => {
     expect(getJsonValue(edited, ['mittwald'])).toEqual(ENTRY);
     expect(removeJsonValue(edited, ['mittwald'])).toBe(original);
   }, 20_000);
+});
+
+describe('the lazy tree over a large text', () => {
+  // The validator notes where each large container ends, and an edited text takes those ends over, moved by
+  // the edits; a container an edit touched is scanned again. Every lookup must land where the text now is.
+  const big = (i: number) => ({ type: 'http', url: `https://mcp-${i}.example.com/mcp`, headers: { 'X-Client': `client "${i}" {[` } });
+
+  it('finds every container where it is after a chain of edits that grow and shrink the text before it', () => {
+    const servers = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`server-${i}`, big(i)]));
+    let text = `// servers\n${JSON.stringify({ first: { list: [big(100), big(101)] }, servers, last: { more: [big(200)] } }, null, 2).replace('"server-3": {', '/* a comment { */ "server-3": {').replace(/\n\}$/, ',\n}')}\n`;
+    const steps: Array<(current: string) => string> = [
+      (current) => setJsonValue(current, ['first', 'list', 0], { short: 1 }),
+      (current) => removeJsonValue(current, ['servers', 'server-5']),
+      (current) => setJsonValue(current, ['servers', 'server-20', 'headers', 'X-Client'], 'a much longer value than before, with { and ['),
+      (current) => setJsonValue(current, ['servers', 'mittwald'], ENTRY),
+      (current) => removeJsonValue(current, ['first']),
+      (current) => setJsonValue(current, ['last', 'more', 1], big(201)),
+    ];
+    for (const step of steps) {
+      text = step(text);
+      const expected = parseJsonc(text, [], { allowTrailingComma: true }) as Record<string, unknown>;
+      for (const key of ['first', 'servers', 'last']) expect(getJsonValue(text, [key])).toEqual(expected[key]);
+      const picked = selectJsonMembers(text, ['servers'], (name) => /^server-(1|2[0-9]|39)$/.test(name) || name === 'mittwald');
+      const servers = expected.servers as Record<string, unknown>;
+      expect(picked).toEqual(Object.keys(servers).filter((name) => /^server-(1|2[0-9]|39)$/.test(name) || name === 'mittwald').map((key) => ({ key, value: servers[key] })));
+    }
+    expect(getJsonValue(text, ['servers', 'mittwald'])).toEqual(ENTRY);
+    expect(getJsonValue(text, ['last', 'more', 1])).toEqual(big(201));
+  });
+
+  it('selects members from the text as the tree reads them: escaped keys, duplicates, brackets and quotes in strings', () => {
+    const text = `{"servers": {"a\\"b": {"url": "x}"}, "dup": 1, "\\u006dittwald": {"args": ["[", "{", "\\\""]}, "dup": {"n": [1, {"deep": true}]}, "z": null}}`;
+    expect(selectJsonMembers(text, ['servers'], () => true)).toEqual([
+      { key: 'a"b', value: { url: 'x}' } },
+      { key: 'dup', value: 1 },
+      { key: 'mittwald', value: { args: ['[', '{', '"'] } },
+      { key: 'dup', value: { n: [1, { deep: true }] } },
+      { key: 'z', value: null },
+    ]);
+    const texts: string[] = [];
+    selectJsonMembers(text, ['servers'], (_, valueText) => texts.push(valueText) < 0);
+    expect(texts).toEqual(['{"url": "x}"}', '1', '{"args": ["[", "{", "\\""]}', '{"n": [1, {"deep": true}]}', 'null']);
+  });
 });

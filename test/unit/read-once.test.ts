@@ -22,9 +22,13 @@ function writeOld(path: string, text: string): void {
   vol.utimesSync(path, old, old);
 }
 
+/** Reads of a file: whole (readFile) or again into a buffer of ours (open for reading). */
 function countReads(): (path: string) => number {
-  const spy = vi.spyOn(memfs.promises, 'readFile');
-  return (path) => spy.mock.calls.filter(([file]) => String(file) === path).length;
+  const whole = vi.spyOn(memfs.promises, 'readFile');
+  const opened = vi.spyOn(memfs.promises, 'open');
+  return (path) =>
+    whole.mock.calls.filter(([file]) => String(file) === path).length +
+    opened.mock.calls.filter(([file, flags]) => String(file) === path && (flags === undefined || flags === 'r')).length;
 }
 
 const claudeJson = JSON.stringify(
@@ -85,6 +89,43 @@ describe('one read per config file', () => {
     const second = await readConfigFile(CLAUDE_JSON);
     expect(reads(CLAUDE_JSON)).toBe(2);
     expect(second).toBe(first);
+  });
+
+  it('sees any change when it reads a file again, across the chunks it compares in', async () => {
+    // Over 2 MB, so that the comparison runs over several chunks.
+    const text = `{"a": "${'x'.repeat(2_500_000)}"}`;
+    vol.writeFileSync(CLAUDE_JSON, text);
+    const first = await readConfigFile(CLAUDE_JSON);
+    expect(await readConfigFile(CLAUDE_JSON, { fresh: true })).toBe(first);
+    const variants = [
+      `${text.slice(0, 1_500_000)}y${text.slice(1_500_001)}`, // one byte in the second chunk
+      `${text} `, // one byte longer
+      text.slice(0, -1), // one byte shorter
+      `${text.slice(0, 2_097_152)}${text.slice(2_097_152)}`, // the same bytes again
+    ];
+    let last = first;
+    for (const variant of variants) {
+      vol.writeFileSync(CLAUDE_JSON, variant);
+      const again = await readConfigFile(CLAUDE_JSON, { fresh: true });
+      expect(again.text).toBe(variant);
+      if (variant === last.text) expect(again).toBe(last);
+      last = again;
+    }
+  });
+
+  it('after our own write, hands back the text written while the file holds it, and sees a change made after it', async () => {
+    writeOld(CLAUDE_JSON, '{"a": 1}');
+    await readConfigFile(CLAUDE_JSON);
+    const written = '{"a": 2}';
+    await writeConfigFile(CLAUDE_JSON, written, { secret: false, backupDir: `${HOME}/.mittwald-mcp-setup/backups` });
+    const readBack = await readConfigFile(CLAUDE_JSON);
+    expect(readBack.text).toBe(written);
+    expect(await readConfigFile(CLAUDE_JSON)).toBe(readBack);
+    // Another program writes the same size right after us, its times set back: still seen.
+    const { mtime } = vol.statSync(CLAUDE_JSON);
+    vol.writeFileSync(CLAUDE_JSON, '{"a": 3}');
+    vol.utimesSync(CLAUDE_JSON, mtime, mtime);
+    expect((await readConfigFile(CLAUDE_JSON)).text).toBe('{"a": 3}');
   });
 
   it('reads from disk when asked for a fresh read, and after our own write', async () => {
