@@ -538,7 +538,7 @@ describe('parsers', () => {
   });
 });
 
-describe('checkToken', () => {
+describe('one token check per token and run', () => {
   let server: MittwaldTestServer;
   const user = createTestUser();
   const token = createTestToken();
@@ -550,7 +550,7 @@ describe('checkToken', () => {
 
   const sessions = () => server.log.filter((r) => r.rpc.includes('initialize')).length;
 
-  it('runs one check per token and URLs: a second call joins the first, before and after it settled', async () => {
+  it('checkToken runs one check per token and URLs: a second call joins the first, before and after it settled', async () => {
     const client = createHttpClient({ version: 'test', timeoutMs: 5_000 });
     const urls = { apiUrl: server.apiUrl, serverUrl: server.mcpUrl };
     server.clearLog();
@@ -562,7 +562,7 @@ describe('checkToken', () => {
     expect(server.log.filter((r) => r.target === 'api')).toHaveLength(1);
   });
 
-  it('checks again after a failed check (the wizard lets a person try again)', async () => {
+  it('checkToken checks again after a failed check (the wizard lets a person try again)', async () => {
     const client = createHttpClient({ version: 'test', timeoutMs: 5_000 });
     const urls = { apiUrl: server.apiUrl, serverUrl: server.mcpUrl };
     server.clearLog();
@@ -571,21 +571,10 @@ describe('checkToken', () => {
     await expect(checkToken(client, urls, token)).resolves.toMatchObject({ identity: { userId: user.userId } });
     expect(sessions()).toBe(2);
   });
-});
 
-describe('the head start of a scripted setup (flow/head-start.ts)', () => {
-  let server: MittwaldTestServer;
-  const user = createTestUser();
-  const token = createTestToken();
-
-  beforeAll(async () => {
-    server = await startMittwaldServer({ tokens: [[token, user]] });
-  });
-  afterAll(() => server.close());
-
-  const sessions = () => server.log.filter((r) => r.rpc.includes('initialize')).length;
-  /** Starts the head start for `argv` (interactive: a terminal on both ends), lets it run, and says how many
-   * sessions it opened; then the flow's own check of the same token, which must not open another. */
+  /** Starts the head start of a scripted setup (flow/head-start.ts) for `argv` (interactive: a terminal on
+   * both ends), lets it run, and says how many sessions it opened; then the flow's own check of the same
+   * token, which must not open another. */
   async function headStart(argv: string[], { interactive = false, given = token } = {}): Promise<{ early: number; after: number }> {
     const options = await resolveOptions(parseCommandLine([...argv, '--server-url', server.mcpUrl, '--api-url', server.apiUrl]), {
       env: { MITTWALD_API_TOKEN: given },
@@ -601,12 +590,12 @@ describe('the head start of a scripted setup (flow/head-start.ts)', () => {
     return { early, after: sessions() };
   }
 
-  it('checks the token of a --tool run before the flow asks, and the flow joins that check', async () => {
+  it('the head start checks the token of a --tool run before the flow asks, and the flow joins that check', async () => {
     expect(await headStart(['--tool', 'cursor'])).toEqual({ early: 1, after: 1 });
     expect(await headStart(['--tool', 'cursor', '--json'], { interactive: true })).toEqual({ early: 1, after: 1 });
   });
 
-  it('starts nothing where the flow might not check that token first: the wizard, no --tool, --no-verify, a token that looks wrong', async () => {
+  it('the head start starts nothing where the flow might not check that token first: the wizard, no --tool, --no-verify, a token that looks wrong', async () => {
     expect((await headStart([], { interactive: true })).early).toBe(0);
     expect((await headStart(['--yes'], { interactive: true })).early).toBe(0);
     expect((await headStart(['--tool', 'cursor', '--no-verify'])).early).toBe(0);
