@@ -41,24 +41,14 @@ export function browserCommand(url: string, environment: Pick<Environment, 'plat
 /** Starts the browser on `url`. Resolves true once the opener process has started, false when it could not
  * be started (not installed, no permission); never rejects. The opener is detached and not waited for; when
  * it later exits with a failure status (a `$BROWSER` that cannot open anything), `onFailure` hears why. */
-export function openBrowser(
+export async function openBrowser(
   url: string,
   environment: Pick<Environment, 'platform' | 'env'> = { platform: currentPlatform(), env: process.env },
   onFailure?: (reason: string) => void,
 ): Promise<boolean> {
   const { command, args, verbatim } = browserCommand(url, environment);
-  // node:child_process is loaded on first use: most runs open no browser.
-  return import('node:child_process').then(({ spawn }) => startOpener(spawn, command, args, verbatim, environment, onFailure));
-}
-
-function startOpener(
-  spawn: typeof import('node:child_process').spawn,
-  command: string,
-  args: string[],
-  verbatim: boolean,
-  environment: Pick<Environment, 'env'>,
-  onFailure?: (reason: string) => void,
-): Promise<boolean> {
+  // Loaded on first use: most runs open no browser.
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve) => {
     let child;
     try {
