@@ -3,10 +3,14 @@
  * since they were read or that are read-only, and copy the previous bytes to a backup first (written the same
  * way; the newest KEPT_BACKUPS per file are kept). Writes happen under the file's lock (withConfigFileLock),
  * which is what makes it safe to remove temp files a killed run left beside the file.
- * Only node:fs/promises is used, so unit tests can swap in memfs. */
+ * File contents are read, written and synced through node:fs/promises (a large file's write and its backup's
+ * go on side by side); the small metadata calls — stat, realpath, mkdir, rename, readdir, … — are synchronous:
+ * each costs microseconds, where a round trip through libuv's thread pool costs about a tenth of a
+ * millisecond, and a setup run makes a few hundred of them one after another. Unit tests swap in memfs for
+ * both modules. */
 import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { accessSync, chmodSync, chownSync, constants, lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { SetupError } from '../errors.js';
@@ -181,7 +185,7 @@ function withPath(snapshot: ConfigFileSnapshot, path: string): ConfigFileSnapsho
  * name `path`. */
 export async function withConfigFileLock<T>(path: string, options: { secret: boolean }, run: () => Promise<T>): Promise<T> {
   const target = await resolveTarget(path);
-  await io(path, 'write', () => fs.mkdir(dirname(target), { recursive: true, ...(options.secret ? { mode: SECRET_DIR_MODE } : {}) }));
+  await io(path, 'write', () => mkdirSync(dirname(target), { recursive: true, ...(options.secret ? { mode: SECRET_DIR_MODE } : {}) }));
   let running = false;
   try {
     return await withFileLock(
@@ -222,7 +226,7 @@ export async function writeConfigFile(path: string, text: string, options: Write
   if (current !== null) await assertWritable(path, target, current.mode);
 
   const folder = dirname(target);
-  await io(path, 'write', () => fs.mkdir(folder, { recursive: true, ...(options.secret ? { mode: SECRET_DIR_MODE } : {}) }));
+  await io(path, 'write', () => mkdirSync(folder, { recursive: true, ...(options.secret ? { mode: SECRET_DIR_MODE } : {}) }));
   await removeLeftovers(folder, basename(target));
   // The new bytes and the backup of the old ones are written (and synced) at the same time: on a large file
   // the two syncs are most of the run. The rename waits for both.
@@ -264,7 +268,7 @@ export async function deleteConfigFile(
   await removeLeftovers(dirname(target), basename(target));
   const backup = await writeBackup(path, current.bytes, options.backupDir);
   try {
-    await io(path, 'delete', () => fs.unlink(path));
+    await io(path, 'delete', () => unlinkSync(path));
   } catch (error) {
     await removeQuietly(backup);
     throw error;
@@ -300,13 +304,14 @@ async function resolveTarget(path: string): Promise<string> {
   let current = resolve(path);
   for (let hop = 0; hop < MAX_SYMLINK_HOPS; hop++) {
     try {
-      return await fs.realpath(current);
+      // The platform's realpath(3), as fs.promises.realpath uses (not Node's JavaScript walk).
+      return realpathSync.native(current);
     } catch (error) {
       if (errorCode(error) !== 'ENOENT') throw toSetupError(error, path, 'read');
     }
     let link: string;
     try {
-      link = await fs.readlink(current);
+      link = readlinkSync(current);
     } catch (error) {
       const code = errorCode(error);
       if (code === 'ENOENT' || code === 'EINVAL' || code === 'ENOTDIR') return current;
@@ -330,7 +335,7 @@ async function readCurrent(path: string, target: string, known?: Buffer): Promis
 async function statCurrent(path: string, target: string) {
   let stats;
   try {
-    stats = await fs.stat(target);
+    stats = statSync(target);
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return null;
     throw toSetupError(error, path, 'read');
@@ -376,7 +381,7 @@ export function changedWhileRunning(path: string): SetupError {
 async function assertWritable(path: string, target: string, mode: number): Promise<void> {
   if ((mode & 0o222) === 0) throw readOnly(path, 'its permissions allow no writes');
   try {
-    await fs.access(target, constants.W_OK);
+    accessSync(target, constants.W_OK);
   } catch (error) {
     throw toSetupError(error, path, 'write');
   }
@@ -399,7 +404,7 @@ async function writeTempFile(
     await handle.close();
     handle = undefined;
     // open() applies the umask; a kept or secret mode must be exact.
-    if (mode !== undefined) await fs.chmod(temp, mode);
+    if (mode !== undefined) chmodSync(temp, mode);
     if (current !== null) await keepOwner(temp, current);
     return temp;
   } catch (error) {
@@ -412,7 +417,11 @@ async function writeTempFile(
 /** Under sudo, a user's config must not become root's. Only root can chown; anyone else already owns it. */
 async function keepOwner(file: string, current: CurrentFile): Promise<void> {
   if (process.getuid?.() !== 0 || (current.uid === 0 && current.gid === 0)) return;
-  await fs.chown(file, current.uid, current.gid).catch(() => undefined);
+  try {
+    chownSync(file, current.uid, current.gid);
+  } catch {
+    // Best effort: the file stays ours.
+  }
 }
 
 /** Copies `bytes` into a new 0600 backup of `path`, written like any file (temp file, fsync, rename), so a
@@ -420,7 +429,7 @@ async function keepOwner(file: string, current: CurrentFile): Promise<void> {
  * the same file, so the first free name stays free until the rename. */
 async function writeBackup(path: string, bytes: Buffer, backupDir: string): Promise<string> {
   try {
-    await fs.mkdir(backupDir, { recursive: true, mode: SECRET_DIR_MODE });
+    mkdirSync(backupDir, { recursive: true, mode: SECRET_DIR_MODE });
     const name = backupFileName(path, new Date());
     const temp = join(backupDir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
     try {
@@ -431,7 +440,7 @@ async function writeBackup(path: string, bytes: Buffer, backupDir: string): Prom
       } finally {
         await handle.close();
       }
-      await fs.chmod(temp, SECRET_FILE_MODE);
+      chmodSync(temp, SECRET_FILE_MODE);
       const file = await freeBackupName(backupDir, name);
       await renameReplacing(temp, file);
       return file;
@@ -452,7 +461,7 @@ async function freeBackupName(backupDir: string, name: string): Promise<string> 
   for (let attempt = 0; attempt <= 100; attempt++) {
     const file = join(backupDir, attempt === 0 ? name : name.replace('_', `-${attempt}_`));
     try {
-      await fs.lstat(file);
+      lstatSync(file);
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return file;
       throw error;
@@ -468,7 +477,7 @@ async function pruneBackups(backupDir: string, path: string, newest: string): Pr
   const flat = flattenedPath(path);
   let names: string[];
   try {
-    names = await fs.readdir(backupDir);
+    names = readdirSync(backupDir);
   } catch {
     return;
   }
@@ -491,7 +500,7 @@ async function pruneBackups(backupDir: string, path: string, newest: string): Pr
 async function removeLeftovers(folder: string, name: string): Promise<void> {
   let names: string[];
   try {
-    names = await fs.readdir(folder);
+    names = readdirSync(folder);
   } catch {
     return;
   }
@@ -503,7 +512,7 @@ async function removeLeftovers(folder: string, name: string): Promise<void> {
 async function renameReplacing(from: string, to: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await fs.rename(from, to);
+      renameSync(from, to);
       return;
     } catch (error) {
       const code = errorCode(error);
@@ -530,10 +539,14 @@ async function syncFolder(folder: string): Promise<void> {
 }
 
 async function removeQuietly(file: string): Promise<void> {
-  await fs.rm(file, { force: true }).catch(() => undefined);
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    // Nothing more to do: a leftover temp file is removed by the next run.
+  }
 }
 
-async function io<T>(path: string, operation: 'read' | 'write' | 'delete', run: () => Promise<T>): Promise<T> {
+async function io<T>(path: string, operation: 'read' | 'write' | 'delete', run: () => T | Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {

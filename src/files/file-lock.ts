@@ -3,9 +3,10 @@
  * lock with a short backoff; a lock whose holder is gone (its pid no longer runs on this host) or that is older
  * than any hold could be is taken over, so a crash never blocks later runs. Other programs (the tool itself)
  * do not take it: the applier's re-read and the writer's check of the expected bytes cover them.
- * Only node:fs/promises is used, so unit tests can swap in memfs. */
+ * The lock file's calls are synchronous: a few tiny files, where each thread-pool round trip would cost more
+ * than the call (see config-file.ts). Unit tests swap in memfs for node:fs. */
 import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs/promises';
+import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { SetupError } from '../errors.js';
@@ -101,22 +102,38 @@ async function acquire(lockPath: string, label: string, options: LockOptions): P
 
 /** Creates the lock file if nobody has it; false when it exists. */
 async function tryCreate(lockPath: string, token: string): Promise<boolean> {
-  let handle: fs.FileHandle;
+  let fd: number;
   try {
-    handle = await fs.open(lockPath, 'wx', 0o644);
+    fd = openSync(lockPath, 'wx', 0o644);
   } catch (error) {
     if (errorCode(error) === 'EEXIST') return false;
     throw error;
   }
   try {
-    await handle.writeFile(JSON.stringify({ pid: process.pid, host: hostname(), time: new Date().toISOString(), token }));
-    await handle.close();
+    writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), time: new Date().toISOString(), token }));
   } catch (error) {
-    await handle.close().catch(() => undefined);
-    await fs.rm(lockPath, { force: true }).catch(() => undefined);
+    closeQuietly(fd);
+    removeQuietly(lockPath);
     throw error;
   }
+  closeSync(fd);
   return true;
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Already closed, or the descriptor went with its file system.
+  }
+}
+
+function removeQuietly(file: string): void {
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    // A lock file left behind is stale once this process has exited.
+  }
 }
 
 /** The lock's holder, or undefined when there is no lock (any more). Content that does not parse (a holder
@@ -125,8 +142,8 @@ async function readHolder(lockPath: string): Promise<Holder | undefined> {
   let raw: string;
   let stats;
   try {
-    stats = await fs.stat(lockPath);
-    raw = await fs.readFile(lockPath, 'utf8');
+    stats = statSync(lockPath);
+    raw = readFileSync(lockPath, 'utf8');
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return undefined;
     throw error;
@@ -170,23 +187,28 @@ function isAlive(pid: number): boolean {
  * removal one step among runs. */
 async function takeOver(lockPath: string, stale: Holder, staleMs: number): Promise<void> {
   const breaker = `${lockPath}.break`;
-  let handle: fs.FileHandle;
+  let fd: number;
   try {
-    handle = await fs.open(breaker, 'wx', 0o644);
+    fd = openSync(breaker, 'wx', 0o644);
   } catch (error) {
     if (errorCode(error) !== 'EEXIST') throw error;
     // Another run is taking over right now; its breaker outlives it only if it crashed mid-way.
-    const since = await fs.stat(breaker).then((stats) => Number(stats.mtimeMs)).catch(() => undefined);
-    if (since !== undefined && Date.now() - since > staleMs) await fs.rm(breaker, { force: true });
+    let since: number | undefined;
+    try {
+      since = Number(statSync(breaker).mtimeMs);
+    } catch {
+      since = undefined;
+    }
+    if (since !== undefined && Date.now() - since > staleMs) rmSync(breaker, { force: true });
     else await sleep(FIRST_DELAY_MS);
     return;
   }
   try {
-    await handle.close();
+    closeSync(fd);
     const now = await readHolder(lockPath);
-    if (now !== undefined && now.raw === stale.raw && now.ino === stale.ino && now.mtimeMs === stale.mtimeMs) await fs.rm(lockPath, { force: true });
+    if (now !== undefined && now.raw === stale.raw && now.ino === stale.ino && now.mtimeMs === stale.mtimeMs) rmSync(lockPath, { force: true });
   } finally {
-    await fs.rm(breaker, { force: true }).catch(() => undefined);
+    removeQuietly(breaker);
   }
 }
 
@@ -195,7 +217,7 @@ async function takeOver(lockPath: string, stale: Holder, staleMs: number): Promi
 async function release(lockPath: string, token: string): Promise<void> {
   try {
     const holder = await readHolder(lockPath);
-    if (holder?.token === token) await fs.rm(lockPath, { force: true });
+    if (holder?.token === token) rmSync(lockPath, { force: true });
   } catch {
     // See above.
   }

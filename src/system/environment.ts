@@ -1,5 +1,5 @@
 /** Builds the Environment from the running process, and answers "is this installed?" without spawning. */
-import { access, stat } from 'node:fs/promises';
+import { accessSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Environment } from '../model.js';
@@ -16,9 +16,11 @@ export function homeFolder(platform: Environment['platform'], env: Environment['
   return platform === 'win32' ? osHome : (env.HOME ?? osHome);
 }
 
+/** Synchronous inside: a stat costs microseconds, a thread-pool round trip about a tenth of a millisecond,
+ * and detection asks dozens of these (see files/config-file.ts). */
 export async function pathExists(file: string): Promise<boolean> {
   try {
-    await access(file);
+    accessSync(file);
     return true;
   } catch {
     return false;
@@ -38,9 +40,14 @@ export async function findOnPath(environment: Environment, command: string): Pro
   const dirs = (environment.env.PATH ?? environment.env.Path ?? '').split(delimiter).filter(Boolean);
   const extensions = win ? (environment.env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : [''];
   const candidates = dirs.flatMap((dir) => extensions.map((extension) => (win ? path.win32 : path.posix).join(dir, command + extension.toLowerCase())));
-  // All looked at at once (a PATH has a dozen folders), the first in PATH order wins.
-  const found = await Promise.all(candidates.map((candidate) => stat(candidate).then((info) => info.isFile(), () => false)));
-  return candidates[found.indexOf(true)];
+  // The first in PATH order wins.
+  return candidates.find((candidate) => {
+    try {
+      return statSync(candidate).isFile();
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** The folder of the project the user is in: the nearest ancestor of cwd with a `.git`, else undefined.

@@ -12,6 +12,8 @@ import { breakages, breakText } from '../support/breakage.js';
 import type { Credential, Environment, FileStep, SetupRequest, ToolPlan } from '../../src/model.js';
 
 vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
+// The file plumbing's metadata calls are synchronous (src/files/config-file.ts): node:fs is memfs too.
+vi.mock('node:fs', () => ({ ...memfsFs, default: memfsFs }));
 
 const { default: codex } = await import('../../adapters/codex.js');
 const { applyPlan } = await import('../../src/flow/apply.js');

@@ -13,6 +13,8 @@ import { breakages, breakText } from '../support/breakage.js';
 import type { Credential, Environment, FileStep, SetupRequest, ToolPlan } from '../../src/model.js';
 
 vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
+// The file plumbing's metadata calls are synchronous (src/files/config-file.ts): node:fs is memfs too.
+vi.mock('node:fs', () => ({ ...memfsFs, default: memfsFs }));
 
 const { default: hermes } = await import('../../adapters/hermes.js');
 const { applyPlan } = await import('../../src/flow/apply.js');

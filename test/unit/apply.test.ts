@@ -9,6 +9,8 @@ import type { Environment, FileStep, SetupRequest, ToolPlan } from '../../src/mo
 import { samePlan } from '../../src/flow/setup-steps.js';
 
 vi.mock('node:fs/promises', async () => (await import('memfs')).fs.promises);
+// The file plumbing's metadata calls are synchronous (src/files/config-file.ts): node:fs is memfs too.
+vi.mock('node:fs', async () => (await import('memfs')).fs);
 
 const BACKUPS = '/home/u/.mittwald-mcp-setup/backups';
 const A = '/home/u/a.json';

@@ -1,14 +1,17 @@
 /** The two rules that keep the house one a newcomer can live in: nothing about a particular tool under src/
  * (its id, its file names), and the import directions (the core reaches adapters only through the registry;
  * adapters use only the kit the core offers, never a front end or the applier). */
-import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fs as memfsFs, vol } from 'memfs';
 import { describe, expect, it, vi } from 'vitest';
 import type { Environment, SetupRequest } from '../../src/model.js';
+// The real disk, past the mock of node:fs below (process.getBuiltinModule is not mocked).
+const { readdirSync, readFileSync } = process.getBuiltinModule('node:fs');
 
-// The adapters plan on an empty memfs volume; this file's own reads of the source tree use node:fs.
+// The adapters plan on an empty memfs volume; this file's own reads of the source tree go to the real disk.
 vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
+// The file plumbing's metadata calls are synchronous (src/files/config-file.ts): node:fs is memfs too.
+vi.mock('node:fs', () => ({ ...memfsFs, default: memfsFs }));
 
 const { availableTools, loadAdapter, TOOL_IDS } = await import('../../adapters/index.js');
 

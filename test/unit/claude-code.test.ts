@@ -3,6 +3,8 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Credential, Environment, FileStep, SetupRequest, ToolPlan } from '../../src/model.js';
 
 vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
+// The file plumbing's metadata calls are synchronous (src/files/config-file.ts): node:fs is memfs too.
+vi.mock('node:fs', () => ({ ...memfsFs, default: memfsFs }));
 
 const { default: claudeCode, claudeState, judgeMcpGet } = await import('../../adapters/claude-code.js');
 const { planTools } = await import('../../src/flow/setup-steps.js');

@@ -6,6 +6,11 @@ vi.mock('node:fs/promises', async () => {
   const { fs } = await import('memfs');
   return { ...fs.promises, default: fs.promises };
 });
+// The file plumbing's metadata calls are synchronous (src/files/config-file.ts): node:fs is memfs too.
+vi.mock('node:fs', async () => {
+  const { fs } = await import('memfs');
+  return { ...fs, default: fs };
+});
 // The process boundary (src/system/child-process.ts, tested on real processes in test/integration): here only
 // what it is asked to start, and with what, matters.
 const runProgram = vi.fn();

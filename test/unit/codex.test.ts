@@ -5,6 +5,8 @@ import { SetupError } from '../../src/errors.js';
 import type { Credential, Environment, FileStep, SetupRequest, ToolPlan } from '../../src/model.js';
 
 vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
+// The file plumbing's metadata calls are synchronous (src/files/config-file.ts): node:fs is memfs too.
+vi.mock('node:fs', () => ({ ...memfsFs, default: memfsFs }));
 
 const { default: codex, codexEntry, codexUserFile } = await import('../../adapters/codex.js');
 const { planTools } = await import('../../src/flow/setup-steps.js');

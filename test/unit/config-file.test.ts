@@ -4,6 +4,8 @@ import { backupFileName, deleteConfigFile, KEPT_BACKUPS, readConfigFile, writeCo
 import { SetupError } from '../../src/errors.js';
 
 vi.mock('node:fs/promises', async () => (await import('memfs')).fs.promises);
+// The file plumbing's metadata calls are synchronous (src/files/config-file.ts): node:fs is memfs too.
+vi.mock('node:fs', async () => (await import('memfs')).fs);
 
 const BACKUPS = '/home/u/.mittwald-mcp-setup/backups';
 const FILE = '/home/u/.cursor/mcp.json';
@@ -218,9 +220,12 @@ describe('writeConfigFile', () => {
   it('maps a read-only file system at rename time to CONFIG_READ_ONLY and cleans up', async () => {
     vol.mkdirSync('/home/u/.cursor');
     vol.writeFileSync(FILE, OLD);
-    const rename = memfs.promises.rename.bind(memfs.promises);
+    const rename = memfs.renameSync.bind(memfs);
     // The backup's own rename goes through; the file's fails.
-    vi.spyOn(memfs.promises, 'rename').mockImplementation(async (from, to) => (String(to) === FILE ? Promise.reject(withCode('EROFS')) : rename(from, to)));
+    vi.spyOn(memfs, 'renameSync').mockImplementation((from, to) => {
+      if (String(to) === FILE) throw withCode('EROFS');
+      rename(from, to);
+    });
     const error = await failure(writeConfigFile(FILE, NEW, { secret: false, backupDir: BACKUPS }));
     expect(error.code).toBe('CONFIG_READ_ONLY');
     expect(error.message).toBe(`${FILE} is read-only (the file system is read-only)`);
@@ -362,8 +367,11 @@ describe('backups', () => {
   });
 
   it('leave neither a backup nor its temp file when the backup cannot be completed, and the file untouched', async () => {
-    const rename = memfs.promises.rename.bind(memfs.promises);
-    vi.spyOn(memfs.promises, 'rename').mockImplementation(async (from, to) => (String(to).startsWith(`${BACKUPS}/`) ? Promise.reject(withCode('EIO')) : rename(from, to)));
+    const rename = memfs.renameSync.bind(memfs);
+    vi.spyOn(memfs, 'renameSync').mockImplementation((from, to) => {
+      if (String(to).startsWith(`${BACKUPS}/`)) throw withCode('EIO');
+      rename(from, to);
+    });
     const error = await failure(writeConfigFile(FILE, NEW, { secret: false, backupDir: BACKUPS }));
     expect(error.code).toBe('CONFIG_IO');
     expect(error.message).toBe(`could not back up ${FILE} into ${BACKUPS} (EIO)`);

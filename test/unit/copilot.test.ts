@@ -11,6 +11,11 @@ vi.mock('node:fs/promises', async () => {
   const { fs } = await import('memfs');
   return { ...fs.promises, default: fs.promises };
 });
+// The file plumbing's metadata calls are synchronous (src/files/config-file.ts): node:fs is memfs too.
+vi.mock('node:fs', async () => {
+  const { fs } = await import('memfs');
+  return { ...fs, default: fs };
+});
 
 const { default: copilot, PORTABLE_HOST } = await import('../../adapters/copilot/index.js');
 const { default: claudeCode } = await import('../../adapters/claude-code.js');

@@ -7,6 +7,8 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { lockPathFor, withFileLock } from '../../src/files/file-lock.js';
 
 vi.mock('node:fs/promises', async () => (await import('memfs')).fs.promises);
+// The file plumbing's metadata calls are synchronous (src/files/config-file.ts): node:fs is memfs too.
+vi.mock('node:fs', async () => (await import('memfs')).fs);
 
 const FILE = '/home/u/.cursor/mcp.json';
 const LOCK = '/home/u/.cursor/.mcp.json.mittwald-mcp-setup.lock';

@@ -7,6 +7,8 @@ import { readConfigFile, writeConfigFile } from '../../src/files/config-file.js'
 import type { Environment, SetupRequest } from '../../src/model.js';
 
 vi.mock('node:fs/promises', async () => (await import('memfs')).fs.promises);
+// The file plumbing's metadata calls are synchronous (src/files/config-file.ts): node:fs is memfs too.
+vi.mock('node:fs', async () => (await import('memfs')).fs);
 
 const HOME = '/home/ada';
 const REPO = '/home/ada/work/shop';

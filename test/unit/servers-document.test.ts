@@ -8,6 +8,8 @@ import type { SetupRequest } from '../../src/model.js';
 import { SHELL_BRACED_SYNTAX } from '../../src/kit/references.js';
 
 vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
+// The file plumbing's metadata calls are synchronous (src/files/config-file.ts): node:fs is memfs too.
+vi.mock('node:fs', () => ({ ...memfsFs, default: memfsFs }));
 
 const { planServersFile, planServersFileRemoval, inspectServersFile } = await import('../../src/kit/json-servers.js');
 const { serversDocument } = await import('../../src/files/servers-document.js');

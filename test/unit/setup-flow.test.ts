@@ -1,7 +1,6 @@
 /** The one setup pipeline (src/flow/setup-flow.ts) on memfs, driven by a scripted prompter (its answers in a
  * list; a question it has no answer for fails the run) and by the flags' prompter: both front ends ask the
  * same questions in the same order and get the same files; a missing answer is a usage error for the flags. */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fs as memfsFs, vol } from 'memfs';
@@ -11,8 +10,12 @@ import type { Prompter, SetupView } from '../../src/flow/setup-flow.js';
 import type { Environment } from '../../src/model.js';
 import type { RunContext } from '../../src/cli/run-context.js';
 import { createTestToken, createTestUser, startMittwaldServer, type MittwaldTestServer } from '../support/mittwald-server.js';
+// The real disk, past the mock of node:fs below (process.getBuiltinModule is not mocked).
+const { chmodSync, mkdtempSync, rmSync, writeFileSync } = process.getBuiltinModule('node:fs');
 
 vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
+// The file plumbing's metadata calls are synchronous (src/files/config-file.ts): node:fs is memfs too.
+vi.mock('node:fs', () => ({ ...memfsFs, default: memfsFs }));
 
 const { exitCode, runSetupFlow } = await import('../../src/flow/setup-flow.js');
 const { flagPrompter, plainView } = await import('../../src/commands/setup.js');

@@ -4,6 +4,8 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Environment, FileRecordChange, FileStep, ToolPlan } from '../../src/model.js';
 
 vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
+// The file plumbing's metadata calls are synchronous (src/files/config-file.ts): node:fs is memfs too.
+vi.mock('node:fs', () => ({ ...memfsFs, default: memfsFs }));
 
 const { applyPlan } = await import('../../src/flow/apply.js');
 const { applyChange, readFileRecord, recordFileChange, restoreOnRemoval, setupChange } = await import('../../src/files/setup-state.js');

@@ -6,6 +6,8 @@ import type { Adapter } from '../../src/kit/adapter.js';
 import type { Credential, Environment, SetupRequest, ToolPlan } from '../../src/model.js';
 
 vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
+// The file plumbing's metadata calls are synchronous (src/files/config-file.ts): node:fs is memfs too.
+vi.mock('node:fs', () => ({ ...memfsFs, default: memfsFs }));
 
 const { planTools, sharedFileRequest } = await import('../../src/flow/setup-steps.js');
 const { loadAdapter } = await import('../../adapters/index.js');

@@ -7,6 +7,8 @@ import { removeJsonValue, setJsonValue } from '../../src/files/jsonc-document.js
 import { noteSplices, splicedBytes } from '../../src/files/text-splices.js';
 
 vi.mock('node:fs/promises', async () => (await import('memfs')).fs.promises);
+// The file plumbing's metadata calls are synchronous (src/files/config-file.ts): node:fs is memfs too.
+vi.mock('node:fs', async () => (await import('memfs')).fs);
 
 const FILE = '/home/ada/.claude.json';
 const BACKUPS = '/home/ada/.mittwald-mcp-setup/backups';
