@@ -111,12 +111,12 @@ async function tryCreate(lockPath: string, token: string): Promise<boolean> {
   }
   try {
     writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), time: new Date().toISOString(), token }));
+    closeSync(fd);
   } catch (error) {
     closeQuietly(fd);
     removeQuietly(lockPath);
     throw error;
   }
-  closeSync(fd);
   return true;
 }
 
