@@ -10,7 +10,9 @@ export interface ServerSentEvent {
 /** Incremental parser of the event-stream format: fields `event`, `data` (several lines joined by "\n"),
  * `id`; comments and `retry` ignored; lines end in CRLF, LF or CR; a blank line dispatches the event. */
 export class EventStreamParser {
-  private buffer = '';
+  /** Text after the last complete line, in the pieces it came in: a long `data:` line (a tools/list reply
+   * is a few hundred kB) arrives in many reads, and is joined once, when its line ends. */
+  private pending: string[] = [];
   private data: string[] = [];
   private eventType = '';
   private lastId: string | undefined;
@@ -18,22 +20,35 @@ export class EventStreamParser {
   /** Feeds text; returns the events completed by it. `end` also completes a last event that lacks its blank
    * line: the format says to drop it, but a server that closes the stream early still meant it. */
   push(text: string, end = false): ServerSentEvent[] {
-    this.buffer += text;
     const events: ServerSentEvent[] = [];
-    for (;;) {
-      const match = /\r\n|\r|\n/.exec(this.buffer);
-      // A lone CR at the end of the buffer may be the first half of CRLF: wait for more.
-      if (!match || (match[0] === '\r' && match.index === this.buffer.length - 1 && !end)) break;
-      const line = this.buffer.slice(0, match.index);
-      this.buffer = this.buffer.slice(match.index + match[0].length);
-      const event = this.line(line);
-      if (event) events.push(event);
+    // Only the new text can end a line (a CR kept back at the end of the last piece is looked at again).
+    const held = this.pending.length > 0 && this.pending[this.pending.length - 1]!.endsWith('\r');
+    if (!end && !held && text.indexOf('\n') < 0 && text.indexOf('\r') < 0) {
+      if (text !== '') this.pending.push(text);
+      return events;
     }
+    this.pending.push(text);
+    const buffer = this.pending.length === 1 ? text : this.pending.join('');
+    this.pending = [];
+    let start = 0;
+    for (;;) {
+      const lf = buffer.indexOf('\n', start);
+      const cr = buffer.indexOf('\r', start);
+      const index = cr < 0 || (lf >= 0 && lf < cr) ? lf : cr;
+      if (index < 0) break;
+      // A lone CR at the end of the text may be the first half of CRLF: wait for more.
+      if (index === cr && index === buffer.length - 1 && !end) break;
+      const event = this.line(buffer.slice(start, index));
+      if (event) events.push(event);
+      start = index + (index === cr && buffer.charCodeAt(index + 1) === 10 ? 2 : 1);
+    }
+    const rest = buffer.slice(start);
     if (end) {
-      if (this.buffer !== '') this.line(this.buffer);
-      this.buffer = '';
+      if (rest !== '') this.line(rest);
       const last = this.dispatch();
       if (last) events.push(last);
+    } else if (rest !== '') {
+      this.pending.push(rest);
     }
     return events;
   }
