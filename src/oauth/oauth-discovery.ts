@@ -4,10 +4,10 @@
  *   unauthenticated POST → 401 → protected-resource metadata (challenge URL, else the path-inserted and the root
  *   well-known URI on the MCP origin) → `authorization_servers[0]` → RFC 8414 metadata, else OpenID discovery.
  *
- * Everything fetched is validated with zod; an authorization server the sign-in cannot use safely (no S256
+ * Everything fetched is validated (./validation.ts); an authorization server the sign-in cannot use safely (no S256
  * PKCE, no dynamic registration, no public clients) is refused with OAUTH_UNSUPPORTED. */
 import { MITTWALD_DEFAULT_SCOPES } from '../access.js';
-import { z } from 'zod';
+import * as z from './validation.js';
 import { SetupError } from '../errors.js';
 import type { HttpClient } from '../net/http.js';
 import { probeMcpAuth } from '../mcp/client.js';
@@ -16,24 +16,24 @@ import { probeMcpAuth } from '../mcp/client.js';
 export { MITTWALD_DEFAULT_SCOPES };
 
 const ProtectedResourceMetadataSchema = z.object({
-  resource: z.string().optional(),
-  authorization_servers: z.array(z.string()).min(1),
-  scopes_supported: z.array(z.string()).optional(),
+  resource: z.optional(z.string()),
+  authorization_servers: z.array(z.string()).check(z.minLength(1)),
+  scopes_supported: z.optional(z.array(z.string())),
   /** mittwald's own addition: the scopes its bridge grants by default. */
-  default_scopes: z.array(z.string()).optional(),
+  default_scopes: z.optional(z.array(z.string())),
 });
 
 const AuthorizationServerMetadataSchema = z.object({
   issuer: z.string(),
   authorization_endpoint: z.string(),
   token_endpoint: z.string(),
-  registration_endpoint: z.string().optional(),
-  scopes_supported: z.array(z.string()).optional(),
-  response_types_supported: z.array(z.string()).optional(),
-  grant_types_supported: z.array(z.string()).optional(),
-  code_challenge_methods_supported: z.array(z.string()).optional(),
-  token_endpoint_auth_methods_supported: z.array(z.string()).optional(),
-  authorization_response_iss_parameter_supported: z.boolean().optional(),
+  registration_endpoint: z.optional(z.string()),
+  scopes_supported: z.optional(z.array(z.string())),
+  response_types_supported: z.optional(z.array(z.string())),
+  grant_types_supported: z.optional(z.array(z.string())),
+  code_challenge_methods_supported: z.optional(z.array(z.string())),
+  token_endpoint_auth_methods_supported: z.optional(z.array(z.string())),
+  authorization_response_iss_parameter_supported: z.optional(z.boolean()),
 });
 
 /** The authorization server's metadata, reduced to the fields the sign-in uses (mittwald advertises a
@@ -202,7 +202,7 @@ export function isLoopbackHost(hostname: string): boolean {
 async function fetchFirstDocument<T>(
   http: HttpClient,
   urls: readonly string[],
-  schema: z.ZodType<T>,
+  schema: z.ZodMiniType<T>,
   what: string,
 ): Promise<{ url: string; document: T } | undefined> {
   for (const url of urls) {

@@ -5,7 +5,7 @@
  * The access token lives in memory only: it is returned for one connection check and never written, logged or
  * printed; the refresh token is dropped. Imported lazily by the CLI (only OAuth runs load openid-client). */
 import * as client from 'openid-client';
-import { z } from 'zod';
+import * as z from './validation.js';
 import { SetupError, isSetupError } from '../errors.js';
 import type { HttpClient, HttpRequestInit, Response as HttpResponse } from '../net/http.js';
 import {
@@ -68,10 +68,10 @@ export interface OAuthSignInResult {
 }
 
 const RegistrationResponseSchema = z.object({
-  client_id: z.string().min(1),
+  client_id: z.string().check(z.minLength(1)),
   // RFC 7592: where and with what the registration can be deleted again, when the server offers it.
-  registration_client_uri: z.url().optional(),
-  registration_access_token: z.string().min(1).optional(),
+  registration_client_uri: z.optional(z.url()),
+  registration_access_token: z.optional(z.string().check(z.minLength(1))),
 });
 
 /** The client registered for one sign-in, and how to delete it again (RFC 7592) if the server allows it. */
@@ -91,7 +91,7 @@ async function readPasted(lines: AsyncIterable<string>, listener: LoopbackListen
   }
 }
 
-const OAuthErrorSchema = z.object({ error: z.string(), error_description: z.string().optional() });
+const OAuthErrorSchema = z.object({ error: z.string(), error_description: z.optional(z.string()) });
 
 /** Runs the whole sign-in. Throws SetupError: OAUTH_UNSUPPORTED, OAUTH_SCOPE (before anything is registered or
  * opened), PORT_IN_USE, OAUTH_DENIED, OAUTH_STATE, OAUTH_TIMEOUT, CANCELLED, OAUTH, or the HTTP client's codes.

@@ -407,6 +407,23 @@ describe('discoverAuthorization', () => {
     }
   });
 
+  it('names the field of a malformed document, in English', async () => {
+    const resource = await startResource({
+      challenge: () => 'Bearer realm="MCP Server"',
+      documents: (origin) => ({
+        '/.well-known/oauth-protected-resource/mcp': { resource: `${origin}/mcp`, authorization_servers: [] },
+      }),
+    });
+    try {
+      await expect(discoverAuthorization(http, `${resource.origin}/mcp`)).rejects.toMatchObject({
+        code: 'OAUTH',
+        message: `The protected-resource metadata at ${resource.origin}/.well-known/oauth-protected-resource/mcp is malformed (authorization_servers: Too small: expected array to have >=1 items).`,
+      });
+    } finally {
+      await close(resource.server);
+    }
+  });
+
   it('refuses metadata that describes another resource', async () => {
     const resource = await startResource({
       challenge: () => 'Bearer realm="MCP Server"',

@@ -1,17 +1,42 @@
-/** What a chunk of the built CLI loads up front: its code and, recursively, that of every chunk it imports
- * statically. Whatever is missing is only reachable through import(), i.e. loaded on demand. */
-import { readFile } from 'node:fs/promises';
+/** What a run of the built CLI loads: every file of dist/ it required and every module of Node's own it
+ * loaded, read from the process itself when it exits (a preloaded script notes them). Whatever is missing
+ * was not needed by that run. */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
-export async function staticallyLoaded(entry: string): Promise<{ code: string; files: string[] }> {
-  const seen = new Set<string>();
-  const visit = async (file: string): Promise<string> => {
-    if (seen.has(file)) return '';
-    seen.add(file);
-    const code = await readFile(file, 'utf8');
-    const imports = [...code.matchAll(/(?:^|[;\s}])(?:import|export)\s*(?:[\w${},*\s]+from\s*)?["'](\.[^"']+)["']/g)].map((match) => path.resolve(path.dirname(file), match[1]!));
-    return code + (await Promise.all(imports.map(visit))).join('');
-  };
-  const code = await visit(entry);
-  return { code, files: [...seen] };
+export interface Loaded {
+  /** The files of dist/ the run required, relative to dist/ (`cli.js`, `core.cjs`, `lazy/…`). */
+  files: string[];
+  /** Node's own modules the run loaded (`NativeModule http`, `Internal Binding crypto`, …). */
+  builtins: string[];
+  /** The code of those files, joined. */
+  code: string;
+}
+
+const NOTE_ON_EXIT = `process.on('exit', () => require('node:fs').writeFileSync(process.env.MMS_LOADED_REPORT, JSON.stringify({ files: Object.keys(require.cache), builtins: process.moduleLoadList })));\n`;
+
+/** Runs `node <dist>/cli.js …args` in a fresh HOME (stdin from `input`) and reports what it loaded. The run may
+ * fail: what it loaded is reported all the same. */
+export async function loadedBy(dist: string, args: readonly string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Loaded> {
+  const work = await mkdtemp(path.join(tmpdir(), 'mms-loaded-'));
+  try {
+    const preload = path.join(work, 'note-loaded.cjs');
+    const report = path.join(work, 'loaded.json');
+    await writeFile(preload, NOTE_ON_EXIT);
+    const run = promisify(execFile)(process.execPath, ['-r', preload, path.join(dist, 'cli.js'), ...args], {
+      cwd: work,
+      env: { PATH: process.env.PATH, ...options.env, HOME: work, USERPROFILE: work, MMS_LOADED_REPORT: report },
+    });
+    if (options.input !== undefined) run.child.stdin?.end(options.input);
+    await run.catch(() => undefined);
+    const noted = JSON.parse(await readFile(report, 'utf8')) as { files: string[]; builtins: string[] };
+    const files = noted.files.filter((file) => file.startsWith(dist + path.sep)).map((file) => path.relative(dist, file).split(path.sep).join('/'));
+    const code = (await Promise.all(files.map((file) => readFile(path.join(dist, file), 'utf8')))).join('\n');
+    return { files: files.sort(), builtins: noted.builtins, code };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }
