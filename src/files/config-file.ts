@@ -209,7 +209,11 @@ export async function withConfigFileLock<T>(path: string, options: { secret: boo
  * changed since it was read (`expected`) or on I/O failure, CONFIG_READ_ONLY when the file (no write bits) or
  * its folder is read-only. On failure the file is untouched and neither temp file nor backup is left. The
  * caller holds the file's lock: temp files of ours that a killed run left beside the file are removed. */
-export async function writeConfigFile(path: string, text: string, options: WriteOptions): Promise<WriteResult> {
+export function writeConfigFile(path: string, text: string, options: WriteOptions): Promise<WriteResult> {
+  return underWay(writeFile(path, text, options));
+}
+
+async function writeFile(path: string, text: string, options: WriteOptions): Promise<WriteResult> {
   const target = await resolveTarget(path);
   const last = reads.get(target);
   reads.delete(target);
@@ -254,10 +258,11 @@ export async function writeConfigFile(path: string, text: string, options: Write
 
 /** Deletes a config file we created, after a backup like writeConfigFile's (returned). A symlink itself is
  * removed, its target kept. Absent file: nothing happens. `expected`, when given, must match the content. */
-export async function deleteConfigFile(
-  path: string,
-  options: { backupDir: string; expected?: string | null },
-): Promise<{ backup?: string }> {
+export function deleteConfigFile(path: string, options: { backupDir: string; expected?: string | null }): Promise<{ backup?: string }> {
+  return underWay(deleteFile(path, options));
+}
+
+async function deleteFile(path: string, options: { backupDir: string; expected?: string | null }): Promise<{ backup?: string }> {
   const target = await resolveTarget(path);
   const last = reads.get(target);
   reads.delete(target);
@@ -276,6 +281,32 @@ export async function deleteConfigFile(
   await syncFolder(dirname(path));
   await pruneBackups(options.backupDir, path, backup);
   return { backup };
+}
+
+/** The writes and deletes of config files this process has under way, and who waits for there to be none. */
+let underWayCount = 0;
+let waitingForNone: Array<() => void> = [];
+
+function underWay<T>(work: Promise<T>): Promise<T> {
+  underWayCount++;
+  return work.finally(() => {
+    if (--underWayCount > 0) return;
+    const waiting = waitingForNone;
+    waitingForNone = [];
+    for (const resolve of waiting) resolve();
+  });
+}
+
+/** Resolves once this process has no write or delete of a config file under way (at once when it has none).
+ * The state file's writer waits for it, so that the tools whose files are written side by side note their
+ * changes in one write of the state. */
+export function configWritesSettled(): Promise<void> {
+  return underWayCount === 0 ? Promise.resolve() : new Promise((resolve) => waitingForNone.push(resolve));
+}
+
+/** Whether this process has a write or delete of a config file under way. */
+export function configWritesUnderWay(): boolean {
+  return underWayCount > 0;
 }
 
 /** The backup file name for `path` at `date`: a sortable timestamp, then the whole path flattened so the file

@@ -5,7 +5,7 @@
  * record — set up by an older version — is removed from as before: nothing is guessed. */
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { readConfigFile, withConfigFileLock, writeConfigFile } from './config-file.js';
+import { configWritesSettled, configWritesUnderWay, readConfigFile, withConfigFileLock, writeConfigFile } from './config-file.js';
 import { isJsonObject } from './json-object.js';
 import type { JsonKeyPath } from './jsonc-document.js';
 import type { Environment, FileRecordChange } from '../model.js';
@@ -76,8 +76,9 @@ export async function readFileRecord(stateFile: string, realPath: string): Promi
 /** Notes what a written step did, on top of what is known (a record is created, extended, or dropped once
  * nothing is left to give back). Settles once the state file holds it. Under the state file's lock, so that
  * other runs note their changes in turn; the changes this run notes while one is being written are written
- * together next, so tools written at once cost one or two writes of the state, not one each. The state is
- * this CLI's own note: it gets no backup. */
+ * together next, and the first write waits for the files this process writes at the same time, so tools
+ * written side by side cost one write of the state, not one each. The state is this CLI's own note: it gets no
+ * backup. */
 export function recordFileChange(stateFile: string, change: FileRecordChange): Promise<void> {
   return new Promise((resolve, reject) => {
     let queue = queues.get(stateFile);
@@ -100,9 +101,12 @@ interface QueuedChange {
 const queues = new Map<string, QueuedChange[]>();
 
 async function writeQueued(stateFile: string, queue: QueuedChange[]): Promise<void> {
-  // Let the changes noted while this turn of the event loop ends (tools whose files were written at the same
-  // time) join the first write.
-  await new Promise((resolve) => setImmediate(resolve));
+  // Let the changes of the files this process writes side by side join the first write: wait until none is
+  // under way, then for the turn of the event loop in which their tools note them.
+  do {
+    await configWritesSettled();
+    await new Promise((resolve) => setImmediate(resolve));
+  } while (configWritesUnderWay());
   while (queue.length > 0) {
     const batch = queue.splice(0);
     try {

@@ -3,9 +3,26 @@ import { fs as memfsFs, vol } from 'memfs';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Environment, FileRecordChange, FileStep, ToolPlan } from '../../src/model.js';
 
-vi.mock('node:fs/promises', () => ({ ...memfsFs.promises, default: memfsFs.promises }));
-// The file plumbing's metadata calls are synchronous (src/files/config-file.ts): node:fs is memfs too.
-vi.mock('node:fs', () => ({ ...memfsFs, default: memfsFs }));
+// A file under a folder in `slowFolders` takes a while to open (a slow disk, a large file being written).
+const slowFolders = vi.hoisted(() => new Set<string>());
+vi.mock('node:fs/promises', () => {
+  const open = async (...args: Parameters<typeof memfsFs.promises.open>) => {
+    if ([...slowFolders].some((folder) => String(args[0]).startsWith(folder))) await new Promise((resolve) => setTimeout(resolve, 30));
+    return memfsFs.promises.open(...args);
+  };
+  const promises = { ...memfsFs.promises, open };
+  return { ...promises, default: promises };
+});
+// The file plumbing's metadata calls are synchronous (src/files/config-file.ts): node:fs is memfs too. Its
+// renames are noted: each write of a file ends in one.
+const renamedTo = vi.hoisted(() => [] as string[]);
+vi.mock('node:fs', () => {
+  const renameSync = (from: string, to: string) => {
+    renamedTo.push(String(to));
+    memfsFs.renameSync(from, to);
+  };
+  return { ...memfsFs, renameSync, default: { ...memfsFs, renameSync } };
+});
 
 const { applyPlan } = await import('../../src/flow/apply.js');
 const { applyChange, readFileRecord, recordFileChange, restoreOnRemoval, setupChange } = await import('../../src/files/setup-state.js');
@@ -95,6 +112,29 @@ describe('the state file', () => {
     expect(await readFileRecord(STATE, files[0]!)).toBeUndefined();
     expect((await readFileRecord(STATE, files[1]!))?.entries).toEqual(['mittwald', 'beta']);
     expect(vol.existsSync(BACKUPS)).toBe(false);
+  });
+
+  it('is written once for the tools whose files are written side by side', async () => {
+    const files = ['/a/one.json', '/b/two.json', '/c/three.json', '/d/four.json'];
+    const plan = (path: string): ToolPlan => ({
+      tool: 'cursor',
+      target: path,
+      steps: [{ kind: 'file', path, before: null, after: '{}\n', secret: false, record: { ...setup({ created: true }), realPath: path } }],
+      stale: [],
+      staleKept: [],
+      nextSteps: [],
+      warnings: [],
+    });
+    renamedTo.length = 0;
+    // One of them finishes well after the others.
+    slowFolders.add('/d/');
+    try {
+      await Promise.all(files.map((path) => applyPlan(plan(path), { backupDir: BACKUPS, stateFile: STATE })));
+    } finally {
+      slowFolders.clear();
+    }
+    expect(renamedTo.filter((to) => to === STATE)).toHaveLength(1);
+    for (const realPath of files) expect(await readFileRecord(STATE, realPath)).toMatchObject({ created: true, entries: ['mittwald'] });
   });
 
   it('is noted by applyPlan only for a step that was written', async () => {
