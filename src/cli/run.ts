@@ -9,7 +9,6 @@ import { resolveOptions } from './options.js';
 import { createOutput, SYMBOLS, type Output } from './output.js';
 import type { RunContext } from './run-context.js';
 import { maskCredentials } from '../secrets.js';
-import { startTokenCheck } from '../flow/head-start.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -38,10 +37,9 @@ export async function run(parsed: ParsedArgs): Promise<number> {
       process.exitCode = reportError(out, new SetupError('CANCELLED', 'Cancelled — nothing was changed.'), { json: options.json, debug, command: options.command });
       process.exit();
     });
-    // Each command is loaded when it runs. Setup's token check goes out first and runs while its code loads.
+    // Each command is initialized when it runs.
     switch (options.command) {
       case 'setup':
-        startTokenCheck(options, context);
         return await (await import('../commands/setup.js')).runSetup(options, context);
       case 'status':
         return await (await import('../commands/status.js')).runStatus(options, context);

@@ -12,7 +12,6 @@ import type { Options } from '../cli/options.js';
 import { SYMBOLS, type Output } from '../cli/output.js';
 import type { RunContext } from '../cli/run-context.js';
 import { printResults, selectTools, showPlans, succeeded } from '../flow/setup-steps.js';
-import { runsWizard } from '../flow/head-start.js';
 
 export async function runSetup(options: Options, context: RunContext): Promise<number> {
   if (runsWizard(options, context)) {
@@ -21,6 +20,12 @@ export async function runSetup(options: Options, context: RunContext): Promise<n
   }
   const outcome = await runSetupFlow({ ask: flagPrompter(options, context), view: plainView(options, context) }, options, context);
   return exitCode(outcome);
+}
+
+/** The wizard runs when nothing says what to set up and a person is there to ask; anything else answers
+ * from the flags. */
+export function runsWizard(options: Options, context: Pick<RunContext, 'interactive'>): boolean {
+  return options.tools.length === 0 && context.interactive && !options.yes && !options.json;
 }
 
 /** The prompter of `--tool …`: every answer comes from the flags and the defaults. A question the flags

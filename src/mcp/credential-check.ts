@@ -44,9 +44,8 @@ export interface TokenCheck extends McpCheck {
 
 /** Checks an API token against the REST API and, at the same time, the MCP server. A failure of the REST
  * check is reported first (it is the plainer message), then the MCP check's. Throws a SetupError.
- * One check per token, URLs and HTTP client: a second call while the first runs or after it passed (the flow
- * joining a check begun early, see flow/head-start.ts) gets the first call's promise, so the server sees one
- * session. */
+ * One check per token, URLs and HTTP client: a second call while the first runs or after it passed gets the
+ * first call's promise, so the server sees one session per run. */
 export function checkToken(http: HttpClient, urls: { apiUrl: string; serverUrl: string }, token: string): Promise<TokenCheck> {
   let checks = tokenChecks.get(http);
   if (checks === undefined) tokenChecks.set(http, (checks = new Map()));

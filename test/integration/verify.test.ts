@@ -5,7 +5,6 @@ import { SetupError, type ErrorCode } from '../../src/errors.js';
 import { createHttpClient } from '../../src/net/http.js';
 import { checkApiToken } from '../../src/mcp/api-token.js';
 import { checkToken } from '../../src/mcp/credential-check.js';
-import { startTokenCheck } from '../../src/flow/head-start.js';
 import { parseCommandLine } from '../../src/cli/cli-args.js';
 import { resolveOptions } from '../../src/cli/options.js';
 import { checkMcp, probeMcpAuth } from '../../src/mcp/client.js';
@@ -570,35 +569,5 @@ describe('one token check per token and run', () => {
     await expectSetupError(() => checkToken(client, urls, token), 'UNAVAILABLE', [token]);
     await expect(checkToken(client, urls, token)).resolves.toMatchObject({ identity: { userId: user.userId } });
     expect(sessions()).toBe(2);
-  });
-
-  /** Starts the head start of a scripted setup (flow/head-start.ts) for `argv` (interactive: a terminal on
-   * both ends), lets it run, and says how many sessions it opened; then the flow's own check of the same
-   * token, which must not open another. */
-  async function headStart(argv: string[], { interactive = false, given = token } = {}): Promise<{ early: number; after: number }> {
-    const options = await resolveOptions(parseCommandLine([...argv, '--server-url', server.mcpUrl, '--api-url', server.apiUrl]), {
-      env: { MITTWALD_API_TOKEN: given },
-      readStdin: async () => '',
-      colorCapable: false,
-    });
-    const client = createHttpClient({ version: 'test', timeoutMs: 5_000 });
-    server.clearLog();
-    startTokenCheck(options, { interactive, http: async () => client });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const early = sessions();
-    if (early > 0) await checkToken(client, options, token);
-    return { early, after: sessions() };
-  }
-
-  it('the head start checks the token of a --tool run before the flow asks, and the flow joins that check', async () => {
-    expect(await headStart(['--tool', 'cursor'])).toEqual({ early: 1, after: 1 });
-    expect(await headStart(['--tool', 'cursor', '--json'], { interactive: true })).toEqual({ early: 1, after: 1 });
-  });
-
-  it('the head start starts nothing where the flow might not check that token first: the wizard, no --tool, --no-verify, a token that looks wrong', async () => {
-    expect((await headStart([], { interactive: true })).early).toBe(0);
-    expect((await headStart(['--yes'], { interactive: true })).early).toBe(0);
-    expect((await headStart(['--tool', 'cursor', '--no-verify'])).early).toBe(0);
-    expect((await headStart(['--tool', 'cursor'], { given: 'two words' })).early).toBe(0);
   });
 });
