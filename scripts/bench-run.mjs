@@ -3,7 +3,8 @@
 // four clients (it writes the files and checks nothing). Pairs are run in turn (ours, add-mcp, ours, …), each
 // run in a fresh temporary HOME, and the ratio is taken pair by pair so that drift of the machine's speed
 // hits both alike; every figure is a median. CPU time and peak memory come from GNU time (/usr/bin/time),
-// when the machine has it. Also counted: the requests one verified run sends to the stand-in.
+// when the machine has it. Also measured: the same run with --no-verify (what the check costs), and the
+// requests one verified run sends to the stand-in.
 import { build } from 'esbuild';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -119,6 +120,9 @@ export async function benchVerifiedRun({ pairs = 10, cliPairs = 5 } = {}) {
     };
 
     const withoutClis = await pairedRuns(ours(PATH_WITHOUT_PACKAGES), addMcp(PATH_WITHOUT_PACKAGES), pairs);
+    // What the check costs: the same run with --no-verify (it writes and checks nothing, as add-mcp).
+    const unchecked = { ...ours(PATH_WITHOUT_PACKAGES), argv: [...ours(PATH_WITHOUT_PACKAGES).argv, '--no-verify'] };
+    const withoutCheck = await pairedRuns(unchecked, addMcp(PATH_WITHOUT_PACKAGES), pairs);
     const withClisPath = `${cliBin}${path.delimiter}${PATH_WITHOUT_PACKAGES}`;
     const withClis = await pairedRuns(ours(withClisPath), addMcp(withClisPath), cliPairs);
     // The floor of that run: `claude mcp get` alone (start-up and its own connection check), on a home where
@@ -128,7 +132,7 @@ export async function benchVerifiedRun({ pairs = 10, cliPairs = 5 } = {}) {
       await timeOnce(ours(withClisPath).argv, { ...ours(withClisPath), home: claudeHome });
       const claudeGet = { argv: [path.join(cliBin, 'claude'), 'mcp', 'get', 'mittwald'], env: { PATH: withClisPath, NO_COLOR: '1', ...QUIET }, home: claudeHome };
       const floor = await pairedRuns(claudeGet, addMcp(withClisPath), cliPairs);
-      return { node: execFileSync(NODE, ['--version'], { encoding: 'utf8' }).trim(), requests, withoutClis, withClis, claudeMcpGet: floor };
+      return { node: execFileSync(NODE, ['--version'], { encoding: 'utf8' }).trim(), requests, withoutClis, withoutCheck, withClis, claudeMcpGet: floor };
     } finally {
       await rm(claudeHome, { recursive: true, force: true });
     }
@@ -139,11 +143,12 @@ export async function benchVerifiedRun({ pairs = 10, cliPairs = 5 } = {}) {
 }
 
 /** The figures as lines, each with its target. */
-export function describeVerifiedRun({ node, requests, withoutClis, withClis, claudeMcpGet }) {
+export function describeVerifiedRun({ node, requests, withoutClis, withoutCheck, withClis, claudeMcpGet }) {
   const side = ({ wallS, cpuS, peakMb }) => `${wallS} s wall${cpuS === undefined ? '' : `, ${cpuS} s CPU, ${peakMb} MB peak`}`;
   const ratio = ({ wall, cpu }) => `${wall}× wall${cpu === undefined ? '' : `, ${cpu}× CPU`}`;
   return [
     `verified 4-tool run on Node ${node}, no tool CLIs on PATH (median of ${withoutClis.pairs} pairs): ours ${side(withoutClis.ours)}; add-mcp ${side(withoutClis.addMcp)} → ${ratio(withoutClis.ratio)} (target ≤ 1.0×)`,
+    `  of which the check: the same run with --no-verify (median of ${withoutCheck.pairs} pairs): ours ${side(withoutCheck.ours)}; add-mcp ${side(withoutCheck.addMcp)} → ${ratio(withoutCheck.ratio)}`,
     `the same with claude and codex on PATH (median of ${withClis.pairs} pairs): ours ${side(withClis.ours)}; add-mcp ${side(withClis.addMcp)} → ${ratio(withClis.ratio)} (target ≤ 2×)`,
     `  of which the floor, \`claude mcp get mittwald\` alone (median of ${claudeMcpGet.pairs} pairs): ${side(claudeMcpGet.ours)}; add-mcp ${side(claudeMcpGet.addMcp)} → ${ratio(claudeMcpGet.ratio)}`,
     `requests of one verified run with one credential: ${requests.mcp} MCP (target ≤ 5) and ${requests.rest} REST (target ≤ 1)`,
