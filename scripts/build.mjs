@@ -4,9 +4,10 @@
 // only into ES modules. So the split is made here, by hand:
 //   dist/cli.js    the entry: answers `--help` and `--version` without loading anything else;
 //   dist/core.cjs  everything a command runs on its common path: our own code and the small libraries;
-//   dist/lazy/*    what only some runs need, each loaded with require() when first used: OAuth (with
-//                  openid-client and zod), a Hermes YAML file (yaml), an HTTP proxy (undici), doctor's OAuth
-//                  discovery, the wizard's prompts (@clack/prompts).
+//   dist/lazy/*    what only some runs need, each loaded with require() when first used: the doctor and report
+//                  commands, OAuth (openid-client) and its discovery, the validation of what OAuth fetches
+//                  (zod's small build), a Hermes YAML file (yaml), an HTTP proxy (undici), the wizard's
+//                  prompts (@clack/prompts).
 // A lazy file takes what it shares with the core from the core's module registry (core.cjs's `modules`), so
 // each module exists once, and a class such as SetupError is the same class everywhere.
 import { build } from 'esbuild';
@@ -83,15 +84,16 @@ function sourceOf(importPath, resolveDir) {
   return path.relative(ROOT, path.resolve(resolveDir, importPath.replace(/\.js$/, '.ts'))).split(path.sep).join('/');
 }
 
+/** `file` (relative to dist/) as a require() path from the folder `from` (relative to dist/). */
+function requirePath(from, file) {
+  const relative = path.posix.relative(from, file);
+  return relative.startsWith('.') ? relative : `./${relative}`;
+}
+
 /** Sends imports of the lazy files (and, in a lazy file, of the core's modules) to the files that hold them.
  * `from` is the output file's folder relative to dist/; `core` the core's modules (source paths) when
  * building a lazy file. Notes every core module a lazy file takes, and every static import of a lazy file. */
 function splitPlugin({ from, self, core, taken, eager }) {
-  const fileOf = (name) => {
-    const relative = path.posix.relative(from, `lazy/${name}.cjs`);
-    return relative.startsWith('.') ? relative : `./${relative}`;
-  };
-  const toCore = path.posix.relative(from, 'core.cjs') || './core.cjs';
   return {
     name: 'split',
     setup(b) {
@@ -102,7 +104,7 @@ function splitPlugin({ from, self, core, taken, eager }) {
         const lazy = LAZY.find((unit) => unit.name !== self && (relative ? unit.source === source : unit.library === args.path));
         if (lazy) {
           if (args.kind === 'import-statement' && self === undefined) eager.add(`${args.importer} imports ${args.path}`);
-          return { path: fileOf(lazy.name), external: true };
+          return { path: requirePath(from, `lazy/${lazy.name}.cjs`), external: true };
         }
         if (core && source && core.has(source)) {
           taken.add(source);
@@ -111,7 +113,7 @@ function splitPlugin({ from, self, core, taken, eager }) {
         return undefined;
       });
       b.onLoad({ filter: /.*/, namespace: 'core-ref' }, (args) => ({
-        contents: `module.exports = require(${JSON.stringify(toCore.startsWith('.') ? toCore : `./${toCore}`)}).modules[${JSON.stringify(args.path)}];`,
+        contents: `module.exports = require(${JSON.stringify(requirePath(from, 'core.cjs'))}).modules[${JSON.stringify(args.path)}];`,
         resolveDir: ROOT,
         loader: 'js',
       }));

@@ -297,16 +297,14 @@ function underWay<T>(work: Promise<T>): Promise<T> {
   });
 }
 
-/** Resolves once this process has no write or delete of a config file under way (at once when it has none).
- * The state file's writer waits for it, so that the tools whose files are written side by side note their
- * changes in one write of the state. */
-export function configWritesSettled(): Promise<void> {
-  return underWayCount === 0 ? Promise.resolve() : new Promise((resolve) => waitingForNone.push(resolve));
-}
-
-/** Whether this process has a write or delete of a config file under way. */
-export function configWritesUnderWay(): boolean {
-  return underWayCount > 0;
+/** Resolves once this process has no write or delete of a config file under way and a turn of the event loop
+ * has passed since, in which those writes' callers carry on. The state file's writer waits for it, so that the
+ * tools whose files are written side by side note their changes in one write of the state. */
+export async function configWritesSettled(): Promise<void> {
+  do {
+    if (underWayCount > 0) await new Promise<void>((resolve) => waitingForNone.push(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+  } while (underWayCount > 0);
 }
 
 /** The backup file name for `path` at `date`: a sortable timestamp, then the whole path flattened so the file

@@ -5,7 +5,7 @@
  * record — set up by an older version — is removed from as before: nothing is guessed. */
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { configWritesSettled, configWritesUnderWay, readConfigFile, withConfigFileLock, writeConfigFile } from './config-file.js';
+import { configWritesSettled, readConfigFile, withConfigFileLock, writeConfigFile } from './config-file.js';
 import { isJsonObject } from './json-object.js';
 import type { JsonKeyPath } from './jsonc-document.js';
 import type { Environment, FileRecordChange } from '../model.js';
@@ -101,12 +101,8 @@ interface QueuedChange {
 const queues = new Map<string, QueuedChange[]>();
 
 async function writeQueued(stateFile: string, queue: QueuedChange[]): Promise<void> {
-  // Let the changes of the files this process writes side by side join the first write: wait until none is
-  // under way, then for the turn of the event loop in which their tools note them.
-  do {
-    await configWritesSettled();
-    await new Promise((resolve) => setImmediate(resolve));
-  } while (configWritesUnderWay());
+  // Let the changes of the files this process writes side by side join the first write.
+  await configWritesSettled();
   while (queue.length > 0) {
     const batch = queue.splice(0);
     try {

@@ -24,6 +24,16 @@ interface BuildModule {
 
 const DIST = path.join(ROOT, 'dist');
 
+/** scripts/build.mjs, and one in-memory build of it that the tests share. */
+let sharedBuild: Promise<{ build: BuildModule; output: Awaited<ReturnType<BuildModule['bundle']>> }> | undefined;
+function buildOnce() {
+  sharedBuild ??= (async () => {
+    const build = (await import(path.join(ROOT, 'scripts/build.mjs'))) as BuildModule;
+    return { build, output: await build.bundle({ outdir: path.join(ROOT, 'dist-test-unwritten'), write: false }) };
+  })();
+  return sharedBuild;
+}
+
 async function sizeOf(dir: string): Promise<number> {
   let total = 0;
   for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -35,8 +45,9 @@ async function sizeOf(dir: string): Promise<number> {
 
 describe('the build', () => {
   it('applies every shim and leaves out what they drop', async () => {
-    const { SHIMS, bundle } = (await import(path.join(ROOT, 'scripts/build.mjs'))) as BuildModule;
-    const { inputs: built, applied } = await bundle({ outdir: path.join(ROOT, 'dist-test-unwritten'), write: false });
+    const { build, output } = await buildOnce();
+    const { SHIMS } = build;
+    const { inputs: built, applied } = output;
     expect(applied.sort()).toEqual(SHIMS.map((shim) => shim.target).sort());
 
     // Paths relative to the working directory; node_modules may be a link to another checkout's.
@@ -81,10 +92,9 @@ describe('the build', () => {
   });
 
   it('bundles each module once: a lazy file takes what it shares with the core from the core', async () => {
-    const { results, LAZY } = await (async () => {
-      const build = (await import(path.join(ROOT, 'scripts/build.mjs'))) as BuildModule;
-      return { results: (await build.bundle({ outdir: path.join(ROOT, 'dist-test-unwritten'), write: false })).results, LAZY: build.LAZY };
-    })();
+    const { build, output } = await buildOnce();
+    const { results } = output;
+    const { LAZY } = build;
     const outputsOf = new Map<string, string[]>();
     for (const { metafile } of results) {
       for (const [output, { inputs }] of Object.entries(metafile.outputs)) {
