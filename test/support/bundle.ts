@@ -18,6 +18,22 @@ export interface Loaded {
 
 const NOTE_ON_EXIT = `process.on('exit', () => require('node:fs').writeFileSync(process.env.MMS_LOADED_REPORT, JSON.stringify({ files: Object.keys(require.cache), builtins: process.moduleLoadList })));\n`;
 
+/** What Node itself loads for a script that does nothing, on the Node running the tests (Node 24 loads parts of
+ * its ES module loader for every script): the baseline that a run's own loads are read against. */
+export async function loadedByAnEmptyScript(): Promise<string[]> {
+  const work = await mkdtemp(path.join(tmpdir(), 'mms-loaded-'));
+  try {
+    const preload = path.join(work, 'note-loaded.cjs');
+    const report = path.join(work, 'loaded.json');
+    await writeFile(preload, NOTE_ON_EXIT);
+    await writeFile(path.join(work, 'empty.cjs'), '');
+    await promisify(execFile)(process.execPath, ['-r', preload, path.join(work, 'empty.cjs')], { cwd: work, env: { PATH: process.env.PATH, MMS_LOADED_REPORT: report } });
+    return (JSON.parse(await readFile(report, 'utf8')) as { builtins: string[] }).builtins;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
 /** Runs `node <dist>/cli.js …args` in a fresh HOME (stdin from `input`) and reports what it loaded. The run may
  * fail: what it loaded is reported all the same. */
 export async function loadedBy(dist: string, args: readonly string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Loaded> {
