@@ -31,9 +31,13 @@ export class EventStreamParser {
     const buffer = this.pending.length === 1 ? text : this.pending.join('');
     this.pending = [];
     let start = 0;
+    // The next LF and CR at or after `start`, each searched for again only once `start` has passed it (a text
+    // of many LF lines and no CR is not searched to its end for every line).
+    let lf = buffer.indexOf('\n');
+    let cr = buffer.indexOf('\r');
     for (;;) {
-      const lf = buffer.indexOf('\n', start);
-      const cr = buffer.indexOf('\r', start);
+      if (lf >= 0 && lf < start) lf = buffer.indexOf('\n', start);
+      if (cr >= 0 && cr < start) cr = buffer.indexOf('\r', start);
       const index = cr < 0 || (lf >= 0 && lf < cr) ? lf : cr;
       if (index < 0) break;
       // A lone CR at the end of the text may be the first half of CRLF: wait for more.
