@@ -43,27 +43,8 @@ export interface TokenCheck extends McpCheck {
 }
 
 /** Checks an API token against the REST API and, at the same time, the MCP server. A failure of the REST
- * check is reported first (it is the plainer message), then the MCP check's. Throws a SetupError.
- * One check per token, URLs and HTTP client: a second call while the first runs or after it passed gets the
- * first call's promise, so the server sees one session per run. */
-export function checkToken(http: HttpClient, urls: { apiUrl: string; serverUrl: string }, token: string): Promise<TokenCheck> {
-  let checks = tokenChecks.get(http);
-  if (checks === undefined) tokenChecks.set(http, (checks = new Map()));
-  const key = JSON.stringify([urls.apiUrl, urls.serverUrl, token]);
-  const known = checks.get(key);
-  if (known !== undefined) return known;
-  const check = runTokenCheck(http, urls, token);
-  checks.set(key, check);
-  // A failed check is not kept: asked again (the wizard's "try again"), the token is checked again.
-  check.catch(() => {
-    if (checks.get(key) === check) checks.delete(key);
-  });
-  return check;
-}
-
-const tokenChecks = new WeakMap<HttpClient, Map<string, Promise<TokenCheck>>>();
-
-async function runTokenCheck(http: HttpClient, urls: { apiUrl: string; serverUrl: string }, token: string): Promise<TokenCheck> {
+ * check is reported first (it is the plainer message), then the MCP check's. Throws a SetupError. */
+export async function checkToken(http: HttpClient, urls: { apiUrl: string; serverUrl: string }, token: string): Promise<TokenCheck> {
   const authorization = `Bearer ${token}`;
   const [rest, mcp] = await Promise.allSettled([checkApiToken(http, urls.apiUrl, token), checkMcp(http, urls.serverUrl, authorization)]);
   if (rest.status === 'rejected') throw rest.reason;

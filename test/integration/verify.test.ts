@@ -537,7 +537,7 @@ describe('parsers', () => {
   });
 });
 
-describe('one token check per token and run', () => {
+describe('checkToken', () => {
   let server: MittwaldTestServer;
   const user = createTestUser();
   const token = createTestToken();
@@ -548,18 +548,6 @@ describe('one token check per token and run', () => {
   afterAll(() => server.close());
 
   const sessions = () => server.log.filter((r) => r.rpc.includes('initialize')).length;
-
-  it('checkToken runs one check per token and URLs: a second call joins the first, before and after it settled', async () => {
-    const client = createHttpClient({ version: 'test', timeoutMs: 5_000 });
-    const urls = { apiUrl: server.apiUrl, serverUrl: server.mcpUrl };
-    server.clearLog();
-    const [first, joined] = await Promise.all([checkToken(client, urls, token), checkToken(client, urls, token)]);
-    expect(joined).toBe(first);
-    expect(await checkToken(client, urls, token)).toBe(first);
-    expect(first.identity).toMatchObject({ userId: user.userId });
-    expect(sessions()).toBe(1);
-    expect(server.log.filter((r) => r.target === 'api')).toHaveLength(1);
-  });
 
   it('checkToken checks again after a failed check (the wizard lets a person try again)', async () => {
     const client = createHttpClient({ version: 'test', timeoutMs: 5_000 });
