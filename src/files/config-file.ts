@@ -9,7 +9,7 @@
  * millisecond, and a setup run makes a few hundred of them one after another. Unit tests swap in memfs for
  * both modules. */
 import { isUtf8 } from 'node:buffer';
-import { randomBytes } from 'node:crypto';
+import { uniqueSuffix } from './unique-name.js';
 import { accessSync, chmodSync, chownSync, constants, lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -424,7 +424,7 @@ async function writeTempFile(
   mode: number | undefined,
   current: CurrentFile | null,
 ): Promise<string> {
-  const temp = join(folder, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = join(folder, `.${name}.${uniqueSuffix()}.tmp`);
   let handle: fs.FileHandle | undefined;
   try {
     handle = await fs.open(temp, 'wx', mode ?? NEW_FILE_MODE);
@@ -460,7 +460,7 @@ async function writeBackup(path: string, bytes: Buffer, backupDir: string): Prom
   try {
     mkdirSync(backupDir, { recursive: true, mode: SECRET_DIR_MODE });
     const name = backupFileName(path, new Date());
-    const temp = join(backupDir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
+    const temp = join(backupDir, `.${name}.${uniqueSuffix()}.tmp`);
     try {
       const handle = await fs.open(temp, 'wx', SECRET_FILE_MODE);
       try {

@@ -5,7 +5,7 @@
  * do not take it: the applier's re-read and the writer's check of the expected bytes cover them.
  * The lock file's calls are synchronous: a few tiny files, where each thread-pool round trip would cost more
  * than the call (see config-file.ts). Unit tests swap in memfs for node:fs. */
-import { randomBytes } from 'node:crypto';
+import { uniqueSuffix } from './unique-name.js';
 import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -82,7 +82,7 @@ async function takeTurn<T>(lockPath: string, run: () => Promise<T>): Promise<T> 
 async function acquire(lockPath: string, label: string, options: LockOptions): Promise<string> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
-  const token = randomBytes(8).toString('hex');
+  const token = uniqueSuffix();
   const deadline = Date.now() + timeoutMs;
   let delay = FIRST_DELAY_MS;
   for (;;) {

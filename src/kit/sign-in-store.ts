@@ -2,7 +2,6 @@
  * that server. Adapters say where their tool keeps the file and how it spells the fields; this module reads
  * it, finds the record of one entry and turns it into a SignInState that holds no secret. The tokens
  * themselves are only handed on for doctor's checks (StoredSignIn), never shown. */
-import { createHash } from 'node:crypto';
 import { readConfigFile } from '../files/config-file.js';
 import { SetupError } from '../errors.js';
 import { isJsonObject } from '../files/json-object.js';
@@ -49,7 +48,8 @@ export interface StoredTokens {
 /** The key both of today's CLI clients with a file store give a remote server's record: its name, `|`, and
  * the first 16 hex digits of SHA-256 over `{"type":"http","url":…,"headers":{…}}` (observed, both tools). */
 export function serverStoreKey(name: string, url: string, headers: Record<string, string> = {}): string {
-  const hash = createHash('sha256').update(JSON.stringify({ type: 'http', url, headers })).digest('hex').slice(0, 16);
+  // node:crypto is loaded on the first key, not with this module: most runs compute none (files/unique-name.ts).
+  const hash = process.getBuiltinModule('node:crypto').createHash('sha256').update(JSON.stringify({ type: 'http', url, headers })).digest('hex').slice(0, 16);
   return `${name}|${hash}`;
 }
 

@@ -1,5 +1,5 @@
 /** Builds the Environment from the running process, and answers "is this installed?" without spawning. */
-import { accessSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Environment } from '../model.js';
@@ -19,12 +19,8 @@ export function homeFolder(platform: Environment['platform'], env: Environment['
 /** Synchronous inside: a stat costs microseconds, a thread-pool round trip about a tenth of a millisecond,
  * and detection asks dozens of these (see files/config-file.ts). */
 export async function pathExists(file: string): Promise<boolean> {
-  try {
-    accessSync(file);
-    return true;
-  } catch {
-    return false;
-  }
+  // existsSync makes no error object for a missing path; most paths asked about are missing.
+  return existsSync(file);
 }
 
 /** An SSH session: a browser opened here is not in front of the person (or there is none), and a sign-in's
@@ -41,9 +37,10 @@ export async function findOnPath(environment: Environment, command: string): Pro
   const extensions = win ? (environment.env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : [''];
   const candidates = dirs.flatMap((dir) => extensions.map((extension) => (win ? path.win32 : path.posix).join(dir, command + extension.toLowerCase())));
   // The first in PATH order wins.
+  // Most candidates do not exist: no error is made for them (an ENOENT error costs as much as the stat).
   return candidates.find((candidate) => {
     try {
-      return statSync(candidate).isFile();
+      return statSync(candidate, { throwIfNoEntry: false })?.isFile() ?? false;
     } catch {
       return false;
     }

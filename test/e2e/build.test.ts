@@ -80,6 +80,8 @@ describe('the build', () => {
     // undici (only behind a proxy), zod (only OAuth), openid-client (only OAuth), clack (only the wizard),
     // yaml (only for a Hermes file).
     for (const marker of ['EnvHttpProxyAgent', 'llhttp', 'ZodError', 'oauth-authorization-server', 'clack:cancel', 'Implicit keys need to be on a single line']) expect(loaded.code, marker).not.toContain(marker);
+    // Nor node:crypto (about 7 ms): temp names and lock tokens are unique without it (files/unique-name.ts).
+    expect(loaded.builtins).not.toContain('NativeModule crypto');
   });
 
   it("is CommonJS throughout: a run loads neither Node's ES module loader (beyond what Node loads for any script) nor, on Node 22 and 24, its internal undici", async () => {
