@@ -46,7 +46,9 @@ export interface TokenCheck extends McpCheck {
  * check is reported first (it is the plainer message), then the MCP check's. Throws a SetupError. */
 export async function checkToken(http: HttpClient, urls: { apiUrl: string; serverUrl: string }, token: string): Promise<TokenCheck> {
   const authorization = `Bearer ${token}`;
-  const [rest, mcp] = await Promise.allSettled([checkApiToken(http, urls.apiUrl, token), checkMcp(http, urls.serverUrl, authorization)]);
+  // The MCP check is sent first: it takes two round trips, the REST check one.
+  const mcpCheck = checkMcp(http, urls.serverUrl, authorization);
+  const [rest, mcp] = await Promise.allSettled([checkApiToken(http, urls.apiUrl, token), mcpCheck]);
   if (rest.status === 'rejected') throw rest.reason;
   if (mcp.status === 'rejected') throw mcp.reason;
   const check = { ...mcp.value, identity: mcp.value.identity ?? rest.value };
