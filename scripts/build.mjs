@@ -2,7 +2,8 @@
 // it is CommonJS, loaded with require(): Node's ES module loader costs a setup run about a twentieth of its time
 // (its own start-up, then an asynchronous resolve, read, link and evaluate per chunk), and esbuild splits code
 // only into ES modules. So the split is made here, by hand:
-//   dist/cli.js    the entry: answers `--help` and `--version` without loading anything else;
+//   dist/cli.js    the entry: answers `--help` and `--version` without loading anything else, and loads the
+//                  core with its code cache (src/cli/code-cache.ts);
 //   dist/core.cjs  everything a command runs on its common path: our own code and the small libraries;
 //   dist/lazy/*    what only some runs need, each loaded with require() when first used: the doctor and report
 //                  commands, OAuth (openid-client) and its discovery, the validation of what OAuth fetches
@@ -11,6 +12,7 @@
 // A lazy file takes what it shares with the core from the core's module registry (core.cjs's `modules`), so
 // each module exists once, and a class such as SetupError is the same class everywhere.
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -70,14 +72,6 @@ function shimPlugin(applied) {
     },
   };
 }
-
-/** cli.ts's `import('./run.js')` names the core. */
-const runModule = {
-  name: 'run-module',
-  setup(b) {
-    b.onResolve({ filter: /^\.\/run\.js$/ }, () => ({ path: './core.cjs', external: true }));
-  },
-};
 
 /** `import('./x.js')` in our TypeScript names ./x.ts. */
 function sourceOf(importPath, resolveDir) {
@@ -155,13 +149,6 @@ export async function bundle({ outdir = 'dist', write = true } = {}) {
   const plugins = (split) => [rawText, shimPlugin(applied), splitPlugin(split)];
   const eager = new Set();
 
-  const entry = await build({
-    ...common,
-    entryPoints: ['src/cli/cli.ts'],
-    outfile: path.join(outdir, 'cli.js'),
-    banner: { js: '#!/usr/bin/env node' },
-    plugins: [runModule],
-  });
   // The core twice: once to learn which modules it holds, then with the registry of those the lazy files take.
   const coreOptions = { ...common, outfile: path.join(outdir, 'core.cjs') };
   const first = await build({ ...coreOptions, stdin: { contents: coreEntry([]), resolveDir: ROOT, sourcefile: 'core-entry.js' }, plugins: plugins({ from: '.', eager }) });
@@ -179,6 +166,15 @@ export async function bundle({ outdir = 'dist', write = true } = {}) {
     );
   }
   const coreBuild = await build({ ...coreOptions, stdin: { contents: coreEntry([...taken].sort()), resolveDir: ROOT, sourcefile: 'core-entry.js' }, plugins: plugins({ from: '.', eager: new Set() }) });
+  // The entry last: it names the core's build, for the core's code cache (src/cli/code-cache.ts).
+  const coreHash = createHash('sha256').update(coreBuild.outputFiles[0].contents).digest('hex').slice(0, 16);
+  const entry = await build({
+    ...common,
+    entryPoints: ['src/cli/cli.ts'],
+    outfile: path.join(outdir, 'cli.js'),
+    banner: { js: '#!/usr/bin/env node' },
+    define: { ...common.define, __CORE_BUILD__: JSON.stringify(coreHash) },
+  });
 
   if (eager.size > 0) throw new Error(`scripts/build.mjs: the core imports a lazy file statically, so it would load with every run: ${[...eager].join('; ')}. Import it with import().`);
   const missed = SHIMS.filter((shim) => !applied.has(shim.target)).map((shim) => shim.target);

@@ -1,8 +1,12 @@
 /** Entry point. Parses the command line with node:util only, answers --help and --version at once, and
- * loads everything else on demand. */
-import { parseCommandLine } from './cli-args.js';
+ * loads everything else on demand: the core with the code cache (code-cache.ts). */
+import path from 'node:path';
+import { parseCommandLine, type ParsedArgs } from './cli-args.js';
+import { requireWithCodeCache, userCacheFolder } from './code-cache.js';
 import { ExitCode, isSetupError } from '../errors.js';
 import { HELP } from './help.js';
+import type Module from 'node:module';
+import type * as Core from './run.js';
 
 async function main(argv: readonly string[]): Promise<number> {
   let parsed;
@@ -21,8 +25,30 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${__VERSION__}\n`);
     return ExitCode.ok;
   }
-  const { run } = await import('./run.js');
-  return run(parsed);
+  return loadCore(parsed).run(parsed);
+}
+
+/** dist/core.cjs. Its code cache is written at the end of a run that succeeded, unless it was a dry run
+ * (which writes nothing anywhere) or V8 already took the cache; NODE_DISABLE_COMPILE_CACHE, Node's switch
+ * for its own compile cache, turns it off. With --debug, what became of the cache is said on stderr. */
+function loadCore(parsed: ParsedArgs): typeof Core {
+  // This file is the CommonJS bundle dist/cli.js by then, beside core.cjs.
+  const file = path.join(__dirname, 'core.cjs');
+  const debug = (line: string) => {
+    if (parsed.values.debug) process.stderr.write(`code cache: ${line}\n`);
+  };
+  const folder = userCacheFolder('mittwald-mcp-setup', process.platform, process.env);
+  if (process.env.NODE_DISABLE_COMPILE_CACHE || folder === undefined) {
+    debug('off');
+    return require(file) as typeof Core;
+  }
+  const loaded = requireWithCodeCache(file, { folder, build: __CORE_BUILD__ }, module.constructor as typeof Module);
+  debug(`${loaded.state} (${loaded.cacheFile})`);
+  process.once('exit', (code) => {
+    if (code !== 0 || parsed.values['dry-run'] || loaded.state === 'accepted') return;
+    debug(loaded.save() ? 'written' : 'could not be written');
+  });
+  return loaded.exports as typeof Core;
 }
 
 // `mittwald-mcp-setup … | head -1` closes stdout early. That is no reason to abandon a job half-way: the rest
