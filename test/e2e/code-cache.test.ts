@@ -64,6 +64,17 @@ process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(repor
     expect(await cacheFiles()).toEqual([]);
   });
 
+  it('is not written on a CI runner (CI set), but one that is there is used', async () => {
+    const onRunner = await setup([], { CI: 'true' });
+    expect(onRunner.exitCode).toBe(0);
+    expect(cacheLines(onRunner.stderr).at(-1)).toBe('code cache: not written on a CI runner');
+    expect(await cacheFiles()).toEqual([]);
+    // CI=false (or 0, or empty) is no runner.
+    expect((await setup([], { CI: 'false' })).exitCode).toBe(0);
+    expect(await cacheFiles()).toHaveLength(1);
+    expect(cacheLines((await setup([], { CI: 'true' })).stderr)[0]).toMatch(/^code cache: accepted /);
+  });
+
   it('a spoiled cache is refused by V8 and replaced; the run is not affected', async () => {
     expect((await setup()).exitCode).toBe(0);
     const [name] = await cacheFiles();
