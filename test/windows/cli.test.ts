@@ -96,6 +96,18 @@ describe.skipIf(skip)(`the built CLI on Windows Node under Wine${skip ? ` (${ski
     expect(text.stdout).toContain(`unchanged  ${home}\\.cursor\\mcp.json`);
   });
 
+  it("keeps the core's code cache under %LOCALAPPDATA% and has it taken by the next run", async () => {
+    const args = ['--tool', 'cursor', '--token', TOKEN, '--no-verify', '--debug'];
+    const first = await cli(args);
+    expect(first.exitCode, first.stderr).toBe(0);
+    const folder = `${profile.env.LOCALAPPDATA!}\\mittwald-mcp-setup\\Cache`;
+    expect(first.stderr).toContain(`code cache: none (${folder}\\core-`);
+    expect(first.stderr).toContain('code cache: written');
+    const second = await cli(args);
+    expect(second.exitCode, second.stderr).toBe(0);
+    expect(second.stderr).toContain(`code cache: accepted (${folder}\\core-`);
+  });
+
   it('writes to the user profile when HOME points elsewhere (Git Bash, a company H: drive): the tools read the profile', async () => {
     const result = await json(['--tool', 'cursor,codex', '--token', TOKEN, '--no-verify', '--yes'], { env: { HOME: `${home}\\githome` } });
     expect(filesOf(result)).toEqual({ 'Cursor (user)': [`${home}\\.cursor\\mcp.json`], 'Codex CLI (user)': [`${home}\\.codex\\config.toml`] });
