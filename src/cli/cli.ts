@@ -29,10 +29,11 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 /** dist/core.cjs. Its code cache is written at the end of a run that succeeded, unless it was a dry run
- * (which writes nothing anywhere), V8 already took the cache, or the run is on a CI runner (`CI` set: a
- * runner starts from a clean machine, so writing the cache, about 9 ms, would buy nothing). A cache that is
- * there is used in CI too. NODE_DISABLE_COMPILE_CACHE, Node's switch for its own compile cache, turns it off.
- * With --debug, what became of the cache is said on stderr. */
+ * (which writes nothing anywhere), V8 already took the cache, the run is on a CI runner (`CI` set: a runner
+ * starts from a clean machine, so writing the cache, about 9 ms, would buy nothing), or under sudo (root's
+ * files in the user's cache folder would shut the user out of them). A cache that is there is used all the
+ * same. NODE_DISABLE_COMPILE_CACHE, Node's switch for its own compile cache, turns it off. With --debug,
+ * what became of the cache is said on stderr. */
 function loadCore(parsed: ParsedArgs): typeof Core {
   // This file is the CommonJS bundle dist/cli.js by then, beside core.cjs.
   const file = path.join(__dirname, 'core.cjs');
@@ -47,9 +48,11 @@ function loadCore(parsed: ParsedArgs): typeof Core {
   const loaded = requireWithCodeCache(file, { folder, build: __CORE_BUILD__ }, module.constructor as typeof Module);
   debug(`${loaded.state} (${loaded.cacheFile})`);
   const ci = process.env.CI !== undefined && !/^(|0|false)$/i.test(process.env.CI);
+  const sudo = process.env.SUDO_UID !== undefined && process.getuid?.() === 0;
   process.once('exit', (code) => {
     if (code !== 0 || parsed.values['dry-run'] || loaded.state === 'accepted') return;
     if (ci) return debug('not written on a CI runner');
+    if (sudo) return debug('not written under sudo');
     debug(loaded.save() ? 'written' : 'could not be written');
   });
   return loaded.exports as typeof Core;

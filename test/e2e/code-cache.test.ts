@@ -75,6 +75,13 @@ process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(repor
     expect(cacheLines((await setup([], { CI: 'true' })).stderr)[0]).toMatch(/^code cache: accepted /);
   });
 
+  it.skipIf(process.getuid?.() !== 0)('is not written under sudo (root in the home of the user who ran sudo)', async () => {
+    const run = await setup([], { SUDO_UID: '1000', SUDO_USER: 'ada' });
+    expect(run.exitCode).toBe(0);
+    expect(cacheLines(run.stderr).at(-1)).toBe('code cache: not written under sudo');
+    expect(await cacheFiles()).toEqual([]);
+  });
+
   it('a spoiled cache is refused by V8 and replaced; the run is not affected', async () => {
     expect((await setup()).exitCode).toBe(0);
     const [name] = await cacheFiles();
