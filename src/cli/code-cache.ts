@@ -28,8 +28,9 @@ export interface CachedLoad {
   state: CodeCacheState;
   /** The cache file this load reads and `save` writes. */
   cacheFile: string;
-  /** Writes the cache from what this process has compiled of the file so far (best at the end of a run),
-   * replacing the caches of other builds. False when it could not be written (nothing is thrown). */
+  /** Writes the cache from what this process has compiled of the file so far (best at the end of a run);
+   * of the caches of other builds, the two newest stay. False when it could not be written (nothing is
+   * thrown). */
   save(): boolean;
 }
 
@@ -91,17 +92,24 @@ function saveCache(script: Script, folder: string, name: string): boolean {
     }
     return false;
   }
-  // The caches of this file's other builds (and other Node versions) go: one file per cached file stays.
+  // Of the caches of this file's builds and Node versions, the newest few stay (someone who switches
+  // between two keeps both); the older ones go.
   const stem = name.slice(0, name.indexOf('-') + 1);
   try {
-    for (const other of fs.readdirSync(folder)) {
-      if (other !== name && other.startsWith(stem) && other.endsWith('.v8')) fs.rmSync(path.join(folder, other), { force: true });
-    }
+    const caches = fs
+      .readdirSync(folder)
+      .filter((other) => other.startsWith(stem) && other.endsWith('.v8'))
+      .map((other) => ({ file: path.join(folder, other), time: other === name ? Infinity : fs.statSync(path.join(folder, other)).mtimeMs }))
+      .sort((a, b) => b.time - a.time);
+    for (const { file } of caches.slice(KEPT_CACHES)) fs.rmSync(file, { force: true });
   } catch {
     // Left for the next run to clear.
   }
   return true;
 }
+
+/** Caches kept per cached file: this run's and the two written before it. */
+const KEPT_CACHES = 3;
 
 /** The user's cache folder for `app`, as the platforms name it: `$XDG_CACHE_HOME/<app>` or
  * `~/.cache/<app>`; `~/Library/Caches/<app>` on macOS; `%LOCALAPPDATA%\<app>\Cache` on Windows. Undefined

@@ -85,11 +85,8 @@ export function plainView(options: Options, context: Pick<RunContext, 'out' | 'i
     tokenFixes(fixes) {
       for (const fix of fixes) out.line(paint.dim(`${SYMBOLS.info} Token: ${fix}.`));
     },
-    async checkToken(check) {
-      const result = await check();
-      out.line(`${paint.green(SYMBOLS.ok)} ${connectedMessage(result)}`);
-      return result;
-    },
+    // Said in the summary: a script's files are written while the check finishes.
+    checkToken: (check) => check(),
     async signIn(run) {
       // Someone who opens the URL on another machine (an SSH session) cannot be reached by the redirect there:
       // they paste the address the browser ended on. Read at a terminal and with --no-browser (stdin may be a pipe).
@@ -133,12 +130,14 @@ export function plainView(options: Options, context: Pick<RunContext, 'out' | 'i
     opened() {},
     copied() {},
     report(outcome) {
-      const { results } = outcome;
+      const { results, auth } = outcome;
+      const proof = auth.method === 'token' && auth.toolCount !== undefined ? `${paint.green(SYMBOLS.ok)} ${connectedMessage({ identity: auth.identity, toolCount: auth.toolCount })}` : undefined;
       if (outcome.dryRun) {
         out.line();
+        if (proof) out.line(proof);
         out.line(paint.dim('Dry run: nothing was changed.'));
       } else {
-        printResults(out, results, outcome.auth.access?.scopes);
+        printResults(out, results, { lead: proof, access: auth.access?.scopes });
       }
       const ok = results.every(succeeded);
       if (options.json) out.json({ ok, command: 'setup', dryRun: outcome.dryRun, serverUrl: options.serverUrl, auth: outcome.auth, tools: results });
@@ -150,7 +149,7 @@ export function plainView(options: Options, context: Pick<RunContext, 'out' | 'i
       }
       // The one JSON object still says what was written.
       printInstructions(outcome.planned);
-      printResults(out, outcome.results, outcome.auth?.access?.scopes);
+      printResults(out, outcome.results, { access: outcome.auth?.access?.scopes });
       const all = outcome.results.length === outcome.planned.length;
       out.note(
         paint.yellow(

@@ -7,7 +7,7 @@ import { describeAccess, type AccessLevel } from '../access.js';
 import type { Adapter } from '../kit/adapter.js';
 import { openBrowser } from '../system/browser.js';
 import { clipboardCommand, copyToClipboard } from '../system/clipboard.js';
-import { checkToken, describeIdentity, EntryChecker, type CheckedCredential, type CheckResult, type TokenCheck } from '../mcp/credential-check.js';
+import { describeIdentity, EntryChecker, startTokenCheck, type CheckedCredential, type CheckResult, type TokenCheck } from '../mcp/credential-check.js';
 import { findOnPath, remoteSession } from '../system/environment.js';
 import { planChanges } from '../kit/plan.js';
 import { ExitCode, isSetupError, SetupError } from '../errors.js';
@@ -262,8 +262,9 @@ async function pipeline(front: FrontEnd, options: Options, context: RunContext, 
   const scope = await ask.scope(selected, auth);
   const secret = await ask.secret(selected, auth, scope);
 
-  // 3. Plan every tool. Planning only reads files, so it runs while a token is checked; nothing is written
-  // before the check has passed, and a failed check is what the run reports.
+  // 3. Plan every tool. Planning only reads files, so it runs while a token is checked. Nothing is written
+  // before the credential is admitted (taken, the server reached); a refusal is what the run reports. The
+  // rest of the check (identity, tool count) goes on while the files are written.
   const replaceStale = options.yes || ask.interactive;
   const requestFor = (replace: boolean) => (adapter: Adapter) => ({
     serverUrl: options.serverUrl,
@@ -275,8 +276,8 @@ async function pipeline(front: FrontEnd, options: Options, context: RunContext, 
   });
   const planning = planTools(selected, environment, requestFor(replaceStale));
   planning.catch(() => undefined);
-  const { report, checked } = await credential.proven;
-  state.auth = report;
+  await credential.admitted;
+  credential.proven.then((report) => (state.auth = report), () => undefined);
   let planned = await planning;
   // A person is asked about older entries (the plan already replaces them, the recommended answer); only
   // the tools that had some are planned again when the answer is no.
@@ -295,10 +296,11 @@ async function pipeline(front: FrontEnd, options: Options, context: RunContext, 
   const withGit = (result: ToolResult): ToolResult => ({ ...result, files: withGitStates(result.files, git) });
   view.plan(planned, { git, secrets, dryRun: options.dryRun });
   const answers: Answers = { auth, scope, secret };
-  const done = (results: ToolResult[], logins: LoginOutcome[] = []): DoneOutcome => ({ kind: 'done', dryRun: options.dryRun, planned, results, logins, auth: report, answers });
+  const done = (auth: AuthReport, results: ToolResult[], logins: LoginOutcome[] = []): DoneOutcome => ({ kind: 'done', dryRun: options.dryRun, planned, results, logins, auth, answers });
   if (options.dryRun) {
     const results = planned.map((item) => withGit(item.plan ? resultFromPlan(item.plan, item.adapter.kind === 'instructions' ? 'instructions' : 'planned') : failedResult(item)));
-    const outcome = done(results);
+    // No entry is checked: a check that failed is what a dry run reports.
+    const outcome = done(await credential.proven, results);
     view.report(outcome);
     return outcome;
   }
@@ -309,7 +311,7 @@ async function pipeline(front: FrontEnd, options: Options, context: RunContext, 
   }
 
   // 5. Apply, and check each tool's written entry (the front end decides whether the next tool waits).
-  const checker = options.verify ? new EntryChecker(http, checked ? [checked] : []) : undefined;
+  const checker = options.verify ? new EntryChecker(http, credential.checked ? [credential.checked] : []) : undefined;
   const applied = (await applyAll(planned, { environment, backupDir: backupDirectory(environment), ...(checker ? { checker } : {}) }, view, state)).map(withGit);
   state.results = applied;
   if (state.interrupted) throw cancelled();
@@ -320,8 +322,8 @@ async function pipeline(front: FrontEnd, options: Options, context: RunContext, 
   state.results = results;
   await offerSettingsScreens(front, planned, options, context);
 
-  // 7. Report.
-  const outcome = done(results, logins);
+  // 7. Report. A token check that failed after admission failed each entry that sends the token, above.
+  const outcome = done(await credential.proven.catch((): AuthReport => ({ method: 'token' })), results, logins);
   view.report(outcome);
   return outcome;
 }
@@ -335,9 +337,14 @@ export async function detectTools(context: Pick<RunContext, 'environment'>): Pro
 
 interface ChosenCredential {
   auth: Auth;
-  /** Settles when the check (which may still run) has passed: the `--json` auth report, and the token as
-   * the check proved it (written entries that send it to the same URL need no second session). */
-  proven: Promise<{ report: AuthReport; checked?: CheckedCredential }>;
+  /** Settles when files may be written: the credential was taken and the server reached. For a token that
+   * is the first stage of its check (see startTokenCheck); its refusal rejects this, before any write. */
+  admitted: Promise<void>;
+  /** The `--json` auth report once the whole check has passed. Rejects when the check failed after the
+   * credential was admitted: each entry that sends it then reports that failure. */
+  proven: Promise<AuthReport>;
+  /** The token as it is checked (written entries that send it to the same URL share that check). */
+  checked?: CheckedCredential;
 }
 
 async function chooseCredential(front: FrontEnd, options: Options, context: RunContext, http: HttpClient, selected: readonly Adapter[], state: RunState): Promise<ChosenCredential> {
@@ -373,18 +380,19 @@ async function takeToken(front: FrontEnd, options: Options, context: RunContext,
     return undefined;
   }
   const auth: Auth = { token, source: given.source };
-  if (!options.verify) return { auth, proven: Promise.resolve({ report: { method: 'token' } }) };
-  const proven = view
-    .checkToken(() => checkToken(http, options, token))
-    .then((check) => ({ report: { method: 'token', identity: check.identity, toolCount: check.toolCount } satisfies AuthReport, checked: check.credential }));
+  if (!options.verify) return { auth, admitted: Promise.resolve(), proven: Promise.resolve({ method: 'token' }) };
+  const check = startTokenCheck(http, options, token);
+  // A refusal rejects both stages; whoever awaits one of them reports it.
+  check.admitted.catch(() => undefined);
+  const proven = view.checkToken(() => check.proven).then((proof): AuthReport => ({ method: 'token', identity: proof.identity, toolCount: proof.toolCount }));
   if (!ask.interactive) {
-    // Awaited once planning has started; its failure ends the run there.
+    // Awaited by the pipeline: the admission before the first write, the proof for the report.
     proven.catch(() => undefined);
-    return { auth, proven };
+    return { auth, admitted: check.admitted, proven, checked: check.credential };
   }
   try {
-    const { report, checked } = await proven;
-    return { auth: { ...auth, ...(report.identity ? { identity: report.identity } : {}) }, proven: Promise.resolve({ report, checked }) };
+    const report = await proven;
+    return { auth: { ...auth, ...(report.identity ? { identity: report.identity } : {}) }, admitted: Promise.resolve(), proven: Promise.resolve(report), checked: check.credential };
   } catch (error) {
     if (isCancel(error)) throw error;
     await ask.tokenRefused({ kind: 'rejected', error });
@@ -408,7 +416,7 @@ async function signIn(
   const scopes = await ask.access(selected);
   const auth: Auth = { scopes };
   const { level } = describeAccess(scopes);
-  const chosen = (report: AuthReport): ChosenCredential => ({ auth, proven: Promise.resolve({ report: { ...report, access: { level, scopes } } }) });
+  const chosen = (report: AuthReport): ChosenCredential => ({ auth, admitted: Promise.resolve(), proven: Promise.resolve({ ...report, access: { level, scopes } }) });
   if (!options.verify) return chosen({ method: 'oauth' });
   if (!canSignIn(options, context)) {
     const requiresAuth = await checkReachable(http, options.serverUrl, scopes);

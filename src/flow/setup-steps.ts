@@ -352,10 +352,12 @@ export function nextSteps(results: readonly ToolResult[]): string[] {
   return results.filter(succeeded).flatMap((result) => result.nextSteps.map((step) => `${result.target}: ${step}`));
 }
 
-/** The summary of the results, with what the tools may do (`access`, for an OAuth run) after them. */
-export function printResults(out: Output, results: readonly ToolResult[], access?: readonly string[]): void {
+/** The summary of the results: `lead` first (the credential check's line), then a line per tool and what
+ * the tools may do (`access`, for an OAuth run). */
+export function printResults(out: Output, results: readonly ToolResult[], { lead, access }: { lead?: string | undefined; access?: readonly string[] | undefined } = {}): void {
   const { paint } = out;
   out.line();
+  if (lead) out.line(lead);
   for (const result of results) {
     const inactive = result.status === 'failed' ? undefined : pendingActivation(result);
     const symbol =

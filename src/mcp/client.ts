@@ -38,6 +38,12 @@ export interface McpCheck {
   identity?: Identity;
 }
 
+export interface McpCheckOptions extends RetryOptions {
+  /** Called once the server has opened a session with the credential: it reached an MCP server in a version
+   * we speak and was taken there. The rest of the proof (identity, tool count) still follows. */
+  onSessionOpened?: () => void;
+}
+
 export interface AuthProbe {
   requiresAuth: boolean;
   /** mittwald's own `authorization_uri` challenge parameter. */
@@ -96,10 +102,11 @@ function connect(http: HttpClient, url: string, authorization: string | undefine
  * pages follow the cursor). The session is ended (DELETE) without waiting for the answer. An expired or lost
  * session is re-initialized once. Throws a SetupError: UNREACHABLE / TIMEOUT / TLS, TOKEN_REJECTED,
  * SESSION_EXPIRED, FORBIDDEN, NOT_MCP, RATE_LIMITED, SERVER_ERROR or PROTOCOL. */
-export async function checkMcp(http: HttpClient, serverUrl: string, authorization: string, options: RetryOptions = {}): Promise<McpCheck> {
+export async function checkMcp(http: HttpClient, serverUrl: string, authorization: string, options: McpCheckOptions = {}): Promise<McpCheck> {
   const conn = connect(http, serverUrl, authorization, options, 1);
   try {
     const { init } = await openSession(conn);
+    options.onSessionOpened?.();
     // Nothing below depends on another answer; a server without the user tool answers the call with an
     // error that only counts when the list names the tool.
     const [listed, called] = await Promise.allSettled([listAllTools(conn), fetchIdentity(conn)]);

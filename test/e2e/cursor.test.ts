@@ -40,6 +40,31 @@ describe('a closed stdout', () => {
   });
 });
 
+describe('a check that fails after the token was admitted', () => {
+  it('has written the entry (the token was taken, the server reached), reports the failure for it and exits 1', async () => {
+    fixture.server.clearLog();
+    fixture.server.setToolFailure('mittwald_user_get', 'upstream API did not answer');
+    try {
+      const run = await setup('--token', token, '--json');
+      expect(run.exitCode).toBe(1);
+      const result = JSON.parse(run.stdout);
+      expect(result).toMatchObject({ ok: false, auth: { method: 'token' } });
+      expect(result.auth.identity).toBeUndefined();
+      expect(result.tools[0]).toMatchObject({ target: 'Cursor (user)', status: 'failed', check: { status: 'failed' }, error: { code: 'PROTOCOL' } });
+      expect(result.tools[0].error.message).toContain('upstream API did not answer');
+      expect(JSON.parse(await readFile(cursorFile(), 'utf8')).mcpServers.mittwald.url).toBe(fixture.server.mcpUrl);
+      // The entry's check was the token's own session, not a second one.
+      expect(fixture.server.log.filter((record) => record.rpc.includes('initialize'))).toHaveLength(1);
+      const text = await setup('--token', token);
+      expect(text.exitCode).toBe(1);
+      expect(text.stdout).toMatch(/✗ Cursor \(user\): .*upstream API did not answer/);
+      expect(text.stdout).not.toContain('Connected as');
+    } finally {
+      fixture.server.setToolFailure('mittwald_user_get', undefined);
+    }
+  });
+});
+
 describe('cursor with an API token', () => {
   it('writes the entry, verifies it and exits 0', async () => {
     const run = await setup('--token', token);

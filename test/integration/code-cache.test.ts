@@ -100,14 +100,20 @@ describe('requireWithCodeCache', () => {
     expect(await loadInChild(file, 'b1')).toMatchObject({ state: 'accepted', sum: 5 });
   });
 
-  it("never offers another build's cache, and a saved cache replaces the other builds' files", async () => {
+  it("never offers another build's cache, and keeps the newest three builds' caches (someone who switches between two keeps both)", async () => {
     const file = await writeCore();
-    const old = await loadInChild(file, 'b1', { save: true });
+    const first = await loadInChild(file, 'b1', { save: true });
     await writeFile(path.join(folder, 'other-b1-x.v8'), 'not ours');
-    const next = await loadInChild(file, 'b2', { save: true });
-    expect(next).toMatchObject({ state: 'none', saved: true });
-    expect(next.cacheFile).not.toBe(old.cacheFile);
-    expect((await readdir(folder)).sort()).toEqual([path.basename(next.cacheFile), 'other-b1-x.v8'].sort());
+    const second = await loadInChild(file, 'b2', { save: true });
+    expect(second).toMatchObject({ state: 'none', saved: true });
+    expect(second.cacheFile).not.toBe(first.cacheFile);
+    // Switching back finds the first build's cache still there.
+    expect(await loadInChild(file, 'b1')).toMatchObject({ state: 'accepted' });
+    const old = new Date(Date.now() - 60_000);
+    await utimes(first.cacheFile, old, old);
+    const third = await loadInChild(file, 'b3', { save: true });
+    const fourth = await loadInChild(file, 'b4', { save: true });
+    expect((await readdir(folder)).sort()).toEqual([second, third, fourth].map((load) => path.basename(load.cacheFile)).concat('other-b1-x.v8').sort());
   });
 
   it('an edited file (its time changed) is a build of its own: the old cache is not offered', async () => {

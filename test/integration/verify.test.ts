@@ -4,10 +4,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { SetupError, type ErrorCode } from '../../src/errors.js';
 import { createHttpClient } from '../../src/net/http.js';
 import { checkApiToken } from '../../src/mcp/api-token.js';
-import { checkToken } from '../../src/mcp/credential-check.js';
+import { checkToken, startTokenCheck } from '../../src/mcp/credential-check.js';
 import { parseCommandLine } from '../../src/cli/cli-args.js';
 import { resolveOptions } from '../../src/cli/options.js';
 import { checkMcp, probeMcpAuth } from '../../src/mcp/client.js';
+import { closedPort } from '../support/cli.js';
 import { API_TOKENS_URL, retryAfterSeconds } from '../../src/mcp/failures.js';
 import { parseBearerChallenge } from '../../src/mcp/www-authenticate.js';
 import {
@@ -557,5 +558,48 @@ describe('checkToken', () => {
     await expectSetupError(() => checkToken(client, urls, token), 'UNAVAILABLE', [token]);
     await expect(checkToken(client, urls, token)).resolves.toMatchObject({ identity: { userId: user.userId } });
     expect(sessions()).toBe(2);
+  });
+});
+
+describe('startTokenCheck: admitted (writes may start), then proven', () => {
+  let server: MittwaldTestServer;
+  const user = createTestUser();
+  const token = createTestToken();
+  const urls = () => ({ apiUrl: server.apiUrl, serverUrl: server.mcpUrl });
+
+  beforeAll(async () => {
+    server = await startMittwaldServer({ tokens: [[token, user]] });
+  });
+  afterAll(() => server.close());
+  afterEach(() => server.setToolFailure('mittwald_user_get', undefined));
+
+  it('admits the token (REST took it, the MCP server opened a session), then proves it: identity, tool count, one session for the entries', async () => {
+    const stages = startTokenCheck(http, urls(), token);
+    const order: string[] = [];
+    await Promise.all([stages.admitted.then(() => order.push('admitted')), stages.proven.then(() => order.push('proven'))]);
+    expect(order).toEqual(['admitted', 'proven']);
+    await expect(stages.proven).resolves.toMatchObject({ identity: { userId: user.userId }, toolCount: 116 });
+    // The written entries' check is the same session.
+    expect(stages.credential).toMatchObject({ serverUrl: server.mcpUrl, authorization: `Bearer ${token}` });
+    await expect(stages.credential.check).resolves.toBe(await stages.proven);
+  });
+
+  it('a failure after the session opened leaves the token admitted and fails the proof', async () => {
+    server.setToolFailure('mittwald_user_get', 'upstream API did not answer');
+    const stages = startTokenCheck(http, urls(), token);
+    await expect(stages.admitted).resolves.toBeUndefined();
+    await expectSetupError(() => stages.proven, 'PROTOCOL', [token]);
+  });
+
+  it('a token the REST API refuses is not admitted, with the REST refusal (the plainer message)', async () => {
+    const stages = startTokenCheck(http, urls(), createTestToken());
+    stages.proven.catch(() => undefined);
+    await expectSetupError(() => stages.admitted, 'TOKEN_REJECTED', []);
+  });
+
+  it('an MCP server that cannot be reached is not admitted', async () => {
+    const stages = startTokenCheck(http, { apiUrl: server.apiUrl, serverUrl: `http://127.0.0.1:${await closedPort()}/mcp` }, token);
+    stages.proven.catch(() => undefined);
+    await expectSetupError(() => stages.admitted, 'UNREACHABLE', [token]);
   });
 });
