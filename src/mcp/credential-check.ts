@@ -1,7 +1,7 @@
 /** The credential checks of a run, as the CLI reports them: the token check, whose first stage gates the
- * writing of files, and the check of each tool's written entry with the credential that tool will send. One MCP session per
- * distinct (URL, credential) and run: an entry that resolves to the credential checked before writing reuses
- * that check, and entries sharing another credential share one check. */
+ * writing of files, and the check of each tool's written entry with the credential that tool will send.
+ * One MCP session per distinct (URL, credential) and run: an entry that resolves to the credential checked
+ * before writing reuses that check, and entries sharing another credential share one check. */
 import { errorDetails } from '../errors.js';
 import type { HttpClient } from '../net/http.js';
 import { checkApiToken, type Identity } from './api-token.js';
@@ -74,14 +74,6 @@ export function startTokenCheck(http: HttpClient, urls: { apiUrl: string; server
     return { ...mcpCheck.value, identity: mcpCheck.value.identity ?? restCheck.value };
   });
   return { admitted, proven, credential: { serverUrl: urls.serverUrl, authorization, check: proven } };
-}
-
-/** Checks an API token against the REST API and, at the same time, the MCP server: the whole proof. A
- * failure of the REST check is reported first, then the MCP check's. Throws a SetupError. */
-export function checkToken(http: HttpClient, urls: { apiUrl: string; serverUrl: string }, token: string): Promise<TokenCheck> {
-  const stages = startTokenCheck(http, urls, token);
-  stages.admitted.catch(() => undefined);
-  return stages.proven;
 }
 
 export class EntryChecker {

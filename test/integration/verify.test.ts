@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { SetupError, type ErrorCode } from '../../src/errors.js';
 import { createHttpClient } from '../../src/net/http.js';
 import { checkApiToken } from '../../src/mcp/api-token.js';
-import { checkToken, startTokenCheck } from '../../src/mcp/credential-check.js';
+import { startTokenCheck } from '../../src/mcp/credential-check.js';
 import { parseCommandLine } from '../../src/cli/cli-args.js';
 import { resolveOptions } from '../../src/cli/options.js';
 import { checkMcp, probeMcpAuth } from '../../src/mcp/client.js';
@@ -538,7 +538,7 @@ describe('parsers', () => {
   });
 });
 
-describe('checkToken', () => {
+describe('a token check after a failed one', () => {
   let server: MittwaldTestServer;
   const user = createTestUser();
   const token = createTestToken();
@@ -550,13 +550,15 @@ describe('checkToken', () => {
 
   const sessions = () => server.log.filter((r) => r.rpc.includes('initialize')).length;
 
-  it('checkToken checks again after a failed check (the wizard lets a person try again)', async () => {
+  it('checks again after a failed check (the wizard lets a person try again)', async () => {
     const client = createHttpClient({ version: 'test', timeoutMs: 5_000 });
     const urls = { apiUrl: server.apiUrl, serverUrl: server.mcpUrl };
     server.clearLog();
     server.failNext(1, { status: 503 }, 'api');
-    await expectSetupError(() => checkToken(client, urls, token), 'UNAVAILABLE', [token]);
-    await expect(checkToken(client, urls, token)).resolves.toMatchObject({ identity: { userId: user.userId } });
+    const failed = startTokenCheck(client, urls, token);
+    failed.admitted.catch(() => undefined);
+    await expectSetupError(() => failed.proven, 'UNAVAILABLE', [token]);
+    await expect(startTokenCheck(client, urls, token).proven).resolves.toMatchObject({ identity: { userId: user.userId } });
     expect(sessions()).toBe(2);
   });
 });
