@@ -5,7 +5,8 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, runCli, tempHome } from '../support/cli.js';
+import { execa } from 'execa';
+import { CLI, cleanEnv, runCli, tempHome } from '../support/cli.js';
 import { loadedBy, loadedByAnEmptyScript } from '../support/bundle.js';
 
 let home: Awaited<ReturnType<typeof tempHome>>;
@@ -100,6 +101,18 @@ describe('help and version', () => {
       expect(loaded.code.length).toBeLessThan(30_000);
       // Neither HTTP nor Node's ES module loader (Node 24 loads part of it for any script: the baseline).
       expect(loaded.builtins.filter((name) => /\b(http|https|crypto|internal\/modules\/esm\/loader)$/.test(name) && !baseline.has(name)), flag).toEqual([]);
+      // The answer is one write to fd 1, without Node's stdout stream and the stream modules it loads.
+      expect(loaded.builtins.filter((name) => /^NativeModule (stream|internal\/fs\/sync_write_stream)$/.test(name) && !baseline.has(name)), flag).toEqual([]);
+    }
+  });
+
+  it('answers into a pipe whose reader is gone, or reads only the first line, and exits 0', async () => {
+    for (const flag of ['--help', '--version']) {
+      for (const reader of ['true', 'head -1']) {
+        const piped = await execa('bash', ['-c', `set -o pipefail; (sleep 0.2; exec "$0" "$@") | ${reader} >/dev/null`, process.execPath, CLI, flag], { env: cleanEnv(home.dir), extendEnv: false, reject: false });
+        expect(piped.exitCode, `${flag} | ${reader}`).toBe(0);
+        expect(piped.stderr, `${flag} | ${reader}`).toBe('');
+      }
     }
   });
 });
