@@ -30,21 +30,20 @@ async function main(argv: readonly string[]): Promise<number> {
  * (`--version | true`) is no failure; a pipe that is full (non-blocking) gets the rest through the stream.
  * On Windows the stream it is: a console there takes UTF-16 through the stream, not UTF-8 bytes. */
 function writeAnswer(text: string): number {
-  if (process.platform === 'win32') {
-    keepGoingOnClosedStreams();
-    process.stdout.write(text);
-    return ExitCode.ok;
-  }
   const bytes = Buffer.from(text);
   let written = 0;
-  try {
-    while (written < bytes.length) written += writeSync(1, bytes, written);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EAGAIN') {
-      keepGoingOnClosedStreams();
-      process.stdout.write(bytes.subarray(written));
-    } else if (code !== 'EPIPE') throw error;
+  if (process.platform !== 'win32') {
+    try {
+      while (written < bytes.length) written += writeSync(1, bytes, written);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') return ExitCode.ok;
+      if (code !== 'EAGAIN') throw error;
+    }
+  }
+  if (written < bytes.length) {
+    keepGoingOnClosedStreams();
+    process.stdout.write(bytes.subarray(written));
   }
   return ExitCode.ok;
 }
